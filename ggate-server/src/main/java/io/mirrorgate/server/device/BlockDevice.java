@@ -1,0 +1,64 @@
+package io.mirrorgate.server.device;
+
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The block device every layer of Mirrorgate speaks: a local file or disk, a remote export, or
+ * the mirror of the two.
+ *
+ * <p>All I/O is asynchronous. Offsets and lengths are in bytes and must be multiples of
+ * {@link #blockSize()} and lie within {@link #size()}; a request that does not fails (its future
+ * completes exceptionally with a {@link io.mirrorgate.server.error.MirrorgateException} whose
+ * code is {@code EINVAL} or {@code EOVERFLOW}) and touches nothing. {@link
+ * DeviceRequests#check} is the shared validation.
+ *
+ * <p>Buffer ownership: {@link #read} returns a buffer that the caller must release. {@link
+ * #write} does <em>not</em> take ownership of {@code data}: the caller keeps it readable and
+ * unmodified until the returned future completes, and releases it afterwards. This lets the
+ * mirror hand the same buffer to the local and the remote device without a copy.
+ *
+ * <p>Durability: a completed write is durable only when it was issued with {@code fua} or a
+ * later {@link #flush()} has completed.
+ */
+public interface BlockDevice extends AutoCloseable {
+
+    /** A short name for logs and errors (a path or an address). */
+    String name();
+
+    /** The size in bytes. */
+    long size();
+
+    /** The logical block size in bytes (a power of two, at least 512 unless stated). */
+    int blockSize();
+
+    /** Whether writes, trims and write-zeroes are refused. */
+    boolean isReadOnly();
+
+    /** Whether {@link #trim} actually discards (otherwise it is accepted and does nothing). */
+    default boolean supportsTrim() {
+        return true;
+    }
+
+    /** Reads {@code length} bytes at {@code offset}; the caller releases the returned buffer. */
+    CompletableFuture<ByteBuf> read(long offset, int length);
+
+    /**
+     * Writes the readable bytes of {@code data} at {@code offset}. With {@code fua}, the write
+     * is durable when the future completes.
+     */
+    CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua);
+
+    /** Makes every completed write durable. */
+    CompletableFuture<Void> flush();
+
+    /** Discards the range: later reads return zeroes or the old data, never anything else. */
+    CompletableFuture<Void> trim(long offset, long length);
+
+    /** Writes zeroes over the range (may deallocate); with {@code fua}, durable on completion. */
+    CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua);
+
+    /** Releases the device. Idempotent; in-flight requests finish or fail first. */
+    @Override
+    void close();
+}

@@ -1,0 +1,74 @@
+package io.mirrorgate.replicator.bitmap;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the mirror needs of the dirty-region bitmap. The volume is cut into regions of {@link
+ * #regionSize()} bytes; a region is <em>marked</em> on disk while the two replicas may differ
+ * in it.
+ *
+ * <p>The invariant (DESIGN.md, Replication): after a crash of any node at any moment, copying
+ * the regions marked on disk makes both replicas identical. Hence:
+ * <ul>
+ *   <li>{@link #beginWrite} completes only when every region the write touches is marked on
+ *       disk (already marked: at once, no metadata I/O);</li>
+ *   <li>a region is unmarked on disk only when no write into it is in flight, the peer is not
+ *       owed it, and both replicas hold it durably ({@link #bothDurable} was called after its
+ *       last write ended);</li>
+ *   <li>recently written regions stay marked (an activity set), so steady writing does not
+ *       cost a metadata sync per write.</li>
+ * </ul>
+ *
+ * <p>A region is <em>owed</em> when the peer lacks its data: written while the peer was away,
+ * marked at start-up after a crash, or marked by a full sync. Owed regions are what resync
+ * copies; they stay marked until {@link #markSynced}.
+ */
+public interface DirtyRegions extends AutoCloseable {
+
+    /** Bytes per region (a power of two). */
+    long regionSize();
+
+    /** Number of regions covering the volume. */
+    long regionCount();
+
+    /**
+     * Announces a write (or trim, or write-zeroes) into {@code [offset, offset + length)}. The
+     * future completes once every touched region is marked on disk; only then may the data be
+     * issued to either replica. Every call is paired with one {@link #endWrite}.
+     */
+    CompletableFuture<Void> beginWrite(long offset, long length);
+
+    /**
+     * A write announced by {@link #beginWrite} has ended. {@code replicated} is true when the
+     * peer acknowledged it; false when the peer did not (the regions become owed).
+     */
+    void endWrite(long offset, long length, boolean replicated);
+
+    /**
+     * Both replicas have made every write that ended before this call durable (a flush
+     * succeeded on both). Idle, replicated regions may now be unmarked on disk, lazily.
+     */
+    void bothDurable();
+
+    /** Whether the peer is owed region {@code region}. */
+    boolean isOwed(long region);
+
+    /** Number of owed regions. */
+    long owedCount();
+
+    /** The first owed region at or after {@code fromRegion}, or -1 if none. */
+    long nextOwed(long fromRegion);
+
+    /**
+     * Resync copied {@code region} and both replicas hold it durably: it is no longer owed and
+     * may be unmarked on disk.
+     */
+    void markSynced(long region);
+
+    /** Marks every region owed, durably (full sync, or a resolved split brain). */
+    void markAllOwed();
+
+    /** Unmarks the activity set's idle regions, syncs the file, and releases it. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,2 @@
+/** The persisted dirty-region bitmap, its activity set and the metadata header around it. */
+package io.mirrorgate.replicator.bitmap;
