@@ -1,0 +1,2 @@
+/** Generation counters of the replicas: sync direction and split-brain detection. */
+package io.mirrorgate.replicator.generation;
