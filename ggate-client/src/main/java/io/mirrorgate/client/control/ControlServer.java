@@ -1,0 +1,119 @@
+package io.mirrorgate.client.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local control endpoint: a Unix domain socket that answers one JSON request line with one
+ * JSON response line. Requests look like {@code {"command":"info"}}; a handler maps them to a
+ * response object, and a handler failure becomes {@code {"ok":false,"error":"..."}}.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    /** Longest request line accepted. */
+    static final int MAX_LINE = 64 * 1024;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final ServerSocketChannel server;
+    private final Path socket;
+    private final Function<JsonNode, ObjectNode> handler;
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private ControlServer(ServerSocketChannel server, Path socket,
+            Function<JsonNode, ObjectNode> handler) {
+        this.server = server;
+        this.socket = socket;
+        this.handler = handler;
+        this.acceptor = new Thread(this::acceptLoop, "control-" + socket.getFileName());
+        this.acceptor.setDaemon(true);
+    }
+
+    /** Listens on {@code socket} (which must not exist) and serves requests with {@code handler}. */
+    public static ControlServer start(Path socket, Function<JsonNode, ObjectNode> handler)
+            throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot listen on control socket " + socket + ": " + e.getMessage(), e);
+        }
+        ControlServer control = new ControlServer(server, socket, handler);
+        control.acceptor.start();
+        return control;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try (SocketChannel client = server.accept()) {
+                serve(client);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("control socket={} request failed: {}", socket, e.toString());
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel client) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(
+                Channels.newInputStream(client), StandardCharsets.UTF_8));
+        String line = in.readLine();
+        ObjectNode response;
+        if (line == null) {
+            return;
+        }
+        if (line.length() > MAX_LINE) {
+            response = error("request line: " + line.length() + " characters (expected: <= " + MAX_LINE + ")");
+        } else {
+            try {
+                response = handler.apply(json.readTree(line));
+            } catch (IOException | RuntimeException e) {
+                response = error(e.getMessage() != null ? e.getMessage() : e.toString());
+            }
+        }
+        OutputStream out = Channels.newOutputStream(client);
+        out.write((json.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private ObjectNode error(String message) {
+        ObjectNode node = json.createObjectNode();
+        node.put("ok", false);
+        node.put("error", message);
+        return node;
+    }
+
+    /** Stops listening and removes nothing (the run directory owns the socket file). */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.close();
+    }
+}

@@ -1,0 +1,92 @@
+package io.mirrorgate.server.cli;
+
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+
+/**
+ * What every Mirrorgate program shares on its command line: one exception handler that prints a
+ * one-line reason (the stack trace only with {@code --verbose}), exit codes mapped from error
+ * codes, and a version provider.
+ */
+public final class Cli {
+    private Cli() {}
+
+    /** Builds the command line of a program whose output tests can capture. */
+    public static CommandLine newCommandLine(Object root, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(root);
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        return cmd;
+    }
+
+    private static int handleExecutionException(
+            Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        CommandLine.ParseResult root = cmd.getCommandSpec().root().commandLine().getParseResult();
+        boolean verbose = parsed.hasMatchedOption("--verbose")
+                || (root != null && root.hasMatchedOption("--verbose"));
+        err.println(cmd.getCommandSpec().root().name() + ": " + reason(e));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode(e);
+    }
+
+    /** The one-line reason of a failure. */
+    public static String reason(Throwable e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        if (e instanceof UncheckedIOException && e.getCause() != null) {
+            return reason(e.getCause());
+        }
+        return MirrorgateException.messageOf(e);
+    }
+
+    /** The exit code of a failure. */
+    public static int exitCode(Throwable e) {
+        if (e instanceof IllegalArgumentException) {
+            return ExitCodes.USAGE;
+        }
+        if (e instanceof NoSuchFileException) {
+            return ExitCodes.NO_SUCH;
+        }
+        ErrorCode code = MirrorgateException.codeOf(e);
+        switch (code) {
+            case ENOENT:
+                return ExitCodes.NO_SUCH;
+            case EACCES:
+            case EPERM:
+            case EROFS:
+            case ESTALE:
+                return ExitCodes.NO_PERMISSION;
+            case ECONNREFUSED:
+            case ETIMEDOUT:
+            case ESHUTDOWN:
+                return ExitCodes.UNAVAILABLE;
+            case EINVAL:
+            case EPROTO:
+                return ExitCodes.DATA_ERROR;
+            default:
+                return e instanceof java.io.IOException || e instanceof UncheckedIOException
+                        || code == ErrorCode.EIO ? ExitCodes.IO_ERROR : ExitCodes.FAILURE;
+        }
+    }
+
+    /** {@code --version} for every program: the project version from the jar manifest. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Cli.class.getPackage().getImplementationVersion();
+            return new String[] {"${COMMAND-FULL-NAME} " + (v != null ? v : "0.1.0")
+                    + " (Mirrorgate, Java ${java.version})"};
+        }
+    }
+}
