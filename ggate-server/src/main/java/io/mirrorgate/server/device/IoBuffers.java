@@ -36,9 +36,11 @@ final class IoBuffers {
         return buf;
     }
 
-    /** Whether {@code part} can go to an {@code O_DIRECT} descriptor without a copy. */
+    /**
+     * Whether {@code part} starts on a page boundary, so that it can go to an {@code O_DIRECT}
+     * descriptor without a copy (its length is a multiple of the block size: validated).
+     */
     static boolean isAligned(ByteBuffer part) {
-        return part.isDirect() && part.alignmentOffset(part.position(), ALIGNMENT) == 0
-                && part.remaining() % 512 == 0;
+        return part.isDirect() && part.alignmentOffset(part.position(), ALIGNMENT) == 0;
     }
 }

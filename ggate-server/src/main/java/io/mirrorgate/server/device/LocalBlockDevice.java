@@ -47,7 +47,17 @@ public final class LocalBlockDevice implements BlockDevice {
      */
     public static LocalBlockDevice open(Path path, LocalDeviceOptions options) {
         DeviceFile file = DeviceFile.open(path, options);
-        LocalBlockDevice device = new LocalBlockDevice(file, options);
+        LocalBlockDevice device;
+        try {
+            device = new LocalBlockDevice(file, options);
+        } catch (RuntimeException | Error e) {
+            try {
+                file.close();
+            } catch (MirrorgateException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
         LOG.info("opened local device device={} kind={} size={} blockSize={} readOnly={}"
                 + " directIo={} trim={} ioThreads={} maxQueued={}", file.name(),
                 file.isBlockDevice() ? "block" : "file", file.size(), file.blockSize(),

@@ -33,6 +33,7 @@ class IoPoolTest {
             return "first";
         });
         assertTrue(running.await(10, TimeUnit.SECONDS));
+        CompletableFuture<String> completedOn = blocked.thenApply(v -> Thread.currentThread().getName());
         CompletableFuture<String> queued1 = pool.submit(() -> "second");
         CompletableFuture<String> queued2 = pool.submit(() -> "third");
         long start = System.nanoTime();
@@ -47,6 +48,8 @@ class IoPoolTest {
         assertEquals(1, terminated.getCount(), "in-flight requests still pending");
         release.countDown();
         assertEquals("first", await(blocked));
+        assertTrue(await(completedOn).startsWith("mirrorgate-io-test-"),
+                "futures complete on the pool thread: " + await(completedOn));
         assertEquals("second", await(queued1));
         assertEquals("third", await(queued2));
         pool.awaitTermination();
