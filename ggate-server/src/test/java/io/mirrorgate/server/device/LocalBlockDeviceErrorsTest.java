@@ -118,6 +118,23 @@ class LocalBlockDeviceErrorsTest {
     }
 
     @Test
+    void openFailuresThatRootCannotProvokeStillSayWhatToDo() {
+        LocalDeviceOptions readWrite = LocalDeviceOptions.defaults();
+        MirrorgateException denied = DeviceProbe.openFailure("/dev/sdz", 13, readWrite);
+        assertEquals(ErrorCode.EACCES, denied.code());
+        assertEquals("/dev/sdz: cannot open read-write: Permission denied (errno 13)"
+                + " (expected: permission to read and write it)", denied.getMessage());
+        MirrorgateException readOnlyFs = DeviceProbe.openFailure("/mnt/ro/disk.img", 30,
+                readWrite);
+        assertEquals(ErrorCode.EROFS, readOnlyFs.code());
+        assertTrue(readOnlyFs.getMessage().endsWith("(open it read-only instead)"));
+        MirrorgateException noDirect = DeviceProbe.openFailure("/tmp/disk.img", 22,
+                readWrite.withDirectIo(true));
+        assertEquals(ErrorCode.EINVAL, noDirect.code());
+        assertTrue(noDirect.getMessage().contains("cannot open with O_DIRECT"));
+    }
+
+    @Test
     void badOptionsFailBeforeAnythingIsOpened() {
         assertEquals(ErrorCode.EINVAL, assertThrows(MirrorgateException.class,
                 () -> LocalDeviceOptions.defaults().withIoThreads(0)).code());
