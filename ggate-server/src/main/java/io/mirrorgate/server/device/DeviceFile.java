@@ -128,46 +128,39 @@ final class DeviceFile {
         }
     }
 
+    /** {@code pread} or {@code pwrite}: the bytes transferred, or -1 with errno set. */
+    private interface PositionalIo {
+        long transfer(int fd, ByteBuffer buf, long count, long offset);
+    }
+
     private void readFully(ByteBuffer dst, long offset) {
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            long n = posix.pread(fd, dst, dst.remaining(), pos);
-            if (n < 0) {
-                int errno = LinuxCalls.errno();
-                if (errno == EINTR) {
-                    continue;
-                }
-                throw LinuxCalls.failure(errno, String.format(
-                        "%s: read of %d bytes at offset %d", name, dst.remaining(), pos));
-            }
-            if (n == 0) {
-                throw new MirrorgateException(ErrorCode.EIO, String.format(
-                        "%s: end of file at offset %d (expected: data up to %d; was the file"
-                                + " truncated?)", name, pos, size));
-            }
-            dst.position(dst.position() + (int) n);
-            pos += n;
-        }
+        transferFully(posix::pread, "read", dst, offset);
     }
 
     private void writeFully(ByteBuffer src, long offset) {
+        transferFully(posix::pwrite, "write", src, offset);
+    }
+
+    /** Repeats {@code io} until {@code buf} is done: short transfers go on, EINTR retries. */
+    private void transferFully(PositionalIo io, String verb, ByteBuffer buf, long offset) {
         long pos = offset;
-        while (src.hasRemaining()) {
-            long n = posix.pwrite(fd, src, src.remaining(), pos);
+        while (buf.hasRemaining()) {
+            long n = io.transfer(fd, buf, buf.remaining(), pos);
             if (n < 0) {
                 int errno = LinuxCalls.errno();
                 if (errno == EINTR) {
                     continue;
                 }
                 throw LinuxCalls.failure(errno, String.format(
-                        "%s: write of %d bytes at offset %d", name, src.remaining(), pos));
+                        "%s: %s of %d bytes at offset %d", name, verb, buf.remaining(), pos));
             }
             if (n == 0) {
                 throw new MirrorgateException(ErrorCode.EIO, String.format(
-                        "%s: write of %d bytes at offset %d wrote nothing", name,
-                        src.remaining(), pos));
+                        "%s: %s of %d bytes at offset %d made no progress (expected: data up to"
+                                + " %d; was the file truncated?)", name, verb, buf.remaining(),
+                        pos, size));
             }
-            src.position(src.position() + (int) n);
+            buf.position(buf.position() + (int) n);
             pos += n;
         }
     }

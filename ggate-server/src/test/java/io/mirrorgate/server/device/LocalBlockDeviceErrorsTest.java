@@ -96,6 +96,21 @@ class LocalBlockDeviceErrorsTest {
     }
 
     @Test
+    void readPastAnExternallyTruncatedFileFailsWithEio() throws Exception {
+        Path image = TestData.sparseFile(dir.resolve("disk.img"), 4 * MIB);
+        try (LocalBlockDevice device = LocalBlockDevice.open(image, LocalDeviceOptions.defaults())) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(MIB);
+            }
+            MirrorgateException e = failure(device.read(2 * MIB, 4096), ErrorCode.EIO);
+            assertTrue(e.getMessage().contains("read of 4096 bytes at offset " + 2 * MIB
+                    + " made no progress"), e.getMessage());
+            assertEquals(1, device.stats().errors());
+        }
+    }
+
+    @Test
     void missingPathFailsWithEnoentNamingThePath() {
         Path missing = dir.resolve("no-such.img");
         MirrorgateException e = assertThrows(MirrorgateException.class,
