@@ -1,0 +1,268 @@
+package io.mirrorgate.server.device;
+
+import static io.mirrorgate.server.device.LinuxCalls.EINTR;
+import static io.mirrorgate.server.device.LinuxCalls.EOPNOTSUPP;
+
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import jnr.posix.FileStat;
+import jnr.posix.POSIX;
+
+/**
+ * An open regular file or block device and the blocking system calls on it. Every method here
+ * blocks; {@link LocalBlockDevice} calls them on its I/O pool only. Requests are already
+ * validated; failures are {@link MirrorgateException}s carrying the errno's code.
+ */
+final class DeviceFile {
+    /** Write-zeroes falls back to writing zero buffers of at most this size. */
+    static final int ZERO_CHUNK = 1 << 20;
+
+    private final POSIX posix = LinuxCalls.posix();
+    private final String name;
+    private final int fd;
+    private final boolean blockDevice;
+    private final boolean directIo;
+    private final long size;
+    private final int blockSize;
+    private volatile boolean trimSupported;
+    private volatile boolean zeroRangeSupported = true;
+
+    private DeviceFile(String name, int fd, boolean blockDevice, boolean directIo, long size,
+            int blockSize, boolean trimSupported) {
+        this.name = name;
+        this.fd = fd;
+        this.blockDevice = blockDevice;
+        this.directIo = directIo;
+        this.size = size;
+        this.blockSize = blockSize;
+        this.trimSupported = trimSupported;
+    }
+
+    /** Opens {@code path}; a failure closes what it opened and says what to do. */
+    static DeviceFile open(Path path, LocalDeviceOptions options) {
+        String name = path.toString();
+        int flags = (options.readOnly() ? LinuxCalls.O_RDONLY : LinuxCalls.O_RDWR)
+                | LinuxCalls.O_CLOEXEC | (options.directIo() ? LinuxCalls.oDirect() : 0);
+        POSIX posix = LinuxCalls.posix();
+        int fd = posix.open(name, flags, 0);
+        if (fd < 0) {
+            throw DeviceProbe.openFailure(name, LinuxCalls.errno(), options);
+        }
+        try {
+            FileStat stat = posix.allocateStat();
+            if (posix.fstat(fd, stat) < 0) {
+                throw LinuxCalls.failure(LinuxCalls.errno(), name + ": fstat");
+            }
+            DeviceProbe.requireDeviceKind(name, stat);
+            boolean blockDevice = stat.isBlockDev();
+            int nativeBlockSize = blockDevice ? DeviceProbe.logicalBlockSize(name, fd)
+                    : options.directIo() ? IoBuffers.ALIGNMENT : 512;
+            int blockSize = DeviceProbe.chooseBlockSize(name, nativeBlockSize, blockDevice,
+                    options);
+            long rawSize = blockDevice ? DeviceProbe.blockDeviceSize(name, fd) : stat.st_size();
+            long size = DeviceProbe.usableSize(name, rawSize, blockSize);
+            boolean trim = !blockDevice || DeviceProbe.discardSupported(stat.rdev());
+            return new DeviceFile(name, fd, blockDevice, options.directIo(), size, blockSize,
+                    trim);
+        } catch (RuntimeException | Error e) {
+            if (posix.close(fd) < 0) {
+                e.addSuppressed(LinuxCalls.failure(LinuxCalls.errno(), name + ": close"));
+            }
+            throw e;
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    boolean isBlockDevice() {
+        return blockDevice;
+    }
+
+    long size() {
+        return size;
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    boolean trimSupported() {
+        return trimSupported;
+    }
+
+    /** Reads {@code length} bytes at {@code offset} into a new direct buffer (caller releases). */
+    ByteBuf read(long offset, int length) {
+        ByteBuf buf = IoBuffers.allocate(length, directIo);
+        try {
+            readFully(buf.nioBuffer(0, length), offset);
+            return buf;
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    /** Writes {@code length} bytes of {@code data} from {@code index}, without taking it. */
+    void write(long offset, ByteBuf data, int index, int length) {
+        if (directIo && (data.nioBufferCount() != 1
+                || !IoBuffers.isAligned(data.nioBuffer(index, length)))) {
+            ByteBuf aligned = IoBuffers.allocate(length, true);
+            try {
+                aligned.setBytes(0, data, index, length);
+                writeFully(aligned.nioBuffer(0, length), offset);
+            } finally {
+                aligned.release();
+            }
+            return;
+        }
+        long pos = offset;
+        for (ByteBuffer part : data.nioBuffers(index, length)) {
+            int n = part.remaining();
+            writeFully(part, pos);
+            pos += n;
+        }
+    }
+
+    /** {@code pread} or {@code pwrite}: the bytes transferred, or -1 with errno set. */
+    private interface PositionalIo {
+        long transfer(int fd, ByteBuffer buf, long count, long offset);
+    }
+
+    private void readFully(ByteBuffer dst, long offset) {
+        transferFully(posix::pread, "read", dst, offset);
+    }
+
+    private void writeFully(ByteBuffer src, long offset) {
+        transferFully(posix::pwrite, "write", src, offset);
+    }
+
+    /** Repeats {@code io} until {@code buf} is done: short transfers go on, EINTR retries. */
+    private void transferFully(PositionalIo io, String verb, ByteBuffer buf, long offset) {
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            long n = io.transfer(fd, buf, buf.remaining(), pos);
+            if (n < 0) {
+                int errno = LinuxCalls.errno();
+                if (errno == EINTR) {
+                    continue;
+                }
+                throw LinuxCalls.failure(errno, String.format(
+                        "%s: %s of %d bytes at offset %d", name, verb, buf.remaining(), pos));
+            }
+            if (n == 0) {
+                throw new MirrorgateException(ErrorCode.EIO, String.format(
+                        "%s: %s of %d bytes at offset %d made no progress (expected: data up to"
+                                + " %d; was the file truncated?)", name, verb, buf.remaining(),
+                        pos, size));
+            }
+            buf.position(buf.position() + (int) n);
+            pos += n;
+        }
+    }
+
+    /** Makes completed writes durable. */
+    void fdatasync() {
+        while (posix.fdatasync(fd) < 0) {
+            int errno = LinuxCalls.errno();
+            if (errno != EINTR) {
+                throw LinuxCalls.failure(errno, name + ": fdatasync");
+            }
+        }
+    }
+
+    /** Punches a hole (file) or discards (block device); a no-op where unsupported. */
+    void trim(long offset, long length) {
+        if (!trimSupported || length == 0) {
+            return;
+        }
+        int errno = blockDevice
+                ? ioctlRange(LinuxCalls.BLKDISCARD, offset, length)
+                : fallocate(LinuxCalls.FALLOC_FL_PUNCH_HOLE | LinuxCalls.FALLOC_FL_KEEP_SIZE,
+                        offset, length);
+        if (errno == EOPNOTSUPP) {
+            trimSupported = false;
+            return;
+        }
+        if (errno != 0) {
+            throw LinuxCalls.failure(errno, String.format(
+                    "%s: trim of %d bytes at offset %d", name, length, offset));
+        }
+    }
+
+    /**
+     * Zeroes a range: {@code FALLOC_FL_ZERO_RANGE} (file) or {@code BLKZEROOUT} (block device),
+     * then a hole punch on files, then zero buffers in {@link #ZERO_CHUNK} pieces.
+     */
+    void writeZeroes(long offset, long length) {
+        if (length == 0) {
+            return;
+        }
+        if (zeroRangeSupported) {
+            int errno = blockDevice
+                    ? ioctlRange(LinuxCalls.BLKZEROOUT, offset, length)
+                    : fallocate(LinuxCalls.FALLOC_FL_ZERO_RANGE | LinuxCalls.FALLOC_FL_KEEP_SIZE,
+                            offset, length);
+            if (errno == 0) {
+                return;
+            }
+            if (errno != EOPNOTSUPP) {
+                throw LinuxCalls.failure(errno, String.format(
+                        "%s: write-zeroes of %d bytes at offset %d", name, length, offset));
+            }
+            zeroRangeSupported = false;
+        }
+        if (!blockDevice && trimSupported) {
+            trim(offset, length);
+            if (trimSupported) {
+                return;
+            }
+        }
+        writeZeroesByWriting(offset, length);
+    }
+
+    /** Writes zero buffers of at most {@link #ZERO_CHUNK} bytes over the range. */
+    void writeZeroesByWriting(long offset, long length) {
+        int chunk = (int) Math.min(ZERO_CHUNK, length);
+        ByteBuf zeroes = IoBuffers.zeroes(chunk, directIo);
+        try {
+            for (long pos = offset; pos < offset + length; pos += chunk) {
+                int n = (int) Math.min(chunk, offset + length - pos);
+                writeFully(zeroes.nioBuffer(0, n), pos);
+            }
+        } finally {
+            zeroes.release();
+        }
+    }
+
+    private int fallocate(int mode, long offset, long length) {
+        while (LinuxCalls.libc().fallocate(fd, mode, offset, length) < 0) {
+            int errno = LinuxCalls.errno();
+            if (errno != EINTR) {
+                return errno;
+            }
+        }
+        return 0;
+    }
+
+    private int ioctlRange(long request, long offset, long length) {
+        while (LinuxCalls.libc().ioctl(fd, request, new long[] {offset, length}) < 0) {
+            int errno = LinuxCalls.errno();
+            if (errno != EINTR) {
+                return errno;
+            }
+        }
+        return 0;
+    }
+
+    /** Closes the descriptor (once: the device calls this from its close only). */
+    void close() {
+        if (posix.close(fd) < 0) {
+            throw LinuxCalls.failure(LinuxCalls.errno(), name + ": close");
+        }
+    }
+}

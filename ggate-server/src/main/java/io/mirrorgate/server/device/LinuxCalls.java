@@ -1,0 +1,101 @@
+package io.mirrorgate.server.device;
+
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import jnr.constants.platform.Errno;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.LibraryOption;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.byref.LongLongByReference;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
+/**
+ * The Linux system calls the local device needs: jnr-posix for open, pread, pwrite, fstat and
+ * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl} and {@code
+ * fallocate}). Constants are the Linux x86-64 / aarch64 values.
+ */
+final class LinuxCalls {
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CLOEXEC = 0x80000;
+
+    static final int EINTR = 4;
+    static final int EOPNOTSUPP = 95;
+
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    /** {@code _IOR(0x12, 114, size_t)}: the size of a block device in bytes. */
+    static final long BLKGETSIZE64 = 0x80081272L;
+    /** {@code _IO(0x12, 104)}: the logical sector size of a block device. */
+    static final long BLKSSZGET = 0x1268L;
+    /** {@code _IO(0x12, 119)}: discard a {@code uint64_t[2] {offset, length}} range. */
+    static final long BLKDISCARD = 0x1277L;
+    /** {@code _IO(0x12, 127)}: write zeroes over a {@code uint64_t[2] {offset, length}} range. */
+    static final long BLKZEROOUT = 0x127fL;
+
+    /** The jnr-ffi binding of the libc functions jnr-posix does not offer. */
+    public interface LibC {
+        int fallocate(int fd, int mode, long offset, long length);
+
+        int ioctl(int fd, long request, @Out LongLongByReference value);
+
+        int ioctl(int fd, long request, @Out IntByReference value);
+
+        int ioctl(int fd, long request, @In long[] range);
+    }
+
+    private static final class Holder {
+        static final POSIX POSIX = POSIXFactory.getNativePOSIX();
+        static final LibC LIBC = LibraryLoader.create(LibC.class)
+                .option(LibraryOption.SaveError, true)
+                .load("c");
+    }
+
+    private LinuxCalls() {}
+
+    static POSIX posix() {
+        return Holder.POSIX;
+    }
+
+    static LibC libc() {
+        return Holder.LIBC;
+    }
+
+    /** The errno of the last failed call on this thread. */
+    static int errno() {
+        return Holder.POSIX.errno();
+    }
+
+    /** The {@code O_DIRECT} flag of this architecture (jnr-posix has no constant for it). */
+    static int oDirect() {
+        String arch = System.getProperty("os.arch");
+        switch (arch) {
+            case "amd64":
+            case "x86_64":
+                return 0x4000;
+            case "aarch64":
+                return 0x10000;
+            default:
+                throw new MirrorgateException(ErrorCode.ENOTSUP,
+                        "O_DIRECT is not known on architecture " + arch
+                                + " (expected: amd64 or aarch64); open the device without directIo");
+        }
+    }
+
+    /** "No such file or directory (errno 2)". */
+    static String describe(int errno) {
+        Errno known = Errno.valueOf(errno);
+        String text = known != null && known.defined() ? known.description() : "unknown error";
+        return text + " (errno " + errno + ")";
+    }
+
+    /** A failure of a system call, carrying the matching error code. */
+    static MirrorgateException failure(int errno, String what) {
+        return new MirrorgateException(ErrorCode.fromErrno(errno), what + ": " + describe(errno));
+    }
+}

@@ -1,0 +1,250 @@
+package io.mirrorgate.server.device;
+
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBuf;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link BlockDevice} on a local regular file (sparse image) or block device.
+ *
+ * <p>Positional I/O ({@code pread}/{@code pwrite}) through jnr-posix; {@code fdatasync} for
+ * flush and for FUA; trim punches a hole in a file ({@code fallocate}) or discards on a block
+ * device ({@code BLKDISCARD}); write-zeroes uses {@code FALLOC_FL_ZERO_RANGE} or {@code
+ * BLKZEROOUT} and falls back to writing zeroes. With {@link LocalDeviceOptions#directIo()} the
+ * descriptor is {@code O_DIRECT}: buffers are 4096-aligned, copied when the caller's are not.
+ *
+ * <p>Every system call runs on the device's own bounded {@link IoPool}; the calling thread
+ * (maybe a Netty event loop) only validates and enqueues, and futures complete on the pool.
+ * Reads return pooled direct buffers that the caller releases.
+ */
+public final class LocalBlockDevice implements BlockDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalBlockDevice.class);
+
+    private final DeviceFile file;
+    private final boolean readOnly;
+    private final IoPool pool;
+    private final DeviceCounters counters = new DeviceCounters();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile MirrorgateException closeFailure;
+
+    private LocalBlockDevice(DeviceFile file, LocalDeviceOptions options) {
+        this.file = file;
+        this.readOnly = options.readOnly();
+        this.pool = new IoPool(file.name(), options.ioThreads(), options.maxQueued(),
+                counters::rejected, this::release);
+    }
+
+    /**
+     * Opens a regular file or block device. Fails with a {@link MirrorgateException}: {@code
+     * ENOENT} for a missing path, {@code EINVAL} for a directory or another kind of file,
+     * {@code EACCES} without permission, {@code EROFS} on a read-only filesystem.
+     */
+    public static LocalBlockDevice open(Path path, LocalDeviceOptions options) {
+        DeviceFile file = DeviceFile.open(path, options);
+        LocalBlockDevice device;
+        try {
+            device = new LocalBlockDevice(file, options);
+        } catch (RuntimeException | Error e) {
+            try {
+                file.close();
+            } catch (MirrorgateException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
+        LOG.info("opened local device device={} kind={} size={} blockSize={} readOnly={}"
+                + " directIo={} trim={} ioThreads={} maxQueued={}", file.name(),
+                file.isBlockDevice() ? "block" : "file", file.size(), file.blockSize(),
+                options.readOnly(), options.directIo(), file.trimSupported(),
+                options.ioThreads(), options.maxQueued());
+        return device;
+    }
+
+    @Override
+    public String name() {
+        return file.name();
+    }
+
+    @Override
+    public long size() {
+        return file.size();
+    }
+
+    @Override
+    public int blockSize() {
+        return file.blockSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public boolean supportsTrim() {
+        return file.trimSupported();
+    }
+
+    /** Whether the device is a block device (otherwise a regular file). */
+    public boolean isBlockDevice() {
+        return file.isBlockDevice();
+    }
+
+    /** The request counters so far. */
+    public DeviceStats stats() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> read(long offset, int length) {
+        MirrorgateException refused = refuse(DeviceRequests.check(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            ByteBuf data = file.read(offset, length);
+            counters.read(length);
+            return data;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
+        int index = data.readerIndex();
+        int length = data.readableBytes();
+        MirrorgateException refused = refuse(DeviceRequests.checkWrite(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            file.write(offset, data, index, length);
+            if (fua) {
+                file.fdatasync();
+            }
+            counters.wrote(length);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        MirrorgateException refused = refuse(null);
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            file.fdatasync();
+            counters.flushed();
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> trim(long offset, long length) {
+        MirrorgateException refused = refuse(DeviceRequests.checkWrite(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            file.trim(offset, length);
+            counters.trimmed();
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        MirrorgateException refused = refuse(DeviceRequests.checkWrite(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            file.writeZeroes(offset, length);
+            if (fua) {
+                file.fdatasync();
+            }
+            counters.wrote(length);
+            return null;
+        });
+    }
+
+    private MirrorgateException refuse(MirrorgateException invalid) {
+        if (closed.get()) {
+            return new MirrorgateException(ErrorCode.ESHUTDOWN, name() + ": device is closed");
+        }
+        return invalid;
+    }
+
+    private <T> CompletableFuture<T> submit(Callable<T> request) {
+        return pool.submit(() -> {
+            try {
+                return request.call();
+            } catch (RuntimeException | Error e) {
+                counters.failed();
+                LOG.debug("device={} request failed: {}", name(), e.getMessage());
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Stops accepting requests, lets those in flight finish, then syncs (unless read-only) and
+     * closes the descriptor. Blocks until then, except when called from the device's own I/O
+     * thread (a future's callback), where the release happens when the last request ends.
+     * Idempotent; a failed final sync is thrown by the first close only.
+     */
+    @Override
+    public void close() {
+        boolean first = closed.compareAndSet(false, true);
+        if (first) {
+            LOG.info("closing local device device={} stats={}", name(), counters.snapshot());
+            pool.shutdown();
+        }
+        if (pool.onPoolThread()) {
+            return;
+        }
+        try {
+            pool.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MirrorgateException(ErrorCode.EIO, name()
+                    + ": interrupted while waiting for in-flight I/O; the descriptor is closed"
+                    + " when it ends", e);
+        }
+        MirrorgateException failure = closeFailure;
+        if (first && failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Runs once on pool termination: the final sync, then the descriptor. */
+    private void release() {
+        MirrorgateException failure = null;
+        if (!readOnly) {
+            try {
+                file.fdatasync();
+            } catch (MirrorgateException e) {
+                failure = e;
+            }
+        }
+        try {
+            file.close();
+        } catch (MirrorgateException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            LOG.error("device={} close failed: {}", name(), failure.getMessage());
+            closeFailure = failure;
+        }
+    }
+}
