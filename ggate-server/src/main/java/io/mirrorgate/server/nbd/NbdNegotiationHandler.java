@@ -42,6 +42,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
 
     private final ExportResolver resolver;
     private final int maxPayload;
+    private boolean greeted;
     private boolean flagsReceived;
     private boolean noZeroes;
     private boolean structured;
@@ -52,9 +53,23 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            greet(ctx);
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
+        greet(ctx);
         ctx.fireChannelActive();
+    }
+
+    private void greet(ChannelHandlerContext ctx) {
+        if (!greeted) {
+            greeted = true;
+            ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
+        }
     }
 
     @Override

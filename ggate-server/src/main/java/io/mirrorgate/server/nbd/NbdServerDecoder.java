@@ -21,7 +21,7 @@ import java.util.List;
  * Frames what an NBD client sends, in three phases: the client flags, then options, then (after
  * {@link #startTransmission()}) requests. Limits are checked before anything is allocated; a
  * frame that breaks the protocol raises a {@link io.netty.handler.codec.DecoderException} and the
- * handler closes the connection.
+ * handler closes the connection; everything after it is dropped unread.
  *
  * <pre>
  * client flags (once)          option                          request
@@ -42,7 +42,7 @@ import java.util.List;
  * error reply.
  */
 public final class NbdServerDecoder extends ByteToMessageDecoder {
-    private enum State { CLIENT_FLAGS, OPTION, REQUEST, DISCARD }
+    private enum State { CLIENT_FLAGS, OPTION, REQUEST, DISCARD, FAILED }
 
     private final int maxPayload;
     private State state = State.CLIENT_FLAGS;
@@ -76,8 +76,15 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
                     state = State.REQUEST;
                 }
             }
+            case FAILED -> in.skipBytes(in.readableBytes());
             default -> throw new IllegalStateException("state: " + state);
         }
+    }
+
+    /** Marks the stream as broken (everything later is dropped) and returns the failure. */
+    private <T extends RuntimeException> T fail(T failure) {
+        state = State.FAILED;
+        return failure;
     }
 
     private void decodeOption(ByteBuf in, List<Object> out) {
@@ -87,13 +94,13 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         long magic = in.getLong(start);
         if (magic != IHAVEOPT) {
-            throw new CorruptedFrameException(String.format(
-                    "option magic: 0x%016x (expected: 0x%016x)", magic, IHAVEOPT));
+            throw fail(new CorruptedFrameException(String.format(
+                    "option magic: 0x%016x (expected: 0x%016x)", magic, IHAVEOPT)));
         }
         long length = in.getUnsignedInt(start + 12);
         if (length > MAX_OPTION_LENGTH) {
-            throw new TooLongFrameException("option length: " + length + " (expected: <= "
-                    + MAX_OPTION_LENGTH + ")");
+            throw fail(new TooLongFrameException("option length: " + length + " (expected: <= "
+                    + MAX_OPTION_LENGTH + ")"));
         }
         if (in.readableBytes() < 16 + length) {
             return;
@@ -110,8 +117,8 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         int magic = in.getInt(start);
         if (magic != REQUEST_MAGIC) {
-            throw new CorruptedFrameException(String.format(
-                    "request magic: 0x%08x (expected: 0x%08x)", magic, REQUEST_MAGIC));
+            throw fail(new CorruptedFrameException(String.format(
+                    "request magic: 0x%08x (expected: 0x%08x)", magic, REQUEST_MAGIC)));
         }
         int flags = in.getUnsignedShort(start + 4);
         int type = in.getUnsignedShort(start + 6);
