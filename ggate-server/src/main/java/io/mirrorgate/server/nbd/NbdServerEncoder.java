@@ -22,17 +22,23 @@ import java.util.List;
  * Writes what the server sends. Payloads are passed on without a copy, after their header.
  *
  * <pre>
- * greeting                option reply            simple reply         structured reply chunk
- * +------------------+    +-------------------+   +----------------+   +------------------+
- * | u64 NBDMAGIC     |    | u64 0x3e889045565a9|  | u32 0x67446698 |   | u32 0x668e33ef   |
- * | u64 IHAVEOPT     |    | u32 option        |   | u32 error      |   | u16 flags (DONE) |
- * | u16 hs flags     |    | u32 reply type    |   | u64 cookie     |   | u16 type         |
- * +------------------+    | u32 length        |   | READ: data     |   | u64 cookie       |
- *                         | length bytes      |   +----------------+   | u32 length       |
- * export-name reply       +-------------------+                        | length bytes     |
- * +-----------------------------------------------+                    +------------------+
- * | u64 size | u16 flags | 124 zero bytes unless NO_ZEROES |
- * +-----------------------------------------------+
+ * greeting              export-name reply          option reply
+ * +----------------+    +---------------------+    +-------------------------+
+ * | u64 NBDMAGIC   |    | u64 size            |    | u64 0x0003e889045565a9  |
+ * | u64 IHAVEOPT   |    | u16 trans. flags    |    | u32 option              |
+ * | u16 hs flags   |    | 124 zero bytes,     |    | u32 reply type          |
+ * +----------------+    |  unless NO_ZEROES   |    | u32 length              |
+ *                       +---------------------+    | length bytes of data    |
+ *                                                  +-------------------------+
+ * simple reply          structured reply chunk
+ * +----------------+    +---------------------+
+ * | u32 0x67446698 |    | u32 0x668e33ef      |
+ * | u32 error      |    | u16 flags (DONE)    |
+ * | u64 cookie     |    | u16 type            |
+ * | READ: data     |    | u64 cookie          |
+ * +----------------+    | u32 length          |
+ *                       | length bytes        |
+ *                       +---------------------+
  * </pre>
  */
 public final class NbdServerEncoder extends MessageToMessageEncoder<Outbound> {

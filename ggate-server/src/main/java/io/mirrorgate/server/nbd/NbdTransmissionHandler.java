@@ -86,12 +86,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (draining) {
-                replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down", false);
+                replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
                 return;
             }
             MirrorgateException refused = validate(request);
             if (refused != null) {
-                replyError(ctx, request, refused.code(), refused.getMessage(), false);
+                replyError(ctx, request, refused.code(), refused.getMessage());
                 return;
             }
             dispatch(ctx, request);
@@ -233,11 +233,11 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void replyError(ChannelHandlerContext ctx, Request r, ErrorCode code, String message,
-            boolean atOffset) {
+    /** A request refused before reaching the device: an error that names no offset. */
+    private void replyError(ChannelHandlerContext ctx, Request r, ErrorCode code, String message) {
         LOG.debug("nbd request refused peer={} request={} reason={}", ctx.channel().remoteAddress(),
                 r, message);
-        writeError(ctx, r.type(), r.cookie(), r.offset(), code, message, atOffset);
+        writeError(ctx, r.type(), r.cookie(), r.offset(), code, message, false);
     }
 
     /**

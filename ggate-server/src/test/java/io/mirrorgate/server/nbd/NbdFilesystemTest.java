@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * makes it a block device, and mkfs, mount, file writes, umount and e2fsck run on it.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class NbdFilesystemIT {
+class NbdFilesystemTest {
     private static final long SIZE = 256L * 1024 * 1024;
     private static final Duration STEP = Duration.ofSeconds(120);
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a misbehaving or unauthorised client gets, seen with a raw socket client. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class NbdRefusalsIT {
+class NbdRefusalsTest {
     private static final long SIZE = 16L * 1024 * 1024;
 
     @TempDir

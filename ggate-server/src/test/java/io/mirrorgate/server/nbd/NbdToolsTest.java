@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.export.ExportRegistry;
+import io.mirrorgate.server.export.ExportSpec;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real NBD clients (libnbd tools, qemu-img) against an {@link NbdServer} on 256 MiB exports. */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class NbdToolsIT {
+class NbdToolsTest {
     private static final long SIZE = 256L * 1024 * 1024;
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(120);
 
@@ -47,7 +48,7 @@ class NbdToolsIT {
         server = NbdServer.start(registry, "127.0.0.1", 0);
     }
 
-    private BlockDevice open(io.mirrorgate.server.export.ExportSpec spec) {
+    private BlockDevice open(ExportSpec spec) {
         MemoryBlockDevice device = new MemoryBlockDevice(spec.path(), SIZE, 512, spec.readOnly());
         devices.put(spec.path(), device);
         return device;
