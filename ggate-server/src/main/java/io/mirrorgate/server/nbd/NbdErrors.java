@@ -2,6 +2,7 @@ package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,6 +34,15 @@ final class NbdErrors {
     static InetAddress clientAddress(ChannelHandlerContext ctx) {
         return ctx.channel().remoteAddress() instanceof InetSocketAddress isa
                 && isa.getAddress() != null ? isa.getAddress() : InetAddress.getLoopbackAddress();
+    }
+
+    /** {@code message} cut to the protocol's longest string (4096 UTF-8 bytes); null is empty. */
+    static String truncate(String message) {
+        String m = message == null ? "" : message;
+        while (ByteBufUtil.utf8Bytes(m) > NbdConstants.MAX_STRING) {
+            m = m.substring(0, m.length() / 2);
+        }
+        return m;
     }
 
     /** Logs a protocol violation or I/O failure once, with the peer, and closes the channel. */

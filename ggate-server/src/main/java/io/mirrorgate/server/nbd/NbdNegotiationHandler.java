@@ -179,7 +179,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
         }
         if (requested.contains(INFO_DESCRIPTION)) {
-            String description = truncate("Mirrorgate export " + export.device().name()
+            String description = NbdErrors.truncate("Mirrorgate export " + export.device().name()
                     + " (" + export.access() + ")");
             info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
         }
@@ -243,15 +243,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
 
     private static void error(ChannelHandlerContext ctx, int code, int type, String message) {
         ctx.writeAndFlush(new OptionReply(code, type,
-                Unpooled.copiedBuffer(truncate(message), StandardCharsets.UTF_8)));
-    }
-
-    static String truncate(String message) {
-        String m = message == null ? "" : message;
-        while (ByteBufUtil.utf8Bytes(m) > MAX_STRING) {
-            m = m.substring(0, m.length() / 2);
-        }
-        return m;
+                Unpooled.copiedBuffer(NbdErrors.truncate(message), StandardCharsets.UTF_8)));
     }
 
     @Override

@@ -252,7 +252,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
             return;
         }
-        byte[] text = NbdNegotiationHandler.truncate(message).getBytes(StandardCharsets.UTF_8);
+        byte[] text = NbdErrors.truncate(message).getBytes(StandardCharsets.UTF_8);
         ByteBuf payload = ctx.alloc().buffer(6 + text.length + 8);
         payload.writeInt(errno).writeShort(text.length).writeBytes(text);
         if (atOffset) {

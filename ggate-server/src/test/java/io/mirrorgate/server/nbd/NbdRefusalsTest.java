@@ -7,17 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.export.ExportRegistry;
-import io.mirrorgate.server.export.ExportSpec;
-import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -34,32 +30,28 @@ class NbdRefusalsTest {
 
     @TempDir
     Path dir;
-    private final Map<String, MemoryBlockDevice> devices = new HashMap<>();
-    private ExportRegistry registry;
+    private ExportsServer exports;
     private NbdServer server;
     private Path exportsPath;
+    private Map<String, MemoryBlockDevice> devices;
 
     @BeforeEach
     void startServer() throws Exception {
-        exportsPath = Files.writeString(dir.resolve("exports"), String.join("\n",
+        exports = new ExportsServer(dir, SIZE, List.of(
                 "127.0.0.1  RW  /data/disk.img  disk",
                 "127.0.0.1  RO  /data/ro.img    ro",
                 "127.0.0.1  WO  /data/wo.img    wo",
                 "10.0.0.0/8 RW  /data/far.img   far"));
-        registry = ExportRegistry.open(ExportsFile.load(exportsPath), this::open);
-        server = NbdServer.start(registry, "127.0.0.1", 0);
-    }
-
-    private BlockDevice open(ExportSpec spec) {
-        MemoryBlockDevice device = new MemoryBlockDevice(spec.path(), SIZE, 512, spec.readOnly());
-        devices.put(spec.path(), device);
-        return device;
+        server = exports.server;
+        exportsPath = exports.exportsFile;
+        devices = exports.devices;
     }
 
     @AfterEach
     void stopServer() {
-        server.close();
-        registry.close();
+        if (exports != null) {
+            exports.close();
+        }
     }
 
     private RawNbdClient connect(String export, boolean structured) throws Exception {

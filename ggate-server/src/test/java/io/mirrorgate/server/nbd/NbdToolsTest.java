@@ -6,19 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.export.ExportRegistry;
-import io.mirrorgate.server.export.ExportSpec;
-import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.testing.ExternalTools;
-import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,38 +28,25 @@ class NbdToolsTest {
 
     @TempDir
     Path dir;
-    private final Map<String, MemoryBlockDevice> devices = new HashMap<>();
-    private ExportRegistry registry;
-    private NbdServer server;
+    private ExportsServer exports;
 
     @BeforeEach
     void startServer() throws Exception {
-        Path exports = Files.writeString(dir.resolve("exports"), String.join("\n",
+        exports = new ExportsServer(dir, SIZE, List.of(
                 "127.0.0.1  RW  /data/disk.img  disk",
                 "127.0.0.1  RO  /data/ro.img    ro",
                 "10.0.0.0/8 RW  /data/far.img   far"));
-        registry = ExportRegistry.open(ExportsFile.load(exports), this::open);
-        server = NbdServer.start(registry, "127.0.0.1", 0);
-    }
-
-    private BlockDevice open(ExportSpec spec) {
-        MemoryBlockDevice device = new MemoryBlockDevice(spec.path(), SIZE, 512, spec.readOnly());
-        devices.put(spec.path(), device);
-        return device;
     }
 
     @AfterEach
     void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-        if (registry != null) {
-            registry.close();
+        if (exports != null) {
+            exports.close();
         }
     }
 
     private String uri(String name) {
-        return "nbd://127.0.0.1:" + server.port() + "/" + name;
+        return exports.uri(name);
     }
 
     @Test
@@ -96,7 +77,7 @@ class NbdToolsTest {
     void nbdinfoListShowsTheExportsThisClientMayUse() {
         String nbdinfo = ExternalTools.require("nbdinfo");
         String out = Processes.run(TOOL_TIMEOUT, nbdinfo, "--list", "--json",
-                "nbd://127.0.0.1:" + server.port()).assertSuccess().out();
+                "nbd://127.0.0.1:" + exports.port()).assertSuccess().out();
         assertTrue(out.contains("\"export-name\": \"disk\""), out);
         assertTrue(out.contains("\"export-name\": \"ro\""), out);
         assertTrue(!out.contains("\"far\""), "an export this host may not use is not listed: " + out);
@@ -109,7 +90,7 @@ class NbdToolsTest {
         Path out = dir.resolve("out.raw");
         Processes.run(TOOL_TIMEOUT, qemuImg, "convert", "-n", "-f", "raw", "-O", "raw",
                 in.toString(), uri("disk")).assertSuccess();
-        assertEquals(TestData.sha256(in), devices.get("/data/disk.img").sha256());
+        assertEquals(TestData.sha256(in), exports.device("/data/disk.img").sha256());
         Processes.run(TOOL_TIMEOUT, qemuImg, "convert", "-f", "raw", "-O", "raw",
                 uri("disk"), out.toString()).assertSuccess();
         assertEquals(TestData.sha256(in), TestData.sha256(out));
@@ -121,7 +102,7 @@ class NbdToolsTest {
         Path in = randomImage("in.raw");
         Path out = dir.resolve("out.raw");
         Processes.run(TOOL_TIMEOUT, nbdcopy, in.toString(), uri("disk")).assertSuccess();
-        assertEquals(TestData.sha256(in), devices.get("/data/disk.img").sha256());
+        assertEquals(TestData.sha256(in), exports.device("/data/disk.img").sha256());
         Processes.run(TOOL_TIMEOUT, nbdcopy, uri("disk"), out.toString()).assertSuccess();
         assertEquals(TestData.sha256(in), TestData.sha256(out));
     }
