@@ -89,6 +89,8 @@ public final class NbdConstants {
     public static final int MAX_OPTION_LENGTH = 8192;
     /** Default largest READ/WRITE payload (the protocol's recommended ceiling). */
     public static final int DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
+    /** Seconds a client has, from connecting, to finish option haggling. */
+    public static final int HANDSHAKE_TIMEOUT_SECONDS = 30;
     /** Preferred block size advertised with NBD_INFO_BLOCK_SIZE (at least the device's). */
     public static final int PREFERRED_BLOCK_SIZE = 4096;
 }

@@ -28,13 +28,16 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The option haggling of fixed newstyle NBD: sends the greeting, checks the client flags, answers
  * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY and ABORT (anything else gets
- * NBD_REP_ERR_UNSUP), and on GO or EXPORT_NAME replaces itself with an {@link
+ * NBD_REP_ERR_UNSUP), closes a client that has not finished within {@link
+ * NbdConstants#HANDSHAKE_TIMEOUT_SECONDS}, and on GO or EXPORT_NAME replaces itself with an {@link
  * NbdTransmissionHandler} for the chosen export.
  */
 public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
@@ -43,6 +46,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private final ExportResolver resolver;
     private final int maxPayload;
     private boolean greeted;
+    private ScheduledFuture<?> timeout;
     private boolean flagsReceived;
     private boolean noZeroes;
     private boolean structured;
@@ -69,7 +73,25 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         if (!greeted) {
             greeted = true;
             ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
+            timeout = ctx.executor().schedule(() -> NbdErrors.closeOnFailure(ctx,
+                    new MirrorgateException(ErrorCode.ETIMEDOUT, "option haggling not finished within "
+                            + NbdConstants.HANDSHAKE_TIMEOUT_SECONDS + " s"), LOG),
+                    NbdConstants.HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
+    }
+
+    /** Leaving the pipeline (transmission starts, or the channel closes) ends the time limit. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handlerRemoved(ctx);
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -271,6 +272,36 @@ class NbdCodecTest {
         feed(ch, Unpooled.buffer().writeInt(0x80), 1);
         assertFalse(ch.isOpen());
         assertInstanceOf(Boolean.class, ch.finishAndReleaseAll());
+        assertFedReleased();
+    }
+
+    @Test
+    void aClientThatDoesNotFinishHagglingInTimeIsClosed() {
+        EmbeddedChannel ch = channel(new MemoryBlockDevice(1 << 20), Access.RW);
+        written(ch).release();
+        feed(ch, Unpooled.buffer().writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE), 4);
+        ch.advanceTimeBy(NbdConstants.HANDSHAKE_TIMEOUT_SECONDS - 1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen());
+        ch.advanceTimeBy(2, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+        assertFedReleased();
+    }
+
+    @Test
+    void theHagglingTimeLimitEndsWithTransmission() {
+        EmbeddedChannel ch = channel(new MemoryBlockDevice(1 << 20), Access.RW);
+        written(ch).release();
+        ByteBuf in = Unpooled.buffer().writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE | NbdConstants.FLAG_NO_ZEROES);
+        in.writeBytes(option(NbdConstants.OPT_EXPORT_NAME, new byte[0]));
+        feed(ch, in, 5);
+        written(ch).release();
+        ch.advanceTimeBy(NbdConstants.HANDSHAKE_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "an idle client in transmission stays connected");
+        ch.finishAndReleaseAll();
         assertFedReleased();
     }
 
