@@ -1,0 +1,283 @@
+package io.mirrorgate.server.nbd;
+
+import static io.mirrorgate.server.nbd.NbdConstants.FLAG_FIXED_NEWSTYLE;
+import static io.mirrorgate.server.nbd.NbdConstants.FLAG_NO_ZEROES;
+import static io.mirrorgate.server.nbd.NbdConstants.INFO_BLOCK_SIZE;
+import static io.mirrorgate.server.nbd.NbdConstants.INFO_DESCRIPTION;
+import static io.mirrorgate.server.nbd.NbdConstants.INFO_EXPORT;
+import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
+import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
+
+import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
+import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
+import io.mirrorgate.server.nbd.NbdMessages.Greeting;
+import io.mirrorgate.server.nbd.NbdMessages.Option;
+import io.mirrorgate.server.nbd.NbdMessages.OptionReply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The option haggling of fixed newstyle NBD: sends the greeting, checks the client flags, answers
+ * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY and ABORT (anything else gets
+ * NBD_REP_ERR_UNSUP), closes a client that has not finished within {@link
+ * NbdConstants#HANDSHAKE_TIMEOUT_SECONDS}, and on GO or EXPORT_NAME replaces itself with an {@link
+ * NbdTransmissionHandler} for the chosen export.
+ */
+public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdNegotiationHandler.class);
+
+    private final ExportResolver resolver;
+    private final int maxPayload;
+    private boolean greeted;
+    private ScheduledFuture<?> timeout;
+    private boolean flagsReceived;
+    private boolean noZeroes;
+    private boolean structured;
+
+    public NbdNegotiationHandler(ExportResolver resolver, int maxPayload) {
+        this.resolver = resolver;
+        this.maxPayload = maxPayload;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            greet(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        greet(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void greet(ChannelHandlerContext ctx) {
+        if (!greeted) {
+            greeted = true;
+            ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
+            timeout = ctx.executor().schedule(() -> NbdErrors.closeOnFailure(ctx,
+                    new MirrorgateException(ErrorCode.ETIMEDOUT, "option haggling not finished within "
+                            + NbdConstants.HANDSHAKE_TIMEOUT_SECONDS + " s"), LOG),
+                    NbdConstants.HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Leaving the pipeline (transmission starts, or the channel closes) ends the time limit. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handlerRemoved(ctx);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof ClientFlags flags) {
+                clientFlags(ctx, flags.flags());
+            } else if (msg instanceof Option option) {
+                option(ctx, option);
+            } else {
+                throw new IllegalStateException("unexpected message during option haggling: " + msg);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void clientFlags(ChannelHandlerContext ctx, int flags) {
+        int unknown = flags & ~NbdConstants.KNOWN_CLIENT_FLAGS;
+        if (unknown != 0) {
+            NbdErrors.closeOnFailure(ctx, new MirrorgateException(ErrorCode.EPROTO, String.format(
+                    "client flags: 0x%08x (unknown bits 0x%08x)", flags, unknown)), LOG);
+            return;
+        }
+        flagsReceived = true;
+        noZeroes = (flags & FLAG_NO_ZEROES) != 0;
+    }
+
+    private void option(ChannelHandlerContext ctx, Option option) {
+        if (!flagsReceived || !ctx.channel().isActive()) {
+            return;
+        }
+        int code = option.option();
+        ByteBuf data = option.content();
+        switch (code) {
+            case NbdConstants.OPT_EXPORT_NAME -> exportName(ctx, data.toString(StandardCharsets.UTF_8));
+            case NbdConstants.OPT_ABORT -> ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK))
+                    .addListener(ChannelFutureListener.CLOSE);
+            case NbdConstants.OPT_LIST -> list(ctx, data);
+            case NbdConstants.OPT_INFO, NbdConstants.OPT_GO -> infoOrGo(ctx, code, data);
+            case NbdConstants.OPT_STRUCTURED_REPLY -> {
+                if (data.isReadable()) {
+                    error(ctx, code, NbdConstants.REP_ERR_INVALID,
+                            "NBD_OPT_STRUCTURED_REPLY carries no data");
+                } else {
+                    structured = true;
+                    ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+                }
+            }
+            default -> error(ctx, code, NbdConstants.REP_ERR_UNSUP,
+                    "option " + code + " is not supported by this server");
+        }
+    }
+
+    private void list(ChannelHandlerContext ctx, ByteBuf data) {
+        if (data.isReadable()) {
+            error(ctx, NbdConstants.OPT_LIST, NbdConstants.REP_ERR_INVALID, "NBD_OPT_LIST carries no data");
+            return;
+        }
+        for (String name : resolver.list(NbdErrors.clientAddress(ctx))) {
+            ByteBuf reply = ctx.alloc().buffer();
+            reply.writeInt(ByteBufUtil.utf8Bytes(name));
+            reply.writeCharSequence(name, StandardCharsets.UTF_8);
+            ctx.write(new OptionReply(NbdConstants.OPT_LIST, NbdConstants.REP_SERVER, reply));
+        }
+        ctx.writeAndFlush(new OptionReply(NbdConstants.OPT_LIST, NbdConstants.REP_ACK));
+    }
+
+    /**
+     * NBD_OPT_INFO and NBD_OPT_GO data: {@code u32 name length, name, u16 n, n x u16 info type}.
+     */
+    private void infoOrGo(ChannelHandlerContext ctx, int code, ByteBuf data) {
+        if (data.readableBytes() < 6) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "option length: " + data.readableBytes()
+                    + " (expected: >= 6)");
+            return;
+        }
+        long nameLength = data.readUnsignedInt();
+        if (nameLength > MAX_STRING || nameLength > data.readableBytes() - 2) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "export name length: " + nameLength
+                    + " (expected: <= " + Math.min(MAX_STRING, data.readableBytes() - 2) + ")");
+            return;
+        }
+        String name = data.readCharSequence((int) nameLength, StandardCharsets.UTF_8).toString();
+        int count = data.readUnsignedShort();
+        if (data.readableBytes() != 2 * count) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "information requests: " + count
+                    + " announced, " + data.readableBytes() + " bytes follow (expected: " + 2 * count + ")");
+            return;
+        }
+        Set<Integer> requested = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            requested.add(data.readUnsignedShort());
+        }
+        Export export;
+        try {
+            export = resolve(ctx, name);
+        } catch (MirrorgateException e) {
+            LOG.info("nbd export refused peer={} export={} reason={}", ctx.channel().remoteAddress(),
+                    name, e.getMessage());
+            error(ctx, code, refusal(e.code()), e.getMessage());
+            return;
+        }
+        int flags = NbdTransmissionHandler.transmissionFlags(export);
+        info(ctx, code, INFO_EXPORT, b -> b.writeLong(export.device().size()).writeShort(flags));
+        if (requested.contains(INFO_NAME)) {
+            info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
+        }
+        if (requested.contains(INFO_DESCRIPTION)) {
+            String description = NbdErrors.truncate("Mirrorgate export " + export.device().name()
+                    + " (" + export.access() + ")");
+            info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
+        }
+        int blockSize = export.device().blockSize();
+        int minimum = requested.contains(INFO_BLOCK_SIZE) ? blockSize : 1;
+        int maximum = maxPayload - maxPayload % blockSize;
+        info(ctx, code, INFO_BLOCK_SIZE, b -> b.writeInt(minimum)
+                .writeInt(Math.max(blockSize, NbdConstants.PREFERRED_BLOCK_SIZE)).writeInt(maximum));
+        ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+        if (code == NbdConstants.OPT_GO) {
+            startTransmission(ctx, export);
+        }
+    }
+
+    private void exportName(ChannelHandlerContext ctx, String name) {
+        Export export;
+        try {
+            export = resolve(ctx, name);
+        } catch (MirrorgateException e) {
+            // NBD_OPT_EXPORT_NAME has no error reply: the protocol says close.
+            NbdErrors.closeOnFailure(ctx, e, LOG);
+            return;
+        }
+        ctx.writeAndFlush(new ExportNameReply(export.device().size(),
+                NbdTransmissionHandler.transmissionFlags(export), !noZeroes));
+        startTransmission(ctx, export);
+    }
+
+    private Export resolve(ChannelHandlerContext ctx, String name) {
+        String chosen = name.isEmpty() ? resolver.defaultName(NbdErrors.clientAddress(ctx)) : name;
+        if (chosen == null) {
+            throw new MirrorgateException(ErrorCode.ENOENT,
+                    "no default export: name one (see NBD_OPT_LIST)");
+        }
+        return resolver.resolve(chosen, NbdErrors.clientAddress(ctx));
+    }
+
+    private void startTransmission(ChannelHandlerContext ctx, Export export) {
+        LOG.info("nbd transmission peer={} export={} access={} structured={}",
+                ctx.channel().remoteAddress(), export.name(), export.access(), structured);
+        ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
+        ctx.pipeline().replace(this, "nbd-transmission",
+                new NbdTransmissionHandler(export, structured, maxPayload));
+    }
+
+    private static int refusal(ErrorCode code) {
+        return switch (code) {
+            case EACCES, EPERM -> NbdConstants.REP_ERR_POLICY;
+            case ESHUTDOWN -> NbdConstants.REP_ERR_SHUTDOWN;
+            default -> NbdConstants.REP_ERR_UNKNOWN;
+        };
+    }
+
+    private void info(ChannelHandlerContext ctx, int code, int type,
+            java.util.function.Consumer<ByteBuf> body) {
+        ByteBuf buf = ctx.alloc().buffer();
+        buf.writeShort(type);
+        body.accept(buf);
+        ctx.write(new OptionReply(code, NbdConstants.REP_INFO, buf));
+    }
+
+    private static void error(ChannelHandlerContext ctx, int code, int type, String message) {
+        ctx.writeAndFlush(new OptionReply(code, type,
+                Unpooled.copiedBuffer(NbdErrors.truncate(message), StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == GracefulShutdown.EVENT) {
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        NbdErrors.closeOnFailure(ctx, cause, LOG);
+    }
+}

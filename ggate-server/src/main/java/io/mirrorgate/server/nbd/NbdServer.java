@@ -1,0 +1,117 @@
+package io.mirrorgate.server.nbd;
+
+import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embeddable NBD server: binds a TCP address, serves the exports of an {@link ExportResolver}
+ * and stops gracefully.
+ *
+ * <pre>
+ * try (NbdServer server = NbdServer.start(resolver, "127.0.0.1", 0)) {
+ *     int port = server.port();
+ * </pre>
+ *
+ * {@link #close()} stops accepting, sends {@link GracefulShutdown#EVENT} to every connection (each
+ * stops reading, lets its requests in flight reply, and closes), waits up to the drain timeout,
+ * then closes what is left and the event loops it owns.
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+    private static final long DRAIN_TIMEOUT_MS = 10_000;
+
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final Channel serverChannel;
+    private final ChannelGroup connections;
+    private boolean closed;
+
+    private NbdServer(EventLoopGroup group, boolean ownsGroup, Channel serverChannel,
+            ChannelGroup connections) {
+        this.group = group;
+        this.ownsGroup = ownsGroup;
+        this.serverChannel = serverChannel;
+        this.connections = connections;
+    }
+
+    /** Starts a server on {@code host:port} (port 0: an ephemeral port) with its own event loops. */
+    public static NbdServer start(ExportResolver resolver, String host, int port) {
+        return start(resolver, new InetSocketAddress(host, port), NbdConstants.DEFAULT_MAX_PAYLOAD, null);
+    }
+
+    /**
+     * Starts a server on {@code address}. With a null {@code group} the server creates (and at
+     * close shuts down) its own; otherwise it uses {@code group} and leaves it running.
+     */
+    public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
+            EventLoopGroup group) {
+        boolean owns = group == null;
+        EventLoopGroup loops = owns ? Transport.newGroup(0, "nbd-server") : group;
+        ChannelGroup connections = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(loops)
+                    .channel(Transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new NbdChannelInitializer(resolver, maxPayload, connections))
+                    .bind(address).syncUninterruptibly().channel();
+            LOG.info("nbd server listening address={}", channel.localAddress());
+            return new NbdServer(loops, owns, channel, connections);
+        } catch (RuntimeException e) {
+            if (owns) {
+                loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
+            throw new MirrorgateException(ErrorCode.EIO, "cannot listen for NBD on " + address
+                    + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The bound address. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The bound port. */
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    /** The connections currently open. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().syncUninterruptibly();
+        connections.forEach(ch -> ch.pipeline().fireUserEventTriggered(GracefulShutdown.EVENT));
+        if (!connections.newCloseFuture().awaitUninterruptibly(DRAIN_TIMEOUT_MS)) {
+            LOG.warn("nbd connections still open after {} ms, closing them count={}",
+                    DRAIN_TIMEOUT_MS, connections.size());
+        }
+        connections.close().awaitUninterruptibly(DRAIN_TIMEOUT_MS);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        LOG.info("nbd server stopped address={}", serverChannel.localAddress());
+    }
+}

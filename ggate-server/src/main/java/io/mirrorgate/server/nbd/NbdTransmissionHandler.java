@@ -1,0 +1,300 @@
+package io.mirrorgate.server.nbd;
+
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_DISC;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_FUA;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_NO_HOLE;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLUSH;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_READ;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_TRIM;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE_ZEROES;
+
+import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.nbd.NbdMessages.Request;
+import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
+import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transmission phase for one export: validates each request (command, flags, access, size,
+ * bounds), hands it to the device without blocking, and sends exactly one reply when the device's
+ * future completes, pipelined and in completion order. Reading pauses while too many requests or
+ * bytes are in flight or the channel is not writable. {@link GracefulShutdown#EVENT} and
+ * NBD_CMD_DISC stop reading; the connection closes once the requests in flight have replied.
+ */
+public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
+    private static final int MAX_IN_FLIGHT = 128;
+    private static final long MAX_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
+
+    private final Export export;
+    private final BlockDevice device;
+    private final boolean structured;
+    private final boolean readOnly;
+    private final int maxPayload;
+    private int inFlight;
+    private long inFlightBytes;
+    private boolean draining;
+
+    public NbdTransmissionHandler(Export export, boolean structured, int maxPayload) {
+        this.export = export;
+        this.device = export.device();
+        this.structured = structured;
+        this.readOnly = isReadOnly(export);
+        this.maxPayload = maxPayload;
+    }
+
+    /** The transmission flags advertised for {@code export}. */
+    static int transmissionFlags(Export export) {
+        int flags = NbdConstants.FLAG_HAS_FLAGS | NbdConstants.FLAG_SEND_FLUSH
+                | NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
+                | NbdConstants.FLAG_SEND_WRITE_ZEROES
+                // A device's flush makes every completed write durable, whichever connection
+                // issued it, so several connections to one export are safe.
+                | NbdConstants.FLAG_CAN_MULTI_CONN;
+        return isReadOnly(export) ? flags | NbdConstants.FLAG_READ_ONLY : flags;
+    }
+
+    private static boolean isReadOnly(Export export) {
+        return !export.access().canWrite() || export.device().isReadOnly();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Request request)) {
+            ReferenceCountUtil.release(msg);
+            throw new IllegalStateException("unexpected message in transmission: " + msg);
+        }
+        try {
+            if (request.type() == CMD_DISC) {
+                LOG.debug("nbd disconnect requested peer={}", ctx.channel().remoteAddress());
+                drain(ctx);
+                return;
+            }
+            if (draining) {
+                replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
+                return;
+            }
+            MirrorgateException refused = validate(request);
+            if (refused != null) {
+                replyError(ctx, request, refused.code(), refused.getMessage());
+                return;
+            }
+            dispatch(ctx, request);
+        } finally {
+            request.release();
+        }
+    }
+
+    private MirrorgateException validate(Request r) {
+        int allowed;
+        String command;
+        switch (r.type()) {
+            case CMD_READ -> { allowed = 0; command = "NBD_CMD_READ"; }
+            case CMD_WRITE -> { allowed = CMD_FLAG_FUA; command = "NBD_CMD_WRITE"; }
+            case CMD_FLUSH -> { allowed = 0; command = "NBD_CMD_FLUSH"; }
+            case CMD_TRIM -> { allowed = CMD_FLAG_FUA; command = "NBD_CMD_TRIM"; }
+            case CMD_WRITE_ZEROES -> { allowed = CMD_FLAG_FUA | CMD_FLAG_NO_HOLE;
+                command = "NBD_CMD_WRITE_ZEROES"; }
+            default -> {
+                return new MirrorgateException(ErrorCode.EINVAL,
+                        "command type " + r.type() + " is not supported");
+            }
+        }
+        if ((r.flags() & ~allowed) != 0) {
+            return new MirrorgateException(ErrorCode.EINVAL, String.format(
+                    "%s flags: 0x%04x (expected: within 0x%04x)", command, r.flags(), allowed));
+        }
+        boolean mutating = r.type() != CMD_READ && r.type() != CMD_FLUSH;
+        if (r.type() == CMD_READ && !export.access().canRead()) {
+            return new MirrorgateException(ErrorCode.EPERM, export.name() + ": export is write-only");
+        }
+        if (mutating && readOnly) {
+            return new MirrorgateException(ErrorCode.EROFS, export.name() + ": export is read-only");
+        }
+        if ((r.type() == CMD_READ || r.type() == CMD_WRITE) && (r.length() > maxPayload || r.discarded())) {
+            return new MirrorgateException(ErrorCode.EMSGSIZE,
+                    command + " length: " + r.length() + " (expected: <= " + maxPayload + ")");
+        }
+        if (r.type() != CMD_FLUSH
+                && (r.offset() < 0 || r.length() > device.size() || r.offset() > device.size() - r.length())) {
+            return new MirrorgateException(r.type() == CMD_WRITE ? ErrorCode.ENOSPC : ErrorCode.EINVAL,
+                    String.format("%s offset %s + length %d is past the end of export %s (size: %d)",
+                            command, Long.toUnsignedString(r.offset()), r.length(), export.name(),
+                            device.size()));
+        }
+        return null;
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Request r) {
+        boolean fua = (r.flags() & CMD_FLAG_FUA) != 0;
+        long bytes = r.type() == CMD_READ || r.type() == CMD_WRITE ? r.length() : 0;
+        CompletableFuture<?> future = switch (r.type()) {
+            case CMD_READ -> call(() -> device.read(r.offset(), (int) r.length()));
+            case CMD_WRITE -> {
+                ByteBuf data = r.content().retain();
+                yield call(() -> device.write(r.offset(), data, fua))
+                        .whenComplete((v, e) -> data.release());
+            }
+            case CMD_FLUSH -> call(device::flush);
+            case CMD_TRIM -> call(() -> device.trim(r.offset(), r.length()))
+                    .thenCompose(v -> fua ? device.flush() : CompletableFuture.completedFuture(null));
+            case CMD_WRITE_ZEROES -> call(() -> device.writeZeroes(r.offset(), r.length(), fua));
+            default -> throw new IllegalStateException("validated type: " + r.type());
+        };
+        inFlight++;
+        inFlightBytes += bytes;
+        updateReading(ctx);
+        int type = r.type();
+        long cookie = r.cookie();
+        long offset = r.offset();
+        long length = r.length();
+        future.whenComplete((result, failure) -> onEventLoop(ctx, result, () -> {
+            inFlight--;
+            inFlightBytes -= bytes;
+            complete(ctx, type, cookie, offset, length, result, failure);
+            if (draining && inFlight == 0) {
+                ctx.close();
+            } else {
+                updateReading(ctx);
+            }
+        }));
+    }
+
+    /** Runs a device call; a device that throws instead of failing its future still gets a reply. */
+    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> op) {
+        try {
+            CompletableFuture<T> f = op.get();
+            return f != null ? f : CompletableFuture.failedFuture(
+                    new MirrorgateException(ErrorCode.EIO, "device returned no future"));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static void onEventLoop(ChannelHandlerContext ctx, Object result, Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            ReferenceCountUtil.release(result);
+            LOG.warn("nbd reply dropped, event loop is gone peer={}", ctx.channel().remoteAddress());
+        }
+    }
+
+    private void complete(ChannelHandlerContext ctx, int type, long cookie, long offset, long length,
+            Object result, Throwable failure) {
+        if (!ctx.channel().isActive()) {
+            ReferenceCountUtil.release(result);
+            return;
+        }
+        if (failure != null) {
+            LOG.debug("nbd request failed peer={} type={} offset={}", ctx.channel().remoteAddress(),
+                    type, offset, failure);
+            writeError(ctx, type, cookie, offset, MirrorgateException.codeOf(failure),
+                    MirrorgateException.messageOf(failure), type == CMD_READ);
+            return;
+        }
+        if (type != CMD_READ) {
+            ctx.writeAndFlush(new SimpleReply(0, cookie, Unpooled.EMPTY_BUFFER));
+            return;
+        }
+        ByteBuf data = (ByteBuf) result;
+        if (data == null || data.readableBytes() != length) {
+            int got = data == null ? -1 : data.readableBytes();
+            ReferenceCountUtil.release(data);
+            writeError(ctx, type, cookie, offset, ErrorCode.EIO, device.name() + ": read returned "
+                    + got + " bytes (expected: " + length + ")", true);
+            return;
+        }
+        if (structured) {
+            ByteBuf header = ctx.alloc().buffer(8).writeLong(offset);
+            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+                    NbdConstants.REPLY_TYPE_OFFSET_DATA, cookie, Unpooled.wrappedBuffer(header, data)));
+        } else {
+            ctx.writeAndFlush(new SimpleReply(0, cookie, data));
+        }
+    }
+
+    /** A request refused before reaching the device: an error that names no offset. */
+    private void replyError(ChannelHandlerContext ctx, Request r, ErrorCode code, String message) {
+        LOG.debug("nbd request refused peer={} request={} reason={}", ctx.channel().remoteAddress(),
+                r, message);
+        writeError(ctx, r.type(), r.cookie(), r.offset(), code, message, false);
+    }
+
+    /**
+     * An error reply: simple (errno only) or, once structured replies are negotiated, an
+     * NBD_REPLY_TYPE_ERROR chunk ({@code u32 errno, u16 message length, message}) or, for a read
+     * that failed on the device, NBD_REPLY_TYPE_ERROR_OFFSET (the same plus {@code u64 offset}).
+     */
+    private void writeError(ChannelHandlerContext ctx, int type, long cookie, long offset,
+            ErrorCode code, String message, boolean atOffset) {
+        int errno = NbdErrors.errno(code, structured);
+        if (!structured) {
+            ctx.writeAndFlush(new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
+            return;
+        }
+        byte[] text = NbdErrors.truncate(message).getBytes(StandardCharsets.UTF_8);
+        ByteBuf payload = ctx.alloc().buffer(6 + text.length + 8);
+        payload.writeInt(errno).writeShort(text.length).writeBytes(text);
+        if (atOffset) {
+            payload.writeLong(offset);
+        }
+        ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE, atOffset
+                ? NbdConstants.REPLY_TYPE_ERROR_OFFSET : NbdConstants.REPLY_TYPE_ERROR, cookie, payload));
+    }
+
+    private void updateReading(ChannelHandlerContext ctx) {
+        boolean busy = inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES;
+        boolean read = !draining && !busy && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private void drain(ChannelHandlerContext ctx) {
+        draining = true;
+        ctx.channel().config().setAutoRead(false);
+        if (inFlight == 0) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading(ctx);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == GracefulShutdown.EVENT) {
+            LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(), inFlight);
+            drain(ctx);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        NbdErrors.closeOnFailure(ctx, cause, LOG);
+    }
+}
