@@ -7,6 +7,7 @@ import io.mirrorgate.server.error.MirrorgateException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * layer, {@link FileChannel#force} (fdatasync, which on Linux also writes back pages dirtied
  * through a shared mapping) is used instead.
  *
- * <p>Thread-safe. Header methods block on an msync: never call them on an event loop.
+ * <p>An open metadata file holds an exclusive advisory lock on it: a second replicator (or a
+ * {@code create --force}) on the same resource is refused. Thread-safe. Header methods block on an
+ * msync: never call them on an event loop.
  */
 public final class MetadataFile implements GenerationStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataFile.class);
@@ -176,6 +179,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
         MappedBytes mb = null;
         try {
             ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            lockExclusively(ch, path);
             mb = MappedBytes.singleMappedBytes(path.toFile(), fileSize(h.regionCount()));
             mb.singleThreadedCheckDisabled(true);
             return new MetadataFile(path, ch, mb, h);
@@ -187,6 +191,31 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
             throw e instanceof MirrorgateException ? (MirrorgateException) e
                     : new MirrorgateException(ErrorCode.EIO, "cannot map metadata file " + path + ": " + e, e);
         }
+    }
+
+    /**
+     * Takes the advisory lock that says "a replicator uses this file", held until the channel
+     * closes (the kernel drops it when the process dies).
+     */
+    static void lockExclusively(FileChannel ch, Path path) throws IOException {
+        boolean locked;
+        try {
+            locked = ch.tryLock() != null;
+        } catch (OverlappingFileLockException e) {
+            locked = false;
+        }
+        if (!locked) {
+            throw new MirrorgateException(ErrorCode.EACCES, path + ": metadata in use by another replicator "
+                    + "(expected: one process per resource; is the daemon running?)");
+        }
+    }
+
+    /**
+     * Fails when a replicator holds the lock of the metadata file open on {@code ch}; the probe's
+     * own lock is released when {@code ch} closes.
+     */
+    public static void checkNotInUse(FileChannel ch, Path path) throws IOException {
+        lockExclusively(ch, path);
     }
 
     /** Reads the header and marks of a metadata file without opening it for use (status, tests). */

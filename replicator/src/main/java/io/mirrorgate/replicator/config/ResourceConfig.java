@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -86,7 +87,7 @@ public final class ResourceConfig {
     }
 
     private static OptionalLong resyncRate(ConfigSection s) {
-        com.fasterxml.jackson.databind.JsonNode raw = s.raw("resync_rate");
+        JsonNode raw = s.raw("resync_rate");
         if (raw != null && raw.isTextual()) {
             String text = raw.asText().trim();
             if (text.equals("unlimited")) {

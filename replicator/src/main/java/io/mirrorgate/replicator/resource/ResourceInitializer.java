@@ -51,6 +51,9 @@ public final class ResourceInitializer {
             throw new MirrorgateException(ErrorCode.EINVAL, where + "metadata " + metadata + " already exists "
                     + "(expected: no metadata; use --force to replace it, the next connection is then a full sync)");
         }
+        if (Files.exists(metadata)) {
+            refuseIfInUse(metadata, where);
+        }
         boolean createLocal = !Files.exists(local);
         if (size.isPresent()) {
             long bytes = size.getAsLong();
@@ -84,6 +87,14 @@ public final class ResourceInitializer {
                 config.name(), local, metadata, volumeSize, regionCount, createLocal);
         return new Created(metadata, local, createLocal, volumeSize, config.regionSize(), regionCount,
                 MetadataFile.fileSize(regionCount));
+    }
+
+    private static void refuseIfInUse(Path metadata, String where) {
+        try (FileChannel ch = FileChannel.open(metadata, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MetadataFile.checkNotInUse(ch, metadata);
+        } catch (IOException e) {
+            throw new MirrorgateException(ErrorCode.EIO, where + "cannot check metadata " + metadata + ": " + e, e);
+        }
     }
 
     /**

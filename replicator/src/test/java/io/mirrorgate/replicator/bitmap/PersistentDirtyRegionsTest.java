@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,21 +162,28 @@ class PersistentDirtyRegionsTest {
     }
 
     @Test
-    void uncleanReopenMakesEveryMarkedRegionOwed() {
+    void uncleanReopenMakesEveryMarkedRegionOwed() throws Exception {
         Path meta = cleanMetadata(dir);
         PersistentDirtyRegions crashed = open(meta, 64);
         write(crashed, 1, true);
         write(crashed, 2, true);
         crashed.beginWrite(3 * REGION, 4096).join(); // in flight at the "crash"
         crashed.bothDurable(); // 1 and 2 stay marked: activity set
-        // The process "dies" here: the file is opened again without closing the first instance.
-        PersistentDirtyRegions reopened = PersistentDirtyRegions.open(meta, VOLUME, 64);
-        try {
-            assertFalse(reopened.wasCleanShutdown());
-            assertEquals(List.of(1L, 2L, 3L), owedList(reopened));
-        } finally {
-            reopened.close();
-        }
+        // What the disk holds if the machine dies now: a copy of the file, taken while it is in use.
+        Path atCrash = dir.resolve("at-crash.mgmeta");
+        Files.copy(meta, atCrash);
+        PersistentDirtyRegions reopened = open(atCrash, 64);
+        assertFalse(reopened.wasCleanShutdown());
+        assertEquals(List.of(1L, 2L, 3L), owedList(reopened));
+    }
+
+    @Test
+    void aSecondUserOfTheMetadataIsRefused() {
+        Path meta = cleanMetadata(dir);
+        open(meta, 8);
+        MirrorgateException e = assertThrows(MirrorgateException.class, () -> MetadataFile.open(meta, VOLUME));
+        assertEquals(ErrorCode.EACCES, e.code());
+        assertTrue(e.getMessage().contains("metadata in use by another replicator"), e.getMessage());
     }
 
     @Test

@@ -82,6 +82,11 @@ class ResourceInitializerTest {
         ResourceInitializer.create(config, true);
         assertNotEquals(first.uuid(), MetadataFile.inspect(config.metadata()).uuid(), "replaced with --force");
         assertFalse(Files.exists(dir.resolve("r0.img.mgmeta.new")));
+        try (MetadataFile inUse = ResourceInitializer.openMetadata(config)) {
+            MirrorgateException busy = assertThrows(MirrorgateException.class, () -> ResourceInitializer.create(config, true));
+            assertEquals(ErrorCode.EACCES, busy.code());
+            assertEquals(inUse.uuid(), MetadataFile.inspect(config.metadata()).uuid(), "not replaced while in use");
+        }
     }
 
     @Test
