@@ -4,9 +4,6 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.nio.file.Path;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -51,21 +48,12 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     private final BitSet marked;
     private final BitSet durable;
     private final BitSet owed;
-    private final Map<Integer, RegionState> written = new HashMap<>();
-    private final ActivitySet activity;
-    private long endSequence;
-    private long durableSequence;
+    private final WriteTracker writes;
     private Batch open = new Batch();
     private Batch syncing;
     private boolean commitQueued;
     private boolean closed;
     private volatile Thread committerThread;
-
-    /** Writes into one region: how many are in flight, and when the last one ended. */
-    private static final class RegionState {
-        int inFlight;
-        long lastEnd;
-    }
 
     /** Marks waiting for one metadata sync. */
     private static final class Batch {
@@ -79,7 +67,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         this.regionShift = Long.numberOfTrailingZeros(regionSize);
         this.regionCount = Math.toIntExact(file.regionCount());
         this.volumeSize = file.volumeSize();
-        this.activity = new ActivitySet(activityRegions);
+        this.writes = new WriteTracker(activityRegions);
         this.committer = committer;
         this.marked = file.readMarks();
         this.durable = (BitSet) marked.clone();
@@ -165,9 +153,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             }
             boolean needOpen = false;
             boolean needSyncing = false;
+            writes.begin(first, last);
             for (int r = first; r <= last; r++) {
-                written.computeIfAbsent(r, k -> new RegionState()).inFlight++;
-                activity.touch(r);
                 if (!marked.get(r)) {
                     marked.set(r);
                     file.setMarked(r, true);
@@ -203,18 +190,9 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 return; // the marks stay on disk; the next open owes them all
             }
-            endSequence++;
-            for (int r = first; r <= last; r++) {
-                RegionState state = written.get(r);
-                if (state == null || state.inFlight == 0) {
-                    throw new IllegalStateException("endWrite without beginWrite: offset=" + offset + " length="
-                            + length + " region=" + r);
-                }
-                state.inFlight--;
-                state.lastEnd = endSequence;
-                if (!replicated) {
-                    owed.set(r);
-                }
+            writes.end(first, last);
+            if (!replicated) {
+                owed.set(first, last + 1);
             }
         }
     }
@@ -227,7 +205,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
      */
     public long durabilityMark() {
         synchronized (lock) {
-            return endSequence;
+            return writes.mark();
         }
     }
 
@@ -237,8 +215,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 return;
             }
-            durableSequence = Math.max(durableSequence, Math.min(mark, endSequence));
-            if (unmarkIdle(false) > 0) {
+            writes.durableUpTo(mark);
+            if (unmark(writes.takeUnmarkable(owed, false)) > 0) {
                 queueCommit();
             }
         }
@@ -249,24 +227,13 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         bothDurable(durabilityMark());
     }
 
-    /** Unmarks written regions that are idle, not owed, durable on both sides; returns how many. */
-    private int unmarkIdle(boolean includeActivitySet) {
+    /** Unmarks {@code regions}; returns how many were marked. */
+    private int unmark(BitSet regions) {
         int count = 0;
-        for (Iterator<Map.Entry<Integer, RegionState>> it = written.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, RegionState> e = it.next();
-            int r = e.getKey();
-            if (isUnmarkable(r, e.getValue(), includeActivitySet)) {
-                it.remove();
-                unmark(r);
-                count++;
-            }
+        for (int r = regions.nextSetBit(0); r >= 0; r = regions.nextSetBit(r + 1)) {
+            count += unmark(r) ? 1 : 0;
         }
         return count;
-    }
-
-    private boolean isUnmarkable(int r, RegionState state, boolean includeActivitySet) {
-        return state.inFlight == 0 && !owed.get(r) && state.lastEnd <= durableSequence
-                && (includeActivitySet || !activity.contains(r));
     }
 
     /** Clears region {@code r}'s mark in the mapping (durable after the next sync); false if unmarked. */
@@ -317,12 +284,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 return; // stays marked on disk: resynced again after the next open
             }
             owed.clear(r);
-            RegionState state = written.get(r);
-            if (state == null || isUnmarkable(r, state, false)) {
-                written.remove(r);
-                if (unmark(r)) {
-                    queueCommit();
-                }
+            if (writes.takeIfUnmarkable(r, owed) && unmark(r)) {
+                queueCommit();
             }
         }
     }
@@ -377,8 +340,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             }
             checkNotCommitter("close");
             closed = true;
-            int unmarked = unmarkIdle(true);
-            activity.clear();
+            int unmarked = unmark(writes.takeUnmarkable(owed, true));
             last = open.done;
             queueCommit();
             LOG.debug("bitmap closing resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
