@@ -43,7 +43,7 @@ class BitmapCrashTest {
 
     @Test
     void everyAcknowledgedButNotDurableWriteIsMarkedAfterSigkill() throws Exception {
-        Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir.resolve("."));
+        Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
         long volume = MetadataFile.inspect(meta).volumeSize();
         long regionSize = MetadataFile.inspect(meta).regionSize();
         Path image = dir.resolve("r0.img");
