@@ -12,7 +12,8 @@ import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Welcome;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * fails it with a {@link RemoteRefusedException} (the server said no) or a plain {@link
  * MirrorgateException} (the network failed). Afterwards it passes replies to its listener.
  */
-final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
+final class ClientChannelHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ClientChannelHandler.class);
 
     /** Receives the replies and the end of an admitted connection. */
@@ -43,6 +44,7 @@ final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
     private final String peer;
     private byte[] serverNonce;
     private boolean ready;
+    private boolean closedHere;
     private String closeReason = "connection closed by the server";
 
     ClientChannelHandler(Hello hello, byte[] key, GgateCodec codec, Promise<Welcome> handshake,
@@ -110,7 +112,7 @@ final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
     private void fail(ChannelHandlerContext ctx, MirrorgateException failure) {
         closeReason = failure.getMessage();
         handshake.tryFailure(failure);
-        ctx.close();
+        ctx.channel().close();
     }
 
     private void protocolError(ChannelHandlerContext ctx, String reason) {
@@ -130,7 +132,17 @@ final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        closedHere = true;
+        super.close(ctx, promise);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && closedHere && !ctx.channel().isActive()) {
+            log.debug("ggate partial reply discarded at close peer={}: {}", peer, cause.getMessage());
+            return;
+        }
         if (cause instanceof DecoderException) {
             protocolError(ctx, cause.getMessage());
             return;
@@ -138,6 +150,6 @@ final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
         log.debug("ggate connection error peer={}: {}", peer, cause.toString());
         closeReason = "connection to " + peer + " failed: " + MirrorgateException.messageOf(cause);
         handshake.tryFailure(new MirrorgateException(ErrorCode.EIO, closeReason, cause));
-        ctx.close();
+        ctx.channel().close();
     }
 }

@@ -15,7 +15,8 @@ import io.mirrorgate.server.protocol.Hello;
 import io.mirrorgate.server.protocol.Welcome;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * RequestDispatcher}. A protocol violation closes this channel only and is logged once with
  * the peer's address. Not sharable: one instance per channel.
  */
-public final class GgateServerHandler extends ChannelInboundHandlerAdapter {
+public final class GgateServerHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(GgateServerHandler.class);
 
     private enum Phase { HELLO, AUTH, ADMITTING, READY, CLOSED }
@@ -49,6 +50,7 @@ public final class GgateServerHandler extends ChannelInboundHandlerAdapter {
     private RequestDispatcher dispatcher;
     private ScheduledFuture<?> handshakeTimer;
     private boolean violationLogged;
+    private boolean closedHere;
 
     public GgateServerHandler(GgateServerConfig config, ExportStateStore store, GgateCodec codec) {
         this.config = config;
@@ -217,8 +219,16 @@ public final class GgateServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        closedHere = true;
+        super.close(ctx, promise);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException) {
+        if (cause instanceof DecoderException && closedHere && !ctx.channel().isActive()) {
+            log.debug("ggate partial frame discarded at close peer={}: {}", peer, cause.getMessage());
+        } else if (cause instanceof DecoderException) {
             violation(ctx, cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("ggate connection error peer={}: {}", peer, cause.toString());

@@ -226,13 +226,13 @@ final class RequestDispatcher {
 
     private void shutdownOutput() {
         if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
-            ctx.close();
+            ctx.channel().close();
             return;
         }
         duplex.shutdownOutput().addListener(f -> {
             discarding = true;
             ctx.channel().config().setAutoRead(true);
-            ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            ctx.executor().schedule(() -> ctx.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
         });
     }
 
