@@ -24,6 +24,7 @@ import io.netty.handler.codec.EncoderException;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -52,6 +53,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private final RemoteDeviceOptions options;
     private final byte[] key;
     private final String peer;
+    /** Random per device, kept across reconnects: the server lets a reconnect supersede it. */
+    private final long session = new SecureRandom().nextLong() | 1;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
@@ -126,7 +129,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         attempting = true;
         Promise<Welcome> handshake = loop.newPromise();
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
-                options.compression() ? GgateProtocol.FEATURE_LZ4 : 0, options.epoch(),
+                options.compression() ? GgateProtocol.FEATURE_LZ4 : 0, options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
         ChannelFuture connect = new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)

@@ -28,6 +28,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
         implements AutoCloseable {
     private final GgateServerConfig config;
     private final ExportStateStore store;
+    private final SessionRegistry sessions = new SessionRegistry();
     private final ChannelGroup channels = new DefaultChannelGroup("ggate", GlobalEventExecutor.INSTANCE);
 
     public GgateServerChannelInitializer(GgateServerConfig config) {
@@ -40,7 +41,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
         ch.config().setOption(ChannelOption.TCP_NODELAY, true);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
         ch.pipeline().addLast("ggate-codec", codec);
-        ch.pipeline().addLast("ggate", new GgateServerHandler(config, store, codec));
+        ch.pipeline().addLast("ggate", new GgateServerHandler(config, store, sessions, codec));
         channels.add(ch);
     }
 

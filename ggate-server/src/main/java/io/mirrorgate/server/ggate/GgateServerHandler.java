@@ -42,6 +42,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private final GgateServerConfig config;
     private final byte[] key;
     private final ExportStateStore store;
+    private final SessionRegistry sessions;
     private final GgateCodec codec;
     private Phase phase = Phase.HELLO;
     private Hello hello;
@@ -52,10 +53,12 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private boolean violationLogged;
     private boolean closedHere;
 
-    public GgateServerHandler(GgateServerConfig config, ExportStateStore store, GgateCodec codec) {
+    GgateServerHandler(GgateServerConfig config, ExportStateStore store, SessionRegistry sessions,
+            GgateCodec codec) {
         this.config = config;
         this.key = config.key();
         this.store = store;
+        this.sessions = sessions;
         this.codec = codec;
     }
 
@@ -147,6 +150,15 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             refuse(ctx, MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
             return;
         }
+        sessions.supersede(export.name(), hello.session()).whenComplete((superseded, e) ->
+                onLoop(ctx, () -> welcome(ctx, export, state, superseded)));
+    }
+
+    private void welcome(ChannelHandlerContext ctx, Export export,
+            ExportStateStore.ExportState state, Integer superseded) {
+        if (phase != Phase.ADMITTING) {
+            return;
+        }
         int features = hello.features() & GgateProtocol.SUPPORTED_FEATURES;
         if ((features & GgateProtocol.FEATURE_LZ4) != 0) {
             codec.enableCompression();
@@ -154,13 +166,15 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         BlockDevice device = export.device();
         dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
                 config.maxRequestSize(), config.maxInFlight(), peer);
+        sessions.register(export.name(), hello.session(), dispatcher);
         phase = Phase.READY;
         handshakeTimer.cancel(false);
         ctx.writeAndFlush(new Welcome(ErrorCode.OK, "", features, device.size(),
                 device.blockSize(), config.maxRequestSize(), state.generation(),
                 state.highestEpoch(), HandshakeAuth.serverProof(key, hello, serverNonce)));
-        log.info("ggate client admitted peer={} export={} access={} node={} epoch={} features={}",
-                peer, export.name(), hello.access(), hello.nodeId(), hello.epoch(), features);
+        log.info("ggate client admitted peer={} export={} access={} node={} epoch={} features={}"
+                + " supersededConnections={}", peer, export.name(), hello.access(), hello.nodeId(),
+                hello.epoch(), features, superseded == null ? 0 : superseded);
     }
 
     private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason) {
@@ -213,6 +227,9 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         if (phase == Phase.READY) {
             log.info("ggate client disconnected peer={} export={} inFlight={}",
                     peer, hello.exportName(), dispatcher.inFlight());
+        }
+        if (dispatcher != null) {
+            dispatcher.channelClosed();
         }
         phase = Phase.CLOSED;
         super.channelInactive(ctx);

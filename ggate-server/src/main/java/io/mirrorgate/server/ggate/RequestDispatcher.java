@@ -44,6 +44,8 @@ final class RequestDispatcher {
     private int inFlight;
     private boolean draining;
     private boolean discarding;
+    private boolean channelClosed;
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
     RequestDispatcher(ChannelHandlerContext ctx, Export export, Access access, long epoch,
             ExportStateStore store, int maxRequestSize, int maxInFlight, String peer) {
@@ -60,6 +62,28 @@ final class RequestDispatcher {
 
     int inFlight() {
         return inFlight;
+    }
+
+    /** Completes once the channel is closed and every request of it has finished. */
+    CompletableFuture<Void> idle() {
+        return idle;
+    }
+
+    /** Closes the channel (thread-safe); requests in flight still finish. */
+    void closeChannel() {
+        ctx.channel().close();
+    }
+
+    /** The channel is closed: no reply can be sent any more. */
+    void channelClosed() {
+        channelClosed = true;
+        checkIdle();
+    }
+
+    private void checkIdle() {
+        if (channelClosed && inFlight == 0) {
+            idle.complete(null);
+        }
     }
 
     /** Serves {@code request}, whose payload this method now owns. */
@@ -193,6 +217,7 @@ final class RequestDispatcher {
         if (draining && inFlight == 0) {
             closeAfter(written);
         }
+        checkIdle();
     }
 
     /** Stops reading; the channel closes once every request in flight has replied. */
@@ -237,7 +262,7 @@ final class RequestDispatcher {
     }
 
     private void updateAutoRead() {
-        if (!draining) {
+        if (!draining && !channelClosed) {
             ctx.channel().config().setAutoRead(inFlight < maxInFlight);
         }
     }

@@ -10,7 +10,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The mutual HMAC-SHA256 challenge-response of the handshake. Both proofs cover both nonces and
- * every field of the hello (export, access, epoch, node id, features), so neither side can be
+ * every field of the hello (export, access, epoch, session, node id, features), so neither side can be
  * impersonated by replaying an old exchange and a man in the middle cannot change what the
  * client asked for. The client proves first; the server proves only to a client that proved,
  * so an unauthenticated peer learns nothing (not even whether an export exists).
@@ -52,11 +52,12 @@ public final class HandshakeAuth {
             mac.update(label.getBytes(StandardCharsets.UTF_8));
             mac.update(hello.clientNonce());
             mac.update(serverNonce);
-            ByteBuffer fixed = ByteBuffer.allocate(18);
+            ByteBuffer fixed = ByteBuffer.allocate(26);
             fixed.putShort((short) hello.version());
             fixed.putInt(Hello.accessCode(hello.access()));
             fixed.putInt(hello.features());
             fixed.putLong(hello.epoch());
+            fixed.putLong(hello.session());
             mac.update(fixed.array());
             updateString(mac, hello.exportName());
             updateString(mac, hello.nodeId());

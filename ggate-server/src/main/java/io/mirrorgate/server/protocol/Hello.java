@@ -6,7 +6,11 @@ import io.netty.handler.codec.CorruptedFrameException;
 
 /**
  * The client's first frame: protocol version, requested access, feature flags, the client's
- * epoch (fencing token), its nonce, the export it wants (its path) and its node id.
+ * epoch (fencing token), its session id, its nonce, the export it wants (its path) and its node
+ * id. The session id is random per client device and kept across reconnects (0: none): a new
+ * connection of a session supersedes the session's older connections, and is admitted only
+ * once their requests in flight have finished, so a re-sent write can never be overtaken by
+ * its stale first copy.
  *
  * <pre>
  *  0               1               2               3
@@ -17,6 +21,8 @@ import io.netty.handler.codec.CorruptedFrameException;
  * +---------------------------------------------------------------+
  * |                     epoch (u64)                               |
  * +---------------------------------------------------------------+
+ * |                     session id (u64)                          |
+ * +---------------------------------------------------------------+
  * |                     client nonce (32 bytes)                   |
  * +-------------------------------+-------------------------------+
  * |    export length (u16)        |  export path (UTF-8) ...      |
@@ -26,7 +32,7 @@ import io.netty.handler.codec.CorruptedFrameException;
  * </pre>
  * Access codes: 1 RO, 2 WO, 3 RW.
  */
-public record Hello(int version, Access access, int features, long epoch, byte[] clientNonce,
+public record Hello(int version, Access access, int features, long epoch, long session, byte[] clientNonce,
         String exportName, String nodeId) implements GgateMessage {
 
     @Override
@@ -40,24 +46,26 @@ public record Hello(int version, Access access, int features, long epoch, byte[]
         out.writeByte(0);
         out.writeInt(features);
         out.writeLong(epoch);
+        out.writeLong(session);
         out.writeBytes(clientNonce);
         WireStrings.write(out, exportName, GgateProtocol.MAX_NAME_LENGTH, "export");
         WireStrings.write(out, nodeId, GgateProtocol.MAX_NAME_LENGTH, "node id");
     }
 
     static Hello decode(ByteBuf body) {
-        WireStrings.need(body, 16 + GgateProtocol.NONCE_LENGTH, "hello");
+        WireStrings.need(body, 24 + GgateProtocol.NONCE_LENGTH, "hello");
         int version = body.readUnsignedShort();
         Access access = accessOf(body.readUnsignedByte());
         body.skipBytes(1);
         int features = body.readInt();
         long epoch = body.readLong();
+        long session = body.readLong();
         byte[] nonce = new byte[GgateProtocol.NONCE_LENGTH];
         body.readBytes(nonce);
         String export = WireStrings.read(body, GgateProtocol.MAX_NAME_LENGTH, "export");
         String node = WireStrings.read(body, GgateProtocol.MAX_NAME_LENGTH, "node id");
         WireStrings.end(body, "hello");
-        return new Hello(version, access, features, epoch, nonce, export, node);
+        return new Hello(version, access, features, epoch, session, nonce, export, node);
     }
 
     /** The wire code of an access mode. */

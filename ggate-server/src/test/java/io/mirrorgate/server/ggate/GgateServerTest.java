@@ -13,6 +13,7 @@ import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.mirrorgate.server.protocol.Welcome;
+import io.mirrorgate.server.testing.DelayingBlockDevice;
 import io.mirrorgate.server.testing.GgateTestServer;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.RawGgateSocket;
@@ -42,6 +43,7 @@ class GgateServerTest {
     Path stateDir;
     MemoryBlockDevice rw;
     MemoryBlockDevice ro;
+    DelayingBlockDevice slow;
     GgateTestServer server;
 
     @BeforeAll
@@ -53,12 +55,14 @@ class GgateServerTest {
     void start() throws Exception {
         rw = new MemoryBlockDevice("rw", 16 << 20, 512, false);
         ro = new MemoryBlockDevice("ro", 1 << 20, 512, false);
+        slow = new DelayingBlockDevice(new MemoryBlockDevice("slow", 1 << 20, 512, false), 0);
         ExportResolver resolver = new ExportResolver() {
             @Override
             public Export resolve(String name, InetAddress client) {
                 switch (name) {
                     case "/exports/rw": return new Export(name, rw, Access.RW);
                     case "/exports/ro": return new Export(name, ro, Access.RO);
+                    case "/exports/slow": return new Export(name, slow, Access.RW);
                     case "/exports/denied":
                         throw new MirrorgateException(ErrorCode.EACCES,
                                 "host " + client.getHostAddress() + " is not allowed to use " + name);
@@ -79,6 +83,7 @@ class GgateServerTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
+        slow.close();
     }
 
     private RawGgateSocket admitted(String export, Access access, long epoch) throws Exception {
@@ -301,6 +306,30 @@ class GgateServerTest {
             }
             assertTrue(seen.size() >= 1 && seen.size() <= n);
             assertEquals(seen.size() * 8192L, rw.bytesWritten());
+        }
+    }
+
+    @Test
+    void aReconnectingSessionIsAdmittedOnlyAfterItsOldWritesFinished() throws Exception {
+        try (RawGgateSocket old = new RawGgateSocket(server.port());
+                RawGgateSocket again = new RawGgateSocket(server.port())) {
+            assertEquals(ErrorCode.OK, old.handshake(KEY, "/exports/slow", Access.RW, 0, 77).error());
+            slow.setStalled(true);
+            old.send(Request.write(1, 0, Unpooled.wrappedBuffer(TestData.randomBytes(1, 512)), false));
+            Thread.sleep(100);
+            java.util.concurrent.CompletableFuture<Welcome> welcome = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return again.handshake(KEY, "/exports/slow", Access.RW, 0, 77);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            assertTrue(old.closedByServer(), "the superseded connection is closed");
+            Thread.sleep(300);
+            assertTrue(!welcome.isDone(), "admitted while the old write was still in flight");
+            slow.setStalled(false);
+            assertEquals(ErrorCode.OK, welcome.get(10, java.util.concurrent.TimeUnit.SECONDS).error());
         }
     }
 

@@ -86,7 +86,7 @@ class GgateCodecTest {
     }
 
     private Hello hello() {
-        return new Hello(GgateProtocol.VERSION, Access.RW, GgateProtocol.FEATURE_LZ4, 7L,
+        return new Hello(GgateProtocol.VERSION, Access.RW, GgateProtocol.FEATURE_LZ4, 7L, 0x1234L,
                 HandshakeAuth.nonce(), "/data/disk.img", "node-a");
     }
 
@@ -104,6 +104,7 @@ class GgateCodecTest {
         assertEquals("/data/disk.img", h.exportName());
         assertEquals("node-a", h.nodeId());
         assertEquals(7L, h.epoch());
+        assertEquals(0x1234L, h.session());
         assertEquals(Access.RW, h.access());
         assertArrayEquals(hello.clientNonce(), h.clientNonce());
         assertArrayEquals(nonce, ((Challenge) out.get(1)).serverNonce());

@@ -24,7 +24,8 @@ public final class DelayingBlockDevice implements BlockDevice {
         t.setDaemon(true);
         return t;
     });
-    private final List<CompletableFuture<?>> stalled = new ArrayList<>();
+    private final List<Runnable> stalled = new ArrayList<>();
+    private final List<CompletableFuture<?>> stalledFutures = new ArrayList<>();
     private volatile long delayMillis;
     private volatile boolean stall;
 
@@ -37,26 +38,37 @@ public final class DelayingBlockDevice implements BlockDevice {
         this.delayMillis = delayMillis;
     }
 
-    /** While stalled, no request completes. */
+    /** While stalled, no request runs or completes; unstalling runs the held ones. */
     public void setStalled(boolean stall) {
-        this.stall = stall;
+        List<Runnable> held;
+        synchronized (stalled) {
+            this.stall = stall;
+            held = stall ? List.of() : new ArrayList<>(stalled);
+            if (!stall) {
+                stalled.clear();
+                stalledFutures.clear();
+            }
+        }
+        held.forEach(timer::execute);
     }
 
     private <T> CompletableFuture<T> later(Supplier<CompletableFuture<T>> op) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        if (stall) {
-            synchronized (stalled) {
-                stalled.add(out);
-            }
-            return out;
-        }
-        timer.schedule(() -> op.get().whenComplete((v, e) -> {
+        Runnable run = () -> op.get().whenComplete((v, e) -> {
             if (e != null) {
                 out.completeExceptionally(e);
             } else {
                 out.complete(v);
             }
-        }), delayMillis, TimeUnit.MILLISECONDS);
+        });
+        synchronized (stalled) {
+            if (stall) {
+                stalled.add(run);
+                stalledFutures.add(out);
+                return out;
+            }
+        }
+        timer.schedule(run, delayMillis, TimeUnit.MILLISECONDS);
         return out;
     }
 
@@ -109,8 +121,9 @@ public final class DelayingBlockDevice implements BlockDevice {
     public void close() {
         timer.shutdownNow();
         synchronized (stalled) {
-            stalled.forEach(f -> f.completeExceptionally(
+            stalledFutures.forEach(f -> f.completeExceptionally(
                     new MirrorgateException(ErrorCode.ESHUTDOWN, name() + ": closed")));
+            stalledFutures.clear();
             stalled.clear();
         }
         inner.close();

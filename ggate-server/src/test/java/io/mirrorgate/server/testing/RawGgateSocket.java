@@ -38,7 +38,13 @@ public final class RawGgateSocket implements AutoCloseable {
 
     /** Runs the handshake; returns the server's welcome (OK or refusal). */
     public Welcome handshake(byte[] key, String export, Access access, long epoch) throws IOException {
-        Hello hello = new Hello(GgateProtocol.VERSION, access, 0, epoch, HandshakeAuth.nonce(),
+        return handshake(key, export, access, epoch, 0);
+    }
+
+    /** Runs the handshake as client session {@code session} (0: none). */
+    public Welcome handshake(byte[] key, String export, Access access, long epoch, long session)
+            throws IOException {
+        Hello hello = new Hello(GgateProtocol.VERSION, access, 0, epoch, session, HandshakeAuth.nonce(),
                 export, "raw-test");
         send(hello);
         Challenge challenge = (Challenge) receive();
