@@ -12,7 +12,7 @@ import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Timeout;
 class GgateCodecTest {
     private static final int MAX = 1 << 20;
     private final List<ByteBuf> held = new ArrayList<>();
+    /** Counts what the codec allocates: everything must be released at the end of a test. */
+    private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
 
     @BeforeAll
     static void paranoid() {
@@ -38,14 +40,17 @@ class GgateCodecTest {
     }
 
     @AfterEach
-    void releaseHeld() {
+    void everythingReleased() {
         held.forEach(ByteBuf::release);
+        assertEquals(0, alloc.metric().usedHeapMemory(), "heap bytes still allocated");
+        assertEquals(0, alloc.metric().usedDirectMemory(), "direct bytes still allocated");
     }
 
     /** Encodes messages into one wire buffer. */
     private ByteBuf wire(boolean compression, GgateMessage... messages) {
         GgateCodec codec = new GgateCodec(MAX);
         EmbeddedChannel ch = new EmbeddedChannel(codec);
+        ch.config().setAllocator(alloc);
         if (compression) {
             codec.enableCompression();
         }
@@ -69,7 +74,7 @@ class GgateCodecTest {
             codec.enableCompression();
         }
         EmbeddedChannel ch = new EmbeddedChannel(codec);
-        ch.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+        ch.config().setAllocator(alloc);
         Random random = new Random(seed);
         while (wire.isReadable()) {
             int n = Math.min(wire.readableBytes(), 1 + random.nextInt(maxFragment));
@@ -128,7 +133,7 @@ class GgateCodecTest {
                     Request.write(2, 0, Unpooled.wrappedBuffer(zeros), false),
                     Request.read(3, 4096, 65536),
                     Request.trim(4, 8192, 0xFFFFF000L),
-                    Request.setGeneration(5, 77, Unpooled.buffer().alloc()),
+                    Request.setGeneration(5, 77, alloc),
                     Reply.ok(6, Unpooled.wrappedBuffer(random)),
                     Reply.error(7, ErrorCode.EROFS, "read-only export"),
                     Reply.ok(8));
@@ -180,6 +185,7 @@ class GgateCodecTest {
 
     private DecoderException feedExpectingFailure(ByteBuf bytes) {
         EmbeddedChannel ch = new EmbeddedChannel(new GgateCodec(MAX));
+        ch.config().setAllocator(alloc);
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(bytes));
         // after a violation everything else is discarded
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[100]));
@@ -209,6 +215,7 @@ class GgateCodecTest {
         GgateCodec codec = new GgateCodec(MAX);
         codec.enableCompression();
         EmbeddedChannel ch = new EmbeddedChannel(codec);
+        ch.config().setAllocator(alloc);
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(frame));
         assertEquals("length: " + (MAX + 1) + " (expected: <= " + MAX + ")", e.getMessage());
         ch.finishAndReleaseAll();
@@ -236,6 +243,7 @@ class GgateCodecTest {
     void truncatedFrameAtCloseIsReported() {
         ByteBuf wire = wire(false, Request.write(1, 0, Unpooled.wrappedBuffer(new byte[4096]), false));
         EmbeddedChannel ch = new EmbeddedChannel(new GgateCodec(MAX));
+        ch.config().setAllocator(alloc);
         ch.writeInbound(wire.readRetainedSlice(100));
         wire.release();
         assertNull(ch.readInbound());
