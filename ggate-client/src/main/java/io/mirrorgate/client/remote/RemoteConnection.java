@@ -3,27 +3,19 @@ package io.mirrorgate.client.remote;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Command;
-import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.HandshakeAuth;
 import io.mirrorgate.server.protocol.Hello;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Welcome;
 import io.mirrorgate.server.transport.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.EncoderException;
-import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,12 +43,12 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private static final Logger log = LoggerFactory.getLogger(RemoteConnection.class);
 
     private final RemoteDeviceOptions options;
-    private final byte[] key;
     private final String peer;
     /** Random per device, kept across reconnects: the server lets a reconnect supersede it. */
     private final long session = new SecureRandom().nextLong() | 1;
     private final EventLoopGroup group;
     private final EventLoop loop;
+    private final RemoteConnector connector;
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
@@ -85,15 +77,16 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private long backoffNanos;
     private ScheduledFuture<?> reconnectTask;
     private boolean attempting;
+    private boolean reconnectRequested;
 
     RemoteConnection(RemoteDeviceOptions options) {
         this.options = options;
-        this.key = options.key();
         this.peer = options.host() + ":" + options.port();
         this.group = Transport.newGroup(1, "ggate-remote");
         this.loop = group.next();
         this.maxRequestSize = options.maxRequestSize();
         this.backoffNanos = options.reconnectInitial().toNanos();
+        this.connector = new RemoteConnector(options, loop, bytesIn, bytesOut, this);
     }
 
     long size() { return size; }
@@ -127,59 +120,16 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
 
     private void attempt(BiConsumer<Channel, Welcome> connected, Consumer<MirrorgateException> failed) {
         attempting = true;
-        Promise<Welcome> handshake = loop.newPromise();
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
                 options.compression() ? GgateProtocol.FEATURE_LZ4 : 0, options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
-        ChannelFuture connect = new Bootstrap().group(loop).channel(Transport.socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        GgateCodec codec = new GgateCodec(options.maxRequestSize());
-                        ch.pipeline().addLast("wire-counter", new WireCounter(bytesIn, bytesOut));
-                        ch.pipeline().addLast("ggate-codec", codec);
-                        ch.pipeline().addLast("ggate", new ClientChannelHandler(hello, key, codec,
-                                handshake, RemoteConnection.this, peer));
-                    }
-                }).connect(options.host(), options.port());
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                handshake.tryFailure(networkFailure(f.cause()));
-            }
-        });
-        ScheduledFuture<?> timer = loop.schedule(() -> {
-            if (handshake.tryFailure(new MirrorgateException(ErrorCode.ETIMEDOUT, "no answer from "
-                    + peer + " within " + options.connectTimeout() + " (connect and handshake)"))) {
-                connect.channel().close();
-            }
-        }, options.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        handshake.addListener(f -> {
-            timer.cancel(false);
+        connector.connect(hello, (ch, w) -> {
             attempting = false;
-            if (f.isSuccess()) {
-                connected.accept(connect.channel(), handshake.getNow());
-            } else {
-                connect.channel().close();
-                Throwable cause = f.cause();
-                failed.accept(cause instanceof MirrorgateException m ? m
-                        : new MirrorgateException(ErrorCode.EIO, MirrorgateException.messageOf(cause), cause));
-            }
+            connected.accept(ch, w);
+        }, failure -> {
+            attempting = false;
+            failed.accept(failure);
         });
-    }
-
-    private MirrorgateException networkFailure(Throwable cause) {
-        if (cause instanceof ConnectTimeoutException) {
-            return new MirrorgateException(ErrorCode.ETIMEDOUT, "cannot connect to " + peer
-                    + ": no answer within " + options.connectTimeout(), cause);
-        }
-        if (cause instanceof ConnectException) {
-            return new MirrorgateException(ErrorCode.ECONNREFUSED, "cannot connect to " + peer
-                    + ": " + cause.getMessage(), cause);
-        }
-        return new MirrorgateException(ErrorCode.EIO, "cannot connect to " + peer + ": "
-                + MirrorgateException.messageOf(cause), cause);
     }
 
     private void onConnected(Channel ch, Welcome w, boolean first) {
@@ -220,7 +170,12 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         if (state == ConnectionState.CLOSED) {
             return;
         }
-        lastError = reason;
+        if (reconnectRequested) {
+            reconnectRequested = false;
+            reason = "reconnect requested";
+        } else {
+            lastError = reason;
+        }
         List<PendingRequest> unanswered = new ArrayList<>(inFlight.values());
         unanswered.sort(Comparator.comparingLong((PendingRequest p) -> p.sequence).reversed());
         unanswered.forEach(queue::addFirst);
@@ -267,6 +222,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             connectedWaiters.add(done);
             backoffNanos = options.reconnectInitial().toNanos();
             if (channel != null) {
+                reconnectRequested = true;
                 channel.close();
             } else if (reconnectTask != null) {
                 reconnectTask.cancel(false);

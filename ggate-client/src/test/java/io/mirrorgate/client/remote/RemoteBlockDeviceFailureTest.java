@@ -247,6 +247,7 @@ class RemoteBlockDeviceFailureTest {
             assertTrue(transitions.contains("CONNECTED->RECONNECTING"), transitions.toString());
             assertTrue(transitions.contains("RECONNECTING->CONNECTED"), transitions.toString());
         }
+        slow.setDelayMillis(0);
         assertBlocksArrivedThroughServer(400);
     }
 
