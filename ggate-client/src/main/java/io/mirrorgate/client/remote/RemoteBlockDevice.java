@@ -166,8 +166,12 @@ public final class RemoteBlockDevice implements BlockDevice {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        return connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.READ,
-                0, offset, length, 0, null, false)).thenApply(o -> (ByteBuf) o);
+        // the request's own future, so that a buffer arriving after a cancel is released
+        @SuppressWarnings("unchecked")
+        CompletableFuture<ByteBuf> read = (CompletableFuture<ByteBuf>) (CompletableFuture<?>)
+                connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.READ,
+                        0, offset, length, 0, null, false));
+        return read;
     }
 
     @Override

@@ -58,6 +58,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong resent = new AtomicLong();
+    private final AtomicLong lastReadNanos = new AtomicLong(System.nanoTime());
     private volatile ConnectionState state = ConnectionState.CONNECTING;
     private volatile String lastError;
     private volatile long size;
@@ -78,6 +79,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private ScheduledFuture<?> reconnectTask;
     private boolean attempting;
     private boolean reconnectRequested;
+    private boolean silentReplaced;
 
     RemoteConnection(RemoteDeviceOptions options) {
         this.options = options;
@@ -86,7 +88,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         this.loop = group.next();
         this.maxRequestSize = options.maxRequestSize();
         this.backoffNanos = options.reconnectInitial().toNanos();
-        this.connector = new RemoteConnector(options, loop, bytesIn, bytesOut, this);
+        this.connector = new RemoteConnector(options, loop, bytesIn, bytesOut, lastReadNanos, this);
     }
 
     long size() { return size; }
@@ -148,6 +150,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         generation = w.generation();
         highestEpoch = w.highestEpoch();
         channel = ch;
+        lastReadNanos.set(System.nanoTime());
         backoffNanos = options.reconnectInitial().toNanos();
         if (!first) {
             reconnects.incrementAndGet();
@@ -172,7 +175,10 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         }
         if (reconnectRequested) {
             reconnectRequested = false;
-            reason = "reconnect requested";
+            reason = silentReplaced ? "no data from the server for " + options.requestTimeout()
+                    : "reconnect requested";
+            silentReplaced = false;
+            lastError = reason;
         } else {
             lastError = reason;
         }
@@ -312,11 +318,24 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         pump();
     }
 
+    /**
+     * Fails a request that got no reply in time. When the connection has not received a single
+     * byte for as long, the link is taken for dead (a half-open connection never reports a
+     * loss by itself) and replaced; the other requests in flight are sent again.
+     */
     private void timeout(PendingRequest p) {
         if (inFlight.remove(p.sequence) == p || queue.remove(p)) {
             fail(p, new MirrorgateException(ErrorCode.ETIMEDOUT, "ggate://" + peer
                     + options.exportPath() + " " + p + ": no reply within "
                     + options.requestTimeout() + " (state " + state + ")"));
+            long silentNanos = System.nanoTime() - lastReadNanos.get();
+            if (channel != null && silentNanos >= options.requestTimeout().toNanos()) {
+                log.warn("ggate connection silent, replacing it peer={} export={} silentMs={}",
+                        peer, options.exportPath(), TimeUnit.NANOSECONDS.toMillis(silentNanos));
+                reconnectRequested = true;
+                silentReplaced = true;
+                channel.close();
+            }
             pump();
         }
     }

@@ -34,16 +34,18 @@ final class RemoteConnector {
     private final EventLoop loop;
     private final AtomicLong bytesIn;
     private final AtomicLong bytesOut;
+    private final AtomicLong lastReadNanos;
     private final ClientChannelHandler.Listener listener;
 
     RemoteConnector(RemoteDeviceOptions options, EventLoop loop, AtomicLong bytesIn,
-            AtomicLong bytesOut, ClientChannelHandler.Listener listener) {
+            AtomicLong bytesOut, AtomicLong lastReadNanos, ClientChannelHandler.Listener listener) {
         this.options = options;
         this.key = options.key();
         this.peer = options.host() + ":" + options.port();
         this.loop = loop;
         this.bytesIn = bytesIn;
         this.bytesOut = bytesOut;
+        this.lastReadNanos = lastReadNanos;
         this.listener = listener;
     }
 
@@ -58,7 +60,7 @@ final class RemoteConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         GgateCodec codec = new GgateCodec(options.maxRequestSize());
-                        ch.pipeline().addLast("wire-counter", new WireCounter(bytesIn, bytesOut));
+                        ch.pipeline().addLast("wire-counter", new WireCounter(bytesIn, bytesOut, lastReadNanos));
                         ch.pipeline().addLast("ggate-codec", codec);
                         ch.pipeline().addLast("ggate", new ClientChannelHandler(hello, key, codec,
                                 handshake, listener, peer));

@@ -7,19 +7,25 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts the bytes a connection receives and sends on the wire (first handler of the pipeline). */
+/**
+ * Counts the bytes a connection receives and sends on the wire, and notes when it last received
+ * anything (first handler of the pipeline).
+ */
 final class WireCounter extends ChannelDuplexHandler {
     private final AtomicLong in;
     private final AtomicLong out;
+    private final AtomicLong lastReadNanos;
 
-    WireCounter(AtomicLong in, AtomicLong out) {
+    WireCounter(AtomicLong in, AtomicLong out, AtomicLong lastReadNanos) {
         this.in = in;
         this.out = out;
+        this.lastReadNanos = lastReadNanos;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         in.addAndGet(size(msg));
+        lastReadNanos.set(System.nanoTime());
         super.channelRead(ctx, msg);
     }
 

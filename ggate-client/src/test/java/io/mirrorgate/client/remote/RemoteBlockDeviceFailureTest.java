@@ -148,6 +148,8 @@ class RemoteBlockDeviceFailureTest {
             assertTrue(e.getMessage().contains("no reply within"), e.getMessage());
             slow.setStalled(false);
             remote.read(0, 4096).get(10, TimeUnit.SECONDS).release();
+            // nothing at all came back for the whole timeout: the link was replaced
+            assertEquals(1, remote.stats().reconnects(), remote.stats().toString());
         }
     }
 

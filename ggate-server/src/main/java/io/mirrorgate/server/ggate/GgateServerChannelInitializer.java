@@ -39,6 +39,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     @Override
     protected void initChannel(Channel ch) {
         ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
         ch.pipeline().addLast("ggate-codec", codec);
         ch.pipeline().addLast("ggate", new GgateServerHandler(config, store, sessions, codec));
