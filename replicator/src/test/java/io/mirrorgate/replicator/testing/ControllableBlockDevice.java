@@ -25,6 +25,8 @@ public final class ControllableBlockDevice implements BlockDevice {
     });
     private final AtomicInteger writesInFlight = new AtomicInteger();
     private final AtomicInteger maxWritesInFlight = new AtomicInteger();
+    private final AtomicInteger dataWrites = new AtomicInteger();
+    private final AtomicInteger zeroWrites = new AtomicInteger();
     private volatile long badOffset = -1;
     private volatile long badLength;
     private volatile long writeDelayMicros;
@@ -42,6 +44,16 @@ public final class ControllableBlockDevice implements BlockDevice {
     /** Each write completes after {@code micros} on the timer thread; 0 = inline. */
     public void delayWrites(long micros) {
         this.writeDelayMicros = micros;
+    }
+
+    /** Write requests that carried data. */
+    public int dataWrites() {
+        return dataWrites.get();
+    }
+
+    /** Write-zeroes requests (trims included, when the caller sends them so). */
+    public int zeroWrites() {
+        return zeroWrites.get();
     }
 
     public int maxWritesInFlight() {
@@ -80,6 +92,7 @@ public final class ControllableBlockDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
+        dataWrites.incrementAndGet();
         return delayed(() -> inner.write(offset, data, fua));
     }
 
@@ -95,6 +108,7 @@ public final class ControllableBlockDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        zeroWrites.incrementAndGet();
         return delayed(() -> inner.writeZeroes(offset, length, fua));
     }
 
