@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Copies the owed regions from the sync source to the target on its own thread, while the
  * application keeps writing through the {@link MirrorDevice}.
  *
- * <p>Per owed region: wait for rate tokens, yield briefly while application requests are queued,
- * take the mirror's range lock on the whole region (it waits for writes in flight there, and new
+ * <p>Per owed region: wait for rate tokens, yield briefly while application requests are in
+ * flight, take the mirror's range lock on the whole region (it waits for writes in flight there, and new
  * writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent as
  * write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
  * region is marked synced before its lock is released, so a later write that the peer misses
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class ResyncEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResyncEngine.class);
     private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final int MAX_YIELDS_PER_CHUNK = 5;
+    private static final int MAX_YIELDS_PER_REGION = 5;
 
     private final String resource;
     private final MirrorDevice mirror;
@@ -176,6 +176,7 @@ public final class ResyncEngine implements AutoCloseable {
         long offset = region * regionSize;
         long length = regionLength(region, regionSize);
         rate.acquire(length);
+        yieldToApplication();
         RangeLocks.Lock lock = await(mirror.lockForCopy(offset, length), "lock region " + region,
                 f -> f.thenAccept(RangeLocks.Lock::close));
         try {
@@ -184,7 +185,6 @@ public final class ResyncEngine implements AutoCloseable {
             }
             for (long pos = offset; pos < offset + length; pos += chunkSize) {
                 checkStop();
-                yieldToApplication();
                 int n = (int) Math.min(chunkSize, offset + length - pos);
                 copyChunk(pos, n, source, target);
             }
@@ -211,9 +211,12 @@ public final class ResyncEngine implements AutoCloseable {
         }
     }
 
-    /** Gives application requests the way: a short pause while some are queued, bounded. */
+    /**
+     * Gives application requests the way before taking a region: a short pause while some are
+     * in flight or queued, bounded. (Not while holding a region: writes may be waiting for it.)
+     */
     private void yieldToApplication() throws InterruptedException {
-        for (int i = 0; i < MAX_YIELDS_PER_CHUNK && mirror.busyRequests() > 0; i++) {
+        for (int i = 0; i < MAX_YIELDS_PER_REGION && mirror.busyRequests() > 0; i++) {
             TimeUnit.NANOSECONDS.sleep(YIELD_NANOS);
         }
     }

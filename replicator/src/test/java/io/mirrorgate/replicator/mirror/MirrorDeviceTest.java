@@ -113,6 +113,33 @@ class MirrorDeviceTest {
 
     @Test
     @Timeout(30)
+    void overlappingWritesReachBothReplicasInTheSameOrder() throws Exception {
+        ControllableBlockDevice peerDevice = new ControllableBlockDevice(remote);
+        MirrorDevice mirror = mirror(local, new TestPeerLink(remote, peerDevice, 5, true),
+                ReplicationMode.FULLSYNC, 1 << 20);
+        mirror.attachPeer(false);
+        io.netty.buffer.ByteBuf first = io.netty.buffer.Unpooled.wrappedBuffer(
+                TestData.randomBytes(1, 8192));
+        io.netty.buffer.ByteBuf second = io.netty.buffer.Unpooled.wrappedBuffer(
+                TestData.randomBytes(2, 8192));
+        peerDevice.holdWrites();
+
+        java.util.concurrent.CompletableFuture<Void> w1 = mirror.write(4096, first, false);
+        java.util.concurrent.CompletableFuture<Void> w2 = mirror.write(0, second, false);
+        // The peer replies out of order; the second write must not have overtaken the first.
+        peerDevice.releaseHeldInReverse();
+        w1.get(10, TimeUnit.SECONDS);
+        w2.get(10, TimeUnit.SECONDS);
+        first.release();
+        second.release();
+
+        assertEquals(local.sha256(), remote.sha256());
+        assertArrayEquals(TestData.randomBytes(2, 8192), read(remote, 0, 8192));
+        peerDevice.close();
+    }
+
+    @Test
+    @Timeout(30)
     void flushOfBothReplicasLetsIdleRegionsBeUnmarked() throws Exception {
         MirrorDevice mirror = attached(ReplicationMode.FULLSYNC);
         writeRandom(mirror, 0, 4096, 7);

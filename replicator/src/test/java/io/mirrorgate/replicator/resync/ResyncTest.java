@@ -135,35 +135,74 @@ class ResyncTest {
     @Timeout(60)
     void applicationWritesIntoRegionsUnderResyncLeaveReplicasIdentical() throws Exception {
         int owed = 32;
-        // Small chunks and a slow peer: a region copy takes many steps for writes to land between.
-        RuntimeHarness h = harness(SIZE, REGION, false, rate(1 << 20, 4096));
-        h.peerDevice.delayWrites(20);
+        // Small chunks and a peer whose writes complete out of order after up to 300 us: each
+        // region copy takes many steps, and the writers hammer the same regions throughout.
+        RuntimeHarness h = harness(SIZE, REGION, false, rate(0, 4096));
+        h.peerDevice.delayWrites(300);
         MirrorDevice mirror = h.runtime.device();
         fillRegions(mirror, 0, owed, 9);
 
         h.link.connect();
-        List<Future<?>> writers = new ArrayList<>();
+        AtomicBoolean resyncing = new AtomicBoolean(true);
+        List<Future<Integer>> writers = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             long seed = t;
             writers.add(threads.submit(() -> {
                 Random random = new Random(seed);
-                for (int i = 0; i < 400; i++) {
+                int written = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (resyncing.get() && written < 20_000 && System.nanoTime() < deadline) {
                     int blocks = 1 + random.nextInt(32);
                     long offset = 512L * random.nextInt(owed * REGION / 512 - blocks);
                     writeRandom(mirror, offset, blocks * 512, random.nextLong());
+                    written++;
                 }
-                return null;
+                return written;
             }));
         }
-        for (Future<?> w : writers) {
-            w.get(60, TimeUnit.SECONDS);
-        }
         h.awaitSyncs(1, WAIT);
+        resyncing.set(false);
+        int written = 0;
+        for (Future<Integer> w : writers) {
+            written += w.get(60, TimeUnit.SECONDS);
+        }
         mirror.flush().get(10, TimeUnit.SECONDS);
 
+        assertTrue(written > 100, "writes during the resync: " + written);
         assertEquals(h.local.sha256(), h.remote.sha256());
         assertEquals(0, h.dirty.owedCount());
-        assertEquals(1600, mirror.counters().writes() - owed);
+        assertEquals(owed, h.progress().regionsCopied());
+    }
+
+    @Test
+    @Timeout(30)
+    void writeIntoRegionUnderCopyWaitsForTheCopy() throws Exception {
+        RuntimeHarness h = harness(SIZE, REGION, false, rate(0, 4096));
+        MirrorDevice mirror = h.runtime.device();
+        fillRegions(mirror, 5, 1, 1);
+        long target = 5L * REGION + 8192;
+        List<java.util.concurrent.CompletableFuture<Void>> raced = new ArrayList<>();
+        io.netty.buffer.ByteBuf data = io.netty.buffer.Unpooled.wrappedBuffer(
+                io.mirrorgate.server.testing.TestData.randomBytes(77, 4096));
+        // Right after the resync read the chunk at 'target' (old data), the application writes
+        // there; the copy has not yet written that chunk to the peer.
+        h.localDevice.afterRead(offset -> {
+            if (offset == target && raced.isEmpty()
+                    && Thread.currentThread().getName().startsWith("resync-")) {
+                raced.add(mirror.write(target, data, false));
+            }
+        });
+
+        h.link.connect();
+        h.awaitSyncs(1, WAIT);
+        raced.get(0).get(10, TimeUnit.SECONDS);
+        data.release();
+
+        assertEquals(h.local.sha256(), h.remote.sha256());
+        assertEquals(io.mirrorgate.server.testing.TestData.sha256(
+                io.mirrorgate.server.testing.TestData.randomBytes(77, 4096)),
+                io.mirrorgate.server.testing.TestData.sha256(
+                        io.mirrorgate.replicator.testing.Fixtures.read(h.remote, target, 4096)));
     }
 
     @Test

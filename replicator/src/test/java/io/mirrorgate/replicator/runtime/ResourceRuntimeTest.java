@@ -181,7 +181,7 @@ class ResourceRuntimeTest {
     @Timeout(30)
     void peerNewerCopiesEverythingFromThePeerAndServesStaleRegionsFromIt() throws Exception {
         start(new Generations(4, 4, 7), 8, options()
-                .withResync(new ResyncOptions(512 * 1024, 16 * 1024, Duration.ofSeconds(10))));
+                .withResync(new ResyncOptions(2 << 20, 16 * 1024, Duration.ofSeconds(10))));
         String remoteSha = h.remote.sha256();
 
         h.link.connect();

@@ -30,6 +30,9 @@ public final class ControllableBlockDevice implements BlockDevice {
     private volatile long badOffset = -1;
     private volatile long badLength;
     private volatile long writeDelayMicros;
+    private volatile java.util.function.LongConsumer afterRead = offset -> { };
+    private final java.util.List<Runnable> held = new java.util.ArrayList<>();
+    private boolean holding;
 
     public ControllableBlockDevice(BlockDevice inner) {
         this.inner = inner;
@@ -41,7 +44,10 @@ public final class ControllableBlockDevice implements BlockDevice {
         this.badOffset = offset;
     }
 
-    /** Each write completes after {@code micros} on the timer thread; 0 = inline. */
+    /**
+     * Each write completes after a random delay of up to {@code micros} on the timer thread, so
+     * writes may complete out of order, as a remote device's replies do; 0 = inline.
+     */
     public void delayWrites(long micros) {
         this.writeDelayMicros = micros;
     }
@@ -54,6 +60,33 @@ public final class ControllableBlockDevice implements BlockDevice {
     /** Write-zeroes requests (trims included, when the caller sends them so). */
     public int zeroWrites() {
         return zeroWrites.get();
+    }
+
+    /** Holds every later write (and flush) until {@link #releaseHeldInReverse()}. */
+    public synchronized void holdWrites() {
+        holding = true;
+    }
+
+    /** Stops holding, then applies the held writes newest first (replies out of order). */
+    public void releaseHeldInReverse() {
+        java.util.List<Runnable> toRun;
+        synchronized (this) {
+            holding = false;
+            toRun = new java.util.ArrayList<>(held);
+            held.clear();
+        }
+        java.util.Collections.reverse(toRun);
+        toRun.forEach(Runnable::run);
+    }
+
+    /** How many writes are held now. */
+    public synchronized int heldWrites() {
+        return held.size();
+    }
+
+    /** Runs {@code hook} with the offset of each successful read, after the data was read. */
+    public void afterRead(java.util.function.LongConsumer hook) {
+        this.afterRead = hook;
     }
 
     public int maxWritesInFlight() {
@@ -87,7 +120,10 @@ public final class ControllableBlockDevice implements BlockDevice {
             return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.EIO,
                     name() + ": injected read error at offset " + offset));
         }
-        return inner.read(offset, length);
+        return inner.read(offset, length).thenApply(buf -> {
+            afterRead.accept(offset);
+            return buf;
+        });
     }
 
     @Override
@@ -113,8 +149,21 @@ public final class ControllableBlockDevice implements BlockDevice {
     }
 
     private CompletableFuture<Void> delayed(java.util.function.Supplier<CompletableFuture<Void>> op) {
-        long delay = writeDelayMicros;
-        if (delay == 0) {
+        synchronized (this) {
+            if (holding) {
+                CompletableFuture<Void> result = new CompletableFuture<>();
+                held.add(() -> op.get().whenComplete((v, err) -> {
+                    if (err != null) {
+                        result.completeExceptionally(err);
+                    } else {
+                        result.complete(null);
+                    }
+                }));
+                return result;
+            }
+        }
+        long maxDelay = writeDelayMicros;
+        if (maxDelay == 0) {
             return op.get();
         }
         int now = writesInFlight.incrementAndGet();
@@ -129,7 +178,8 @@ public final class ControllableBlockDevice implements BlockDevice {
                     result.complete(null);
                 }
             });
-        }, delay, TimeUnit.MICROSECONDS);
+        }, java.util.concurrent.ThreadLocalRandom.current().nextLong(maxDelay + 1),
+                TimeUnit.MICROSECONDS);
         return result;
     }
 

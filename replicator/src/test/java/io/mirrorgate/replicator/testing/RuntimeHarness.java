@@ -9,13 +9,14 @@ import io.mirrorgate.server.testing.MemoryBlockDevice;
 import java.time.Duration;
 
 /**
- * One resource on two in-memory replicas: the local device, the peer device behind a {@link
- * ControllableBlockDevice} and a {@link TestPeerLink}, the fake bitmap and store, and the
+ * One resource on two in-memory replicas, each behind a {@link ControllableBlockDevice} (the
+ * peer's also behind a {@link TestPeerLink}), the fake bitmap and store, and the
  * runtime. Closing it closes the runtime, then the rest.
  */
 public final class RuntimeHarness implements AutoCloseable {
     public final MemoryBlockDevice local;
     public final MemoryBlockDevice remote;
+    public final ControllableBlockDevice localDevice;
     public final ControllableBlockDevice peerDevice;
     public final TestPeerLink link;
     public final MemoryDirtyRegions dirty;
@@ -26,11 +27,12 @@ public final class RuntimeHarness implements AutoCloseable {
             long peerGeneration, boolean connected, ResourceOptions options) {
         local = new MemoryBlockDevice("local", size, 512, false);
         remote = new MemoryBlockDevice("peer", size, 512, false);
+        localDevice = new ControllableBlockDevice(local);
         peerDevice = new ControllableBlockDevice(remote);
         link = new TestPeerLink(remote, peerDevice, peerGeneration, connected);
         dirty = new MemoryDirtyRegions(size, regionSize);
         store = new MemoryGenerationStore(generations);
-        runtime = new ResourceRuntime(options, local, link, dirty, store);
+        runtime = new ResourceRuntime(options, localDevice, link, dirty, store);
     }
 
     public ResourceStatus status() {
@@ -57,7 +59,7 @@ public final class RuntimeHarness implements AutoCloseable {
             runtime.close();
         } finally {
             peerDevice.close();
-            local.close();
+            localDevice.close();
             dirty.close();
         }
     }
