@@ -2,7 +2,6 @@ package io.mirrorgate.replicator.mirror;
 
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.GenerationStore;
-import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
 import io.mirrorgate.server.error.ErrorCode;
@@ -11,7 +10,6 @@ import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,21 +51,12 @@ public final class MirrorDevice implements BlockDevice {
     private final BlockDevice local;
     private final PeerLink peer;
     private final DirtyRegions dirty;
-    private final GenerationStore generations;
-    private final Executor metadataExecutor;
     private final ReplicationMode mode;
     private final AsyncBacklog backlog;
     private final RangeLocks locks = new RangeLocks();
+    private final ApartPeriod apartPeriod;
 
-    private final LongAdder reads = new LongAdder();
-    private final LongAdder writes = new LongAdder();
-    private final LongAdder bytesRead = new LongAdder();
-    private final LongAdder bytesWritten = new LongAdder();
-    private final LongAdder localReadErrors = new LongAdder();
-    private final LongAdder repaired = new LongAdder();
-    private final LongAdder localWriteFailures = new LongAdder();
-    private final LongAdder peerWriteFailures = new LongAdder();
-    private final LongAdder degradedWrites = new LongAdder();
+    private final MirrorStats stats = new MirrorStats();
     /** Counts endWrite calls, so a flush knows whether a write ended while it ran. */
     private final AtomicLong writesEnded = new AtomicLong();
 
@@ -75,8 +64,6 @@ public final class MirrorDevice implements BlockDevice {
     private volatile boolean localStale;
     private volatile boolean closed;
     private volatile Consumer<Throwable> peerLostListener = cause -> { };
-    /** The generation raise of the current apart period; null until its first degraded write. */
-    private CompletableFuture<Void> apartGeneration;
 
     /**
      * @param local the local replica
@@ -94,9 +81,8 @@ public final class MirrorDevice implements BlockDevice {
         this.local = local;
         this.peer = peer;
         this.dirty = dirty;
-        this.generations = generations;
         this.mode = mode;
-        this.metadataExecutor = metadataExecutor;
+        this.apartPeriod = new ApartPeriod(local.name(), generations, metadataExecutor);
         this.backlog = mode == ReplicationMode.ASYNC ? new AsyncBacklog(asyncBacklogBytes) : null;
     }
 
@@ -116,7 +102,7 @@ public final class MirrorDevice implements BlockDevice {
                     local.size(), local.blockSize()));
         }
         this.localStale = localStale;
-        this.apartGeneration = null;
+        apartPeriod.end();
         this.attached = true;
     }
 
@@ -158,10 +144,7 @@ public final class MirrorDevice implements BlockDevice {
     }
 
     public MirrorCounters counters() {
-        return new MirrorCounters(reads.sum(), writes.sum(), bytesRead.sum(), bytesWritten.sum(),
-                localReadErrors.sum(), repaired.sum(), localWriteFailures.sum(),
-                peerWriteFailures.sum(), degradedWrites.sum(), !attached,
-                backlog != null ? backlog.used() : 0, backlog != null ? backlog.peak() : 0);
+        return stats.snapshot(!attached, backlog);
     }
 
     // ---- BlockDevice ----
@@ -192,7 +175,7 @@ public final class MirrorDevice implements BlockDevice {
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
-        reads.increment();
+        stats.reads.increment();
         CompletableFuture<ByteBuf> result;
         if (localStale && anyOwed(offset, length)) {
             result = attached ? call(() -> peer.device().read(offset, length))
@@ -206,13 +189,13 @@ public final class MirrorDevice implements BlockDevice {
         }
         return result.whenComplete((buf, err) -> {
             if (err == null) {
-                bytesRead.add(length);
+                stats.bytesRead.add(length);
             }
         });
     }
 
     private CompletableFuture<ByteBuf> repair(long offset, int length, Throwable localError) {
-        localReadErrors.increment();
+        stats.localReadErrors.increment();
         if (!attached) {
             return DeviceRequests.failed(localError);
         }
@@ -230,7 +213,7 @@ public final class MirrorDevice implements BlockDevice {
                             .handle((v, werr) -> {
                                 lock.close();
                                 if (werr == null) {
-                                    repaired.increment();
+                                    stats.repaired.increment();
                                 } else {
                                     LOG.warn("read repair failed device={} offset={} error={}",
                                             local.name(), offset,
@@ -307,160 +290,63 @@ public final class MirrorDevice implements BlockDevice {
 
     // ---- the write path ----
 
-    /** A request applied to one replica. */
-    private interface Mutation {
-        CompletableFuture<Void> apply(BlockDevice device, boolean fua);
-    }
-
-    /** Makes a private copy of a write's data for the async backlog (null: no payload). */
-    private interface PayloadCopier {
-        ByteBuf copy();
-    }
-
     private CompletableFuture<Void> mutate(long offset, long length, boolean fua,
-            Mutation mutation, PayloadCopier copier) {
+            MirrorWrite.Mutation mutation, MirrorWrite.PayloadCopier copier) {
         MirrorgateException refused = refuse(offset, length, true);
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
-        writes.increment();
+        stats.writes.increment();
         CompletableFuture<Void> result = new CompletableFuture<>();
         call(() -> dirty.beginWrite(offset, length)).whenComplete((marked, markErr) -> {
             if (markErr != null) {
-                localWriteFailures.increment();
+                stats.localWriteFailures.increment();
                 result.completeExceptionally(new MirrorgateException(ErrorCode.EIO,
                         name() + ": cannot mark the dirty regions of offset " + offset,
                         markErr));
                 return;
             }
             locks.acquire(offset, length).thenAccept(lock -> {
-                Request request = new Request(offset, length, fua, mutation, lock, result);
+                MirrorWrite request = new MirrorWrite(this, offset, length, fua, mutation, lock,
+                        result);
                 boolean peerOn = attached;
                 CompletableFuture<Void> gate = peerOn ? CompletableFuture.completedFuture(null)
-                        : apartGeneration();
+                        : apartPeriod.raised();
                 gate.whenComplete((v, genErr) -> {
                     if (genErr != null) {
                         request.finish(false, genErr);
                     } else if (!peerOn) {
-                        degradedWrites.increment();
                         request.issueLocalOnly();
                     } else if (mode == ReplicationMode.ASYNC) {
-                        backlogged(request, copier);
+                        request.issueAsync(backlog, copier);
                     } else {
                         request.issueBoth(mode == ReplicationMode.FULLSYNC && fua);
                     }
-                }).exceptionally(err -> request.abort(err));
+                }).exceptionally(request::abort);
             });
         });
         return result;
     }
 
-    private void backlogged(Request request, PayloadCopier copier) {
-        long cost = copier != null ? request.length : blockSize();
-        backlog.reserve(cost).thenRun(() -> {
-            ByteBuf copy = copier != null ? copier.copy() : null;
-            Mutation peerMutation = copy == null ? request.mutation
-                    : (device, fua) -> device.write(request.offset, copy.duplicate(), fua);
-            request.issueAsync(peerMutation, () -> {
-                if (copy != null) {
-                    copy.release();
-                }
-                backlog.release(cost);
-            });
-        }).exceptionally(err -> request.abort(err));
+    // ---- for MirrorWrite ----
+
+    BlockDevice local() {
+        return local;
     }
 
-    /** One mutating request between its range lock and its end. */
-    private final class Request {
-        final long offset;
-        final long length;
-        final boolean fua;
-        final Mutation mutation;
-        final RangeLocks.Lock lock;
-        final CompletableFuture<Void> result;
-        private boolean ended;
+    BlockDevice peerDevice() {
+        return peer.device();
+    }
 
-        Request(long offset, long length, boolean fua, Mutation mutation, RangeLocks.Lock lock,
-                CompletableFuture<Void> result) {
-            this.offset = offset;
-            this.length = length;
-            this.fua = fua;
-            this.mutation = mutation;
-            this.lock = lock;
-            this.result = result;
-        }
+    MirrorStats stats() {
+        return stats;
+    }
 
-        void issueLocalOnly() {
-            call(() -> mutation.apply(local, fua)).whenComplete((v, err) -> finish(false, err));
-        }
-
-        void issueBoth(boolean peerFua) {
-            CompletableFuture<Throwable> localDone = errorOf(call(() -> mutation.apply(local, fua)));
-            CompletableFuture<Throwable> peerDone = errorOf(call(() -> mutation.apply(peer.device(), peerFua)));
-            localDone.thenCombine(peerDone, (localErr, peerErr) -> {
-                if (peerErr == null) {
-                    finish(true, localErr);
-                } else {
-                    peerFailed(peerErr).whenComplete((v, genErr) ->
-                            finish(false, localErr != null ? localErr : genErr));
-                }
-                return null;
-            });
-        }
-
-        /** Async: acknowledged when local is done; the peer copy ends the request later. */
-        void issueAsync(Mutation peerMutation, Runnable releaseBacklog) {
-            CompletableFuture<Throwable> localDone = errorOf(call(() -> mutation.apply(local, fua)));
-            CompletableFuture<Throwable> peerDone = errorOf(call(() -> peerMutation.apply(peer.device(), false)));
-            localDone.thenAccept(localErr -> acknowledge(localErr));
-            localDone.thenCombine(peerDone, (localErr, peerErr) -> {
-                releaseBacklog.run();
-                if (peerErr != null) {
-                    peerFailed(peerErr);
-                }
-                end(peerErr == null && localErr == null);
-                return null;
-            });
-        }
-
-        /** A bug or resource failure before anything was issued: end and fail the request. */
-        Void abort(Throwable err) {
-            LOG.error("mirror request aborted device={} offset={}", name(), offset, err);
-            if (!result.isDone()) {
-                finish(false, err);
-            }
-            return null;
-        }
-
-        void finish(boolean replicated, Throwable err) {
-            end(replicated && err == null);
-            acknowledge(err);
-        }
-
-        private void end(boolean replicated) {
-            synchronized (writesEnded) {
-                if (ended) {
-                    return;
-                }
-                ended = true;
-                dirty.endWrite(offset, length, replicated);
-                writesEnded.incrementAndGet();
-            }
-            lock.close();
-        }
-
-        private void acknowledge(Throwable err) {
-            if (err == null) {
-                bytesWritten.add(length);
-                result.complete(null);
-            } else {
-                localWriteFailures.increment();
-                result.completeExceptionally(err);
-            }
-        }
-
-        private CompletableFuture<Throwable> errorOf(CompletableFuture<Void> future) {
-            return future.handle((v, err) -> err);
+    /** A mutating request ended: tell the bitmap, and count it for {@link #flush()}. */
+    void writeEnded(long offset, long length, boolean replicated) {
+        synchronized (writesEnded) {
+            dirty.endWrite(offset, length, replicated);
+            writesEnded.incrementAndGet();
         }
     }
 
@@ -469,8 +355,8 @@ public final class MirrorDevice implements BlockDevice {
      * runtime, and return the raise of the local generation that must be durable before the
      * failed write is acknowledged.
      */
-    private CompletableFuture<Void> peerFailed(Throwable cause) {
-        peerWriteFailures.increment();
+    CompletableFuture<Void> peerFailed(Throwable cause) {
+        stats.peerWriteFailures.increment();
         boolean wasAttached;
         synchronized (this) {
             wasAttached = attached;
@@ -481,22 +367,7 @@ public final class MirrorDevice implements BlockDevice {
                     peer.device().name(), MirrorgateException.messageOf(cause));
             peerLostListener.accept(cause);
         }
-        return apartGeneration();
-    }
-
-    /** Raises the local generation once per apart period; durable when the future completes. */
-    private synchronized CompletableFuture<Void> apartGeneration() {
-        if (apartGeneration == null || apartGeneration.isCompletedExceptionally()) {
-            apartGeneration = CompletableFuture.runAsync(() -> {
-                Generations before = generations.generations();
-                Generations raised = new Generations(before.local() + 1, before.syncedLocal(),
-                        before.syncedPeer());
-                generations.storeGenerations(raised);
-                LOG.info("peer away, local generation raised device={} generation={}",
-                        name(), raised.local());
-            }, metadataExecutor);
-        }
-        return apartGeneration;
+        return apartPeriod.raised();
     }
 
     private boolean anyOwed(long offset, long length) {
@@ -518,7 +389,7 @@ public final class MirrorDevice implements BlockDevice {
     }
 
     /** Runs a device call, turning a synchronous throw into a failed future. */
-    private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+    static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
         try {
             return op.get();
         } catch (RuntimeException e) {
