@@ -15,7 +15,9 @@ public enum ReplicationMode {
     /**
      * When the local write is done. The peer's copy is queued in a backlog bounded in bytes; a
      * writer that finds the backlog full waits for room (backpressure). While the peer is away,
-     * nothing is queued and the regions become owed.
+     * nothing is queued and the regions become owed. A flush is acknowledged when the local
+     * flush is done; the peer is flushed too, in the background. A write acknowledged here can
+     * be lost on the peer if the primary dies before the backlog drains.
      */
     ASYNC;
 

@@ -235,6 +235,28 @@ class ResourceRuntimeTest {
 
     @Test
     @Timeout(30)
+    void peerWriteFailureOnALiveLinkDegradesUntilRetried() throws Exception {
+        start(new Generations(3, 3, 3), 3, options(), false);
+        h.link.connect();
+        h.awaitSyncs(1, WAIT);
+        h.remote.setFailing(ErrorCode.EIO);
+
+        writeRandom(h.runtime.device(), 2L * REGION, 4096, 1);
+        h.awaitState(ResourceStatus.State.DEGRADED, WAIT);
+        writeRandom(h.runtime.device(), 7L * REGION, 4096, 2);
+        assertEquals(2, h.status().owedRegions());
+        assertEquals(1, h.status().counters().peerWriteFailures(), "the second was not sent");
+
+        h.remote.setFailing(null);
+        h.runtime.retryPeer().get(10, TimeUnit.SECONDS);
+        h.awaitSyncs(2, WAIT);
+
+        assertEquals(h.local.sha256(), h.remote.sha256());
+        assertEquals(new Generations(4, 4, 4), h.store.generations());
+    }
+
+    @Test
+    @Timeout(30)
     void statusReportsWhatTheLeadRenders() throws Exception {
         start(new Generations(3, 3, 3), 3, options(), false);
         h.link.connect();
