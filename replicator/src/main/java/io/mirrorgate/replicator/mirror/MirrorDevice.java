@@ -9,7 +9,6 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +56,6 @@ public final class MirrorDevice implements BlockDevice {
     private final ApartPeriod apartPeriod;
 
     private final MirrorStats stats = new MirrorStats();
-    /** Counts endWrite calls, so a flush knows whether a write ended while it ran. */
-    private final AtomicLong writesEnded = new AtomicLong();
 
     private volatile boolean attached;
     private volatile boolean localStale;
@@ -255,7 +252,7 @@ public final class MirrorDevice implements BlockDevice {
             return DeviceRequests.failed(refused);
         }
         boolean peerOn = attached;
-        long endedBefore = writesEnded.get();
+        long mark = dirty.durabilityMark();
         CompletableFuture<Void> localFlush = call(local::flush);
         if (!peerOn) {
             return localFlush;
@@ -268,24 +265,11 @@ public final class MirrorDevice implements BlockDevice {
                 }), (a, b) -> null);
         both.thenRun(() -> {
             if (!peerFlush.isCompletedExceptionally()) {
-                bothFlushed(endedBefore);
+                dirty.bothDurable(mark);
             }
         });
         // In async mode the application waits for the local flush only.
         return mode == ReplicationMode.ASYNC ? localFlush : both;
-    }
-
-    /**
-     * Both sides flushed. {@link DirtyRegions#bothDurable} covers every write that ended before
-     * the call, so it is only called when no write ended while the flush ran (such a write may
-     * not be durable on the peer); otherwise a later flush does it.
-     */
-    private void bothFlushed(long endedBefore) {
-        synchronized (writesEnded) {
-            if (writesEnded.get() == endedBefore) {
-                dirty.bothDurable();
-            }
-        }
     }
 
     // ---- the write path ----
@@ -342,12 +326,9 @@ public final class MirrorDevice implements BlockDevice {
         return stats;
     }
 
-    /** A mutating request ended: tell the bitmap, and count it for {@link #flush()}. */
+    /** A mutating request ended: tell the bitmap. */
     void writeEnded(long offset, long length, boolean replicated) {
-        synchronized (writesEnded) {
-            dirty.endWrite(offset, length, replicated);
-            writesEnded.incrementAndGet();
-        }
+        dirty.endWrite(offset, length, replicated);
     }
 
     /**

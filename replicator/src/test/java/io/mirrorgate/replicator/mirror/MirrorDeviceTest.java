@@ -152,6 +152,28 @@ class MirrorDeviceTest {
 
     @Test
     @Timeout(30)
+    void aWriteThatEndsWhileTheFlushRunsStaysMarked() throws Exception {
+        ControllableBlockDevice peerDevice = new ControllableBlockDevice(remote);
+        MirrorDevice mirror = mirror(local, new TestPeerLink(remote, peerDevice, 5, true),
+                ReplicationMode.FULLSYNC, 1 << 20);
+        mirror.attachPeer(false);
+        writeRandom(mirror, 0, 4096, 1);
+        peerDevice.holdFlushes();
+
+        java.util.concurrent.CompletableFuture<Void> flush = mirror.flush();
+        writeRandom(mirror, 9 * REGION, 4096, 2);
+        peerDevice.releaseFlushes();
+        flush.get(10, TimeUnit.SECONDS);
+
+        assertFalse(dirty.isMarked(0), "ended before the flush: durable on both");
+        assertTrue(dirty.isMarked(9), "ended while the flush ran: maybe not durable on the peer");
+        mirror.flush().get(10, TimeUnit.SECONDS);
+        assertFalse(dirty.isMarked(9));
+        peerDevice.close();
+    }
+
+    @Test
+    @Timeout(30)
     void localWriteFailureFailsTheRequest() throws Exception {
         MirrorDevice mirror = attached(ReplicationMode.FULLSYNC);
         local.setFailing(ErrorCode.EIO);

@@ -33,6 +33,7 @@ public final class ControllableBlockDevice implements BlockDevice {
     private volatile java.util.function.LongConsumer afterRead = offset -> { };
     private final java.util.List<Runnable> held = new java.util.ArrayList<>();
     private boolean holding;
+    private CompletableFuture<Void> flushGate = CompletableFuture.completedFuture(null);
 
     public ControllableBlockDevice(BlockDevice inner) {
         this.inner = inner;
@@ -77,6 +78,19 @@ public final class ControllableBlockDevice implements BlockDevice {
         }
         java.util.Collections.reverse(toRun);
         toRun.forEach(Runnable::run);
+    }
+
+    /** Holds every later flush until {@link #releaseFlushes()}. */
+    public synchronized void holdFlushes() {
+        flushGate = new CompletableFuture<>();
+    }
+
+    public void releaseFlushes() {
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = flushGate;
+        }
+        gate.complete(null);
     }
 
     /** How many writes are held now. */
@@ -134,7 +148,11 @@ public final class ControllableBlockDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> flush() {
-        return delayed(inner::flush);
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = flushGate;
+        }
+        return gate.thenCompose(v -> delayed(inner::flush));
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * An in-memory {@link DirtyRegions} that follows the interface's contract: regions are marked
  * ("on disk") before beginWrite completes; a region is unmarked only when idle, not owed and
- * both replicas are durable; owed regions stay marked until markSynced. It also counts what
+ * its last write ended before the durability mark that both replicas' flushes reached; owed regions stay marked until markSynced. It also counts what
  * tests check: metadata writes and how many times each region was marked synced.
  */
 public final class MemoryDirtyRegions implements DirtyRegions {
@@ -19,6 +19,8 @@ public final class MemoryDirtyRegions implements DirtyRegions {
     private final BitSet owed = new BitSet();
     private final Map<Integer, Integer> inFlight = new HashMap<>();
     private final Map<Integer, Integer> syncedCount = new HashMap<>();
+    private final Map<Integer, Long> lastEnd = new HashMap<>();
+    private long endSequence;
     private long metadataWrites;
     private boolean closed;
 
@@ -55,6 +57,7 @@ public final class MemoryDirtyRegions implements DirtyRegions {
 
     @Override
     public synchronized void endWrite(long offset, long length, boolean replicated) {
+        endSequence++;
         for (int r = first(offset); r <= last(offset, length); r++) {
             Integer n = inFlight.get(r);
             if (n == null) {
@@ -65,6 +68,7 @@ public final class MemoryDirtyRegions implements DirtyRegions {
             } else {
                 inFlight.put(r, n - 1);
             }
+            lastEnd.put(r, endSequence);
             if (!replicated) {
                 owed.set(r);
             }
@@ -73,8 +77,18 @@ public final class MemoryDirtyRegions implements DirtyRegions {
 
     @Override
     public synchronized void bothDurable() {
+        bothDurable(durabilityMark());
+    }
+
+    @Override
+    public synchronized long durabilityMark() {
+        return endSequence;
+    }
+
+    @Override
+    public synchronized void bothDurable(long mark) {
         for (int r = marked.nextSetBit(0); r >= 0; r = marked.nextSetBit(r + 1)) {
-            if (!owed.get(r) && !inFlight.containsKey(r)) {
+            if (!owed.get(r) && !inFlight.containsKey(r) && lastEnd.getOrDefault(r, 0L) <= mark) {
                 marked.clear(r);
             }
         }
