@@ -20,10 +20,13 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -118,14 +121,14 @@ class MirrorDeviceTest {
         MirrorDevice mirror = mirror(local, new TestPeerLink(remote, peerDevice, 5, true),
                 ReplicationMode.FULLSYNC, 1 << 20);
         mirror.attachPeer(false);
-        io.netty.buffer.ByteBuf first = io.netty.buffer.Unpooled.wrappedBuffer(
+        ByteBuf first = Unpooled.wrappedBuffer(
                 TestData.randomBytes(1, 8192));
-        io.netty.buffer.ByteBuf second = io.netty.buffer.Unpooled.wrappedBuffer(
+        ByteBuf second = Unpooled.wrappedBuffer(
                 TestData.randomBytes(2, 8192));
         peerDevice.holdWrites();
 
-        java.util.concurrent.CompletableFuture<Void> w1 = mirror.write(4096, first, false);
-        java.util.concurrent.CompletableFuture<Void> w2 = mirror.write(0, second, false);
+        CompletableFuture<Void> w1 = mirror.write(4096, first, false);
+        CompletableFuture<Void> w2 = mirror.write(0, second, false);
         // The peer replies out of order; the second write must not have overtaken the first.
         peerDevice.releaseHeldInReverse();
         w1.get(10, TimeUnit.SECONDS);
@@ -160,7 +163,7 @@ class MirrorDeviceTest {
         writeRandom(mirror, 0, 4096, 1);
         peerDevice.holdFlushes();
 
-        java.util.concurrent.CompletableFuture<Void> flush = mirror.flush();
+        CompletableFuture<Void> flush = mirror.flush();
         writeRandom(mirror, 9 * REGION, 4096, 2);
         peerDevice.releaseFlushes();
         flush.get(10, TimeUnit.SECONDS);

@@ -14,10 +14,15 @@ import io.mirrorgate.replicator.runtime.ResourceOptions;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.RuntimeHarness;
+import io.mirrorgate.server.testing.TestData;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -181,9 +186,9 @@ class ResyncTest {
         MirrorDevice mirror = h.runtime.device();
         fillRegions(mirror, 5, 1, 1);
         long target = 5L * REGION + 8192;
-        List<java.util.concurrent.CompletableFuture<Void>> raced = new ArrayList<>();
-        io.netty.buffer.ByteBuf data = io.netty.buffer.Unpooled.wrappedBuffer(
-                io.mirrorgate.server.testing.TestData.randomBytes(77, 4096));
+        List<CompletableFuture<Void>> raced = new CopyOnWriteArrayList<>();
+        ByteBuf data = Unpooled.wrappedBuffer(
+                TestData.randomBytes(77, 4096));
         // Right after the resync read the chunk at 'target' (old data), the application writes
         // there; the copy has not yet written that chunk to the peer.
         h.localDevice.afterRead(offset -> {
@@ -199,10 +204,8 @@ class ResyncTest {
         data.release();
 
         assertEquals(h.local.sha256(), h.remote.sha256());
-        assertEquals(io.mirrorgate.server.testing.TestData.sha256(
-                io.mirrorgate.server.testing.TestData.randomBytes(77, 4096)),
-                io.mirrorgate.server.testing.TestData.sha256(
-                        io.mirrorgate.replicator.testing.Fixtures.read(h.remote, target, 4096)));
+        assertEquals(TestData.sha256(TestData.randomBytes(77, 4096)),
+                TestData.sha256(Fixtures.read(h.remote, target, 4096)));
     }
 
     @Test
@@ -319,8 +322,8 @@ class ResyncTest {
 
     @Test
     void zeroChunksAreDetected() {
-        io.netty.buffer.ByteBuf zero = io.netty.buffer.Unpooled.wrappedBuffer(new byte[4099]);
-        io.netty.buffer.ByteBuf last = io.netty.buffer.Unpooled.wrappedBuffer(new byte[4099]);
+        ByteBuf zero = Unpooled.wrappedBuffer(new byte[4099]);
+        ByteBuf last = Unpooled.wrappedBuffer(new byte[4099]);
         last.setByte(4098, 1);
         try {
             assertTrue(ResyncEngine.isZero(zero));

@@ -4,11 +4,17 @@ import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * A decorator for tests: reads of a chosen range fail (a bad sector), and writes can be delayed
@@ -30,8 +36,8 @@ public final class ControllableBlockDevice implements BlockDevice {
     private volatile long badOffset = -1;
     private volatile long badLength;
     private volatile long writeDelayMicros;
-    private volatile java.util.function.LongConsumer afterRead = offset -> { };
-    private final java.util.List<Runnable> held = new java.util.ArrayList<>();
+    private volatile LongConsumer afterRead = offset -> { };
+    private final List<Runnable> held = new ArrayList<>();
     private boolean holding;
     private CompletableFuture<Void> flushGate = CompletableFuture.completedFuture(null);
 
@@ -70,13 +76,13 @@ public final class ControllableBlockDevice implements BlockDevice {
 
     /** Stops holding, then applies the held writes newest first (replies out of order). */
     public void releaseHeldInReverse() {
-        java.util.List<Runnable> toRun;
+        List<Runnable> toRun;
         synchronized (this) {
             holding = false;
-            toRun = new java.util.ArrayList<>(held);
+            toRun = new ArrayList<>(held);
             held.clear();
         }
-        java.util.Collections.reverse(toRun);
+        Collections.reverse(toRun);
         toRun.forEach(Runnable::run);
     }
 
@@ -99,7 +105,7 @@ public final class ControllableBlockDevice implements BlockDevice {
     }
 
     /** Runs {@code hook} with the offset of each successful read, after the data was read. */
-    public void afterRead(java.util.function.LongConsumer hook) {
+    public void afterRead(LongConsumer hook) {
         this.afterRead = hook;
     }
 
@@ -166,7 +172,7 @@ public final class ControllableBlockDevice implements BlockDevice {
         return delayed(() -> inner.writeZeroes(offset, length, fua));
     }
 
-    private CompletableFuture<Void> delayed(java.util.function.Supplier<CompletableFuture<Void>> op) {
+    private CompletableFuture<Void> delayed(Supplier<CompletableFuture<Void>> op) {
         synchronized (this) {
             if (holding) {
                 CompletableFuture<Void> result = new CompletableFuture<>();
@@ -196,7 +202,7 @@ public final class ControllableBlockDevice implements BlockDevice {
                     result.complete(null);
                 }
             });
-        }, java.util.concurrent.ThreadLocalRandom.current().nextLong(maxDelay + 1),
+        }, ThreadLocalRandom.current().nextLong(maxDelay + 1),
                 TimeUnit.MICROSECONDS);
         return result;
     }
