@@ -47,8 +47,22 @@ public interface DirtyRegions extends AutoCloseable {
     /**
      * Both replicas have made every write that ended before this call durable (a flush
      * succeeded on both). Idle, replicated regions may now be unmarked on disk, lazily.
+     * Racy when writes end while the flushes run: prefer {@link #bothDurable(long)}.
      */
     void bothDurable();
+
+    /**
+     * The position in the history of ended writes, to take <em>before</em> issuing the flushes
+     * of both replicas; pass it to {@link #bothDurable(long)} once both succeeded.
+     */
+    long durabilityMark();
+
+    /**
+     * Every write that ended before the {@link #durabilityMark()} call that returned {@code
+     * mark} is durable on both replicas. The race-free form of {@link #bothDurable()}: a write
+     * that ends while the flushes run is not counted as durable.
+     */
+    void bothDurable(long mark);
 
     /** Whether the peer is owed region {@code region}. */
     boolean isOwed(long region);

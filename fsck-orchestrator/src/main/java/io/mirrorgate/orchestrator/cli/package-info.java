@@ -1,0 +1,2 @@
+/** The fsck-orchestrator command line. */
+package io.mirrorgate.orchestrator.cli;

@@ -1,0 +1,97 @@
+package io.mirrorgate.client.cli;
+
+import io.mirrorgate.client.attach.Attachment;
+import io.mirrorgate.client.remote.RemoteDeviceOptions;
+import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.server.cli.Signals;
+import io.mirrorgate.server.daemon.GgateDaemon;
+import io.mirrorgate.server.export.Access;
+import io.mirrorgate.server.transport.HostPort;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ggate-client attach}: connect, serve locally over NBD, run until detached. */
+@Command(name = "attach", mixinStandardHelpOptions = true,
+        description = {"Attach the export PATH of the ggate-server at HOST[:PORT] and serve it",
+            "on a local NBD endpoint until detached (ggate-client detach ID) or signalled.",
+            "The first line of output is the endpoint's URI, e.g. nbd://127.0.0.1:40123/ggate0."})
+final class AttachCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    GgateClientMain parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "HOST[:PORT]", description = "The ggate-server (port 3080 by default).")
+    String server;
+
+    @Parameters(index = "1", paramLabel = "PATH", description = "The export's path on the server.")
+    String path;
+
+    @Option(names = {"-k", "--key"}, paramLabel = "KEYFILE", defaultValue = "/etc/mirrorgate/key",
+            description = "Shared key file (default: ${DEFAULT-VALUE}).")
+    Path keyFile;
+
+    @Option(names = {"-o", "--access"}, paramLabel = "ro|wo|rw", defaultValue = "rw",
+            description = "Access to ask for (default: ${DEFAULT-VALUE}).")
+    String access;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+            description = "Requests in flight to the server (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--timeout", paramLabel = "S", defaultValue = "30",
+            description = "Seconds a request may wait, across reconnections, before it fails "
+                    + "with an I/O error (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--nbd-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+            description = "Local NBD endpoint (default: 127.0.0.1 and a free port).")
+    String nbdListen;
+
+    @Option(names = "--node-id", paramLabel = "ID",
+            description = "This node's name in the handshake (default: the host name).")
+    String nodeId;
+
+    @Option(names = "--epoch", paramLabel = "N", defaultValue = "0",
+            description = "Fencing epoch (default: ${DEFAULT-VALUE}).")
+    long epoch;
+
+    @Option(names = "--compress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Ask for LZ4 payload compression (default: on).")
+    boolean compress;
+
+    @Override
+    public Integer call() throws Exception {
+        if (queue < 1 || timeoutSeconds < 1) {
+            throw new IllegalArgumentException("--queue and --timeout must be at least 1 (got "
+                    + queue + " and " + timeoutSeconds + ")");
+        }
+        HostPort remote = HostPort.parse(server, 3080);
+        RemoteDeviceOptions.Builder builder = RemoteDeviceOptions.builder(remote.host(), remote.port(),
+                path, GgateDaemon.readKey(keyFile))
+                .access(Access.parse(access))
+                .epoch(epoch)
+                .compression(compress)
+                .queueDepth(queue)
+                .requestTimeout(Duration.ofSeconds(timeoutSeconds));
+        if (nodeId != null) {
+            builder.nodeId(nodeId);
+        }
+        try (Attachment attachment = Attachment.start(builder.build(),
+                HostPort.parse(nbdListen, 0), parent.runDirectory())) {
+            Signals.onTermination(attachment::detach);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(attachment.uri());
+            out.flush();
+            attachment.awaitDetach();
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,264 @@
+package io.mirrorgate.client.remote;
+
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.DeviceRequests;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.protocol.Command;
+import io.mirrorgate.server.protocol.GgateProtocol;
+import io.mirrorgate.server.protocol.Payloads;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A ggate export used as a {@link BlockDevice}: pipelined requests (up to the queue depth in
+ * flight, the rest queued), replies matched by sequence number in any order, CRC32C checked on
+ * reads, LZ4 when negotiated, a timeout per request (ETIMEDOUT). A lost connection is
+ * re-established with exponential backoff and every request not yet answered is sent again
+ * (ggate requests are idempotent); a refusal by the server (bad key, fenced, no access) is
+ * never retried blindly. The connection machinery lives in {@link RemoteConnection}; this
+ * class validates requests and turns them into {@link PendingRequest}s.
+ *
+ * <p>Futures complete on the device's event loop: callers must not block in callbacks.
+ */
+public final class RemoteBlockDevice implements BlockDevice {
+    private static final long MAX_CHUNK = 1L << 30;
+
+    private final RemoteDeviceOptions options;
+    private final RemoteConnection connection;
+    private final AtomicLong sequences = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private RemoteBlockDevice(RemoteDeviceOptions options) {
+        this.options = options;
+        this.connection = new RemoteConnection(options);
+    }
+
+    /**
+     * Connects and authenticates, blocking until the export is attached. A first connection
+     * that fails (network, bad key, refused export, fenced) throws at once, with the server's
+     * reason, and is not retried.
+     */
+    public static RemoteBlockDevice connect(RemoteDeviceOptions options) {
+        try {
+            return connectAsync(options).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof MirrorgateException m) {
+                throw m;
+            }
+            throw new MirrorgateException(ErrorCode.EIO, "cannot attach " + options.exportPath()
+                    + " on " + options.host() + ":" + options.port() + ": "
+                    + MirrorgateException.messageOf(cause), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MirrorgateException(ErrorCode.EIO, "interrupted while attaching "
+                    + options.exportPath() + " on " + options.host() + ":" + options.port(), e);
+        }
+    }
+
+    /** As {@link #connect}, without blocking. */
+    public static CompletableFuture<RemoteBlockDevice> connectAsync(RemoteDeviceOptions options) {
+        RemoteBlockDevice device = new RemoteBlockDevice(options);
+        return device.connection.start().handle((v, failure) -> {
+            if (failure != null) {
+                device.close();
+                throw failure instanceof RuntimeException r ? r
+                        : new MirrorgateException(ErrorCode.EIO, MirrorgateException.messageOf(failure), failure);
+            }
+            return device;
+        });
+    }
+
+    public RemoteDeviceOptions options() {
+        return options;
+    }
+
+    @Override
+    public String name() {
+        return "ggate://" + options.host() + ":" + options.port() + options.exportPath();
+    }
+
+    @Override
+    public long size() {
+        return connection.size();
+    }
+
+    @Override
+    public int blockSize() {
+        return connection.blockSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return !options.access().canWrite();
+    }
+
+    /** The largest read or write the connection accepts (the smaller of both sides' limits). */
+    public int maxRequestSize() {
+        return connection.maxRequestSize();
+    }
+
+    /** Whether LZ4 compression was negotiated. */
+    public boolean compressionNegotiated() {
+        return (connection.features() & GgateProtocol.FEATURE_LZ4) != 0;
+    }
+
+    /** The export's generation as the server last reported it (or as last set through here). */
+    public long generation() {
+        return connection.generation();
+    }
+
+    /** The highest epoch the server had seen for the export when this client was admitted. */
+    public long highestEpoch() {
+        return connection.highestEpoch();
+    }
+
+    public ConnectionState state() {
+        return connection.state();
+    }
+
+    public RemoteDeviceStats stats() {
+        return connection.stats();
+    }
+
+    public void addStateListener(StateListener listener) {
+        connection.listeners().add(listener);
+    }
+
+    public void removeStateListener(StateListener listener) {
+        connection.listeners().remove(listener);
+    }
+
+    /**
+     * Drops the current connection (if any) and connects again at once, resetting the backoff;
+     * requests in flight are sent again. Completes when connected, fails if the device closes.
+     */
+    public CompletableFuture<Void> reconnectNow() {
+        return connection.reconnectNow();
+    }
+
+    /** Sets the export's generation on the server (needs write access and a current epoch). */
+    public CompletableFuture<Void> setGeneration(long generation) {
+        MirrorgateException refused = refuse(0, 0, true);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        ByteBuf payload = Unpooled.buffer(8).writeLong(generation);
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(),
+                Command.SET_GENERATION, 0, 0, 8, Payloads.crc32c(payload), payload, true))
+                .thenApply(o -> null);
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> read(long offset, int length) {
+        MirrorgateException refused = refuse(offset, length, false);
+        if (refused == null) {
+            refused = checkSize(length);
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        // the request's own future, so that a buffer arriving after a cancel is released
+        @SuppressWarnings("unchecked")
+        CompletableFuture<ByteBuf> read = (CompletableFuture<ByteBuf>) (CompletableFuture<?>)
+                connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.READ,
+                        0, offset, length, 0, null, false));
+        return read;
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
+        int length = data.readableBytes();
+        MirrorgateException refused = refuse(offset, length, true);
+        if (refused == null) {
+            refused = checkSize(length);
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.WRITE,
+                fua ? GgateProtocol.FLAG_FUA : 0, offset, length, Payloads.crc32c(data), data,
+                false)).thenApply(o -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        MirrorgateException refused = refuse(0, 0, false);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.FLUSH,
+                0, 0, 0, 0, null, false)).thenApply(o -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> trim(long offset, long length) {
+        return ranged(Command.TRIM, 0, offset, length);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        return ranged(Command.WRITE_ZEROES, fua ? GgateProtocol.FLAG_FUA : 0, offset, length);
+    }
+
+    /** Trim and write-zeroes, split into pieces whose length fits the wire's u32. */
+    private CompletableFuture<Void> ranged(Command command, int flags, long offset, long length) {
+        MirrorgateException refused = refuse(offset, length, true);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        long chunk = MAX_CHUNK - (MAX_CHUNK % blockSize());
+        List<CompletableFuture<Object>> parts = new ArrayList<>();
+        long pos = offset;
+        long end = offset + length;
+        do {
+            long n = Math.min(chunk, end - pos);
+            parts.add(connection.submit(new PendingRequest(sequences.incrementAndGet(), command,
+                    flags, pos, n, 0, null, false)));
+            pos += n;
+        } while (pos < end);
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
+    }
+
+    private MirrorgateException refuse(long offset, long length, boolean mutating) {
+        if (closed.get() || connection.state() == ConnectionState.CLOSED) {
+            return new MirrorgateException(ErrorCode.ESHUTDOWN, name() + ": closed"
+                    + (connection.stats().lastError() == null ? "" : " (" + connection.stats().lastError() + ")"));
+        }
+        if (mutating && !options.access().canWrite()) {
+            return new MirrorgateException(ErrorCode.EROFS,
+                    name() + ": attached " + options.access() + ", writes are not permitted");
+        }
+        return DeviceRequests.check(this, offset, length);
+    }
+
+    private MirrorgateException checkSize(int length) {
+        int max = maxRequestSize();
+        return length > max ? new MirrorgateException(ErrorCode.EMSGSIZE,
+                name() + ": length: " + length + " (expected: <= " + max + ")") : null;
+    }
+
+    /**
+     * Fails every request not yet answered with ESHUTDOWN, closes the connection and stops the
+     * event loop. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            connection.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name() + " [" + state() + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package io.mirrorgate.server.cli;
+
+import io.mirrorgate.server.daemon.GgateDaemon;
+import io.mirrorgate.server.device.LocalDeviceOptions;
+import io.mirrorgate.server.export.ExportsFile;
+import io.mirrorgate.server.ggate.ExportStateStore;
+import io.mirrorgate.server.transport.HostPort;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ggate-server}: exports local disks and image files over the ggate protocol and NBD (the
+ * {@code ggated} of Mirrorgate). Runs in the foreground until SIGTERM or SIGINT, then drains.
+ */
+@Command(name = "ggate-server", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        subcommands = {KeygenCommand.class, CheckCommand.class},
+        description = {
+            "Export disks and image files over the ggate protocol and NBD.",
+            "",
+            "Serves the exports listed in the exports file, one per line:",
+            "  host-or-network[/mask]  RO|WO|RW  path  [nbd-export-name]",
+            "A client gets the access of the first line that matches its address.",
+            "Runs in the foreground; SIGTERM lets requests in flight finish, then exits."},
+        footer = {"", "Exit codes: 0 stopped cleanly, 64 usage, 65 bad exports file or key,",
+            "66 missing file, 69 cannot listen, 74 I/O error."})
+public final class GgateServerMain implements Callable<Integer> {
+
+    @Option(names = {"-e", "--exports"}, paramLabel = "FILE", defaultValue = "/etc/mirrorgate/exports",
+            description = "Exports file (default: ${DEFAULT-VALUE}).")
+    Path exports;
+
+    @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:3080",
+            description = "Address of the ggate protocol (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--nbd-listen", paramLabel = "HOST:PORT|off", defaultValue = "127.0.0.1:10809",
+            description = "Address of the NBD server, or 'off' (default: ${DEFAULT-VALUE}).")
+    String nbdListen;
+
+    @Option(names = {"-k", "--key"}, paramLabel = "KEYFILE", defaultValue = "/etc/mirrorgate/key",
+            description = "Shared key file of the ggate protocol (default: ${DEFAULT-VALUE}).")
+    Path keyFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where per-export epochs and generations are kept (default: "
+                    + "/var/lib/mirrorgate/ggate-server).")
+    Path stateDir = ExportStateStore.DEFAULT_DIRECTORY;
+
+    @Option(names = "--direct-io", description = "Open export devices with O_DIRECT.")
+    boolean directIo;
+
+    @Option(names = "--io-threads", paramLabel = "N", defaultValue = "4",
+            description = "I/O threads per export device (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(names = "--max-request", paramLabel = "SIZE", defaultValue = "32M",
+            converter = Sizes.Converter.class,
+            description = "Largest request payload accepted (default: ${DEFAULT-VALUE}).")
+    long maxRequest;
+
+    @Option(names = "--verbose", description = "Print stack traces of failures.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (maxRequest > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--max-request: " + maxRequest
+                    + " (expected: < 2 GiB)");
+        }
+        GgateDaemon.Settings settings = new GgateDaemon.Settings(exports,
+                HostPort.parse(listen, 3080),
+                "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
+                keyFile, stateDir,
+                LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
+                (int) maxRequest);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        try (GgateDaemon daemon = GgateDaemon.start(settings)) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("ggate-server listening ggate=" + HostPort.of(daemon.ggateAddress())
+                    + " nbd=" + (daemon.nbdAddress() != null ? HostPort.of(daemon.nbdAddress()) : "off")
+                    + " exports=" + daemon.registry().exportsFile().exports().size());
+            out.flush();
+            stop.await();
+        }
+        return ExitCodes.OK;
+    }
+
+    public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
+        return Cli.newCommandLine(new GgateServerMain(), out, err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine(new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true)).execute(args));
+    }
+}

@@ -1,0 +1,200 @@
+package io.mirrorgate.server.daemon;
+
+import io.mirrorgate.server.device.LocalBlockDevice;
+import io.mirrorgate.server.device.LocalDeviceOptions;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.ExportRegistry;
+import io.mirrorgate.server.export.ExportsFile;
+import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
+import io.mirrorgate.server.ggate.GgateServerConfig;
+import io.mirrorgate.server.nbd.NbdServer;
+import io.mirrorgate.server.protocol.GgateProtocol;
+import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.server.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running ggate-server: the exports of an exports file, served in the ggate protocol and (unless
+ * disabled) in NBD, from one set of event loops.
+ *
+ * <p>Start validates everything first (the exports file, the key, the addresses), then opens the
+ * devices, then listens; a failure half way closes what was opened. {@link #close()} is the
+ * SIGTERM path: stop accepting, let every connection finish the requests it has in flight and
+ * reply, close the connections, then flush and close the devices.
+ */
+public final class GgateDaemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GgateDaemon.class);
+    private static final long DRAIN_TIMEOUT_MS = 30_000;
+
+    /**
+     * What the daemon serves and where.
+     *
+     * @param exportsFile the exports file (gg.exports form)
+     * @param ggateListen the ggate protocol address
+     * @param nbdListen the NBD address, or null for no NBD
+     * @param keyFile the shared key file of the ggate protocol
+     * @param stateDirectory where per-export epochs and generations are kept
+     * @param deviceOptions how the export devices are opened
+     * @param maxRequestSize the largest request payload, both protocols
+     */
+    public record Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
+            Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize) {}
+
+    private final Deque<AutoCloseable> opened;
+    private final Channel ggateChannel;
+    private final NbdServer nbd;
+    private final GgateServerChannelInitializer ggate;
+    private final ExportRegistry registry;
+    private boolean closed;
+
+    private GgateDaemon(Deque<AutoCloseable> opened, Channel ggateChannel, NbdServer nbd,
+            GgateServerChannelInitializer ggate, ExportRegistry registry) {
+        this.opened = opened;
+        this.ggateChannel = ggateChannel;
+        this.nbd = nbd;
+        this.ggate = ggate;
+        this.registry = registry;
+    }
+
+    /** Validates the settings, opens the exports and listens. */
+    public static GgateDaemon start(Settings settings) {
+        ExportsFile exports = ExportsFile.load(settings.exportsFile());
+        byte[] key = readKey(settings.keyFile());
+        if (settings.maxRequestSize() < GgateProtocol.MIN_MAX_REQUEST_SIZE) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "max request size: "
+                    + settings.maxRequestSize() + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
+        }
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            ExportRegistry registry = ExportRegistry.open(exports, spec -> LocalBlockDevice.open(
+                    Path.of(spec.path()), settings.deviceOptions().withReadOnly(
+                            spec.readOnly() || settings.deviceOptions().readOnly())));
+            opened.push(registry);
+            GgateServerConfig config = GgateServerConfig.of(registry, key, settings.stateDirectory())
+                    .withMaxRequestSize(settings.maxRequestSize());
+            GgateServerChannelInitializer ggate = new GgateServerChannelInitializer(config);
+            opened.push(ggate);
+            EventLoopGroup loops = Transport.newGroup(0, "ggate-server");
+            opened.push(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+            Channel channel = bind(settings.ggateListen(), loops, ggate);
+            opened.push(() -> channel.close().syncUninterruptibly());
+            NbdServer nbd = null;
+            if (settings.nbdListen() != null) {
+                nbd = NbdServer.start(registry, settings.nbdListen().toSocketAddress(),
+                        settings.maxRequestSize(), loops);
+                opened.push(nbd);
+            }
+            LOG.info("ggate-server started exports={} ggate={} nbd={} transport={}",
+                    exports.exports().size(), channel.localAddress(),
+                    nbd != null ? nbd.localAddress() : "off",
+                    Transport.nativeEpoll() ? "epoll" : "nio");
+            return new GgateDaemon(opened, channel, nbd, ggate, registry);
+        } catch (RuntimeException e) {
+            closeAll(opened, e);
+            throw e;
+        }
+    }
+
+    private static Channel bind(HostPort address, EventLoopGroup loops,
+            GgateServerChannelInitializer ggate) {
+        try {
+            return new ServerBootstrap()
+                    .group(loops)
+                    .channel(Transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(ggate)
+                    .bind(address.toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new MirrorgateException(ErrorCode.EIO, "cannot listen for ggate on " + address
+                    + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Reads the shared key file: it must exist and not be empty. */
+    public static byte[] readKey(Path keyFile) {
+        try {
+            byte[] key = Files.readAllBytes(keyFile);
+            if (key.length == 0) {
+                throw new MirrorgateException(ErrorCode.EINVAL, "key file " + keyFile
+                        + " is empty (expected: a secret, e.g. head -c 32 /dev/urandom > " + keyFile + ")");
+            }
+            return key;
+        } catch (IOException e) {
+            throw new MirrorgateException(ErrorCode.ENOENT, "cannot read key file " + keyFile + ": "
+                    + e.getMessage() + " (create one with: ggate-server keygen " + keyFile + ")", e);
+        }
+    }
+
+    /** The bound ggate address. */
+    public InetSocketAddress ggateAddress() {
+        return (InetSocketAddress) ggateChannel.localAddress();
+    }
+
+    /** The bound NBD address, or null when NBD is off. */
+    public InetSocketAddress nbdAddress() {
+        return nbd != null ? nbd.localAddress() : null;
+    }
+
+    /** The exports being served. */
+    public ExportRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Graceful stop: no new connections; every connection finishes and answers what it has in
+     * flight; then the devices are flushed and closed. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("ggate-server stopping: draining connections ggate={} ", ggate.channels().size());
+        ggateChannel.close().syncUninterruptibly();
+        if (nbd != null) {
+            nbd.close();
+        }
+        ggate.shutdownGracefully();
+        if (!ggate.channels().newCloseFuture().awaitUninterruptibly(DRAIN_TIMEOUT_MS)) {
+            LOG.warn("ggate connections still open after {} ms, closing them count={}",
+                    DRAIN_TIMEOUT_MS, ggate.channels().size());
+            ggate.channels().close().awaitUninterruptibly(DRAIN_TIMEOUT_MS);
+        }
+        closeAll(opened, null);
+        LOG.info("ggate-server stopped");
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened, RuntimeException primary) {
+        RuntimeException failure = primary;
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new MirrorgateException(ErrorCode.EIO,
+                            "ggate-server shutdown: " + MirrorgateException.messageOf(e), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null && primary == null) {
+            throw failure;
+        }
+    }
+}

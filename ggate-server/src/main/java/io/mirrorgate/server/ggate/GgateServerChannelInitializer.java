@@ -1,0 +1,79 @@
+package io.mirrorgate.server.ggate;
+
+import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.protocol.GgateCodec;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+/**
+ * Sets up a ggate connection's pipeline ({@link GgateCodec}, {@link GgateServerHandler}) and
+ * owns what the connections share: the per-export state store and the group of open
+ * connections. Wire it to a server in a few lines:
+ *
+ * <pre>{@code
+ * GgateServerChannelInitializer ggate = new GgateServerChannelInitializer(
+ *         GgateServerConfig.of(resolver, Files.readAllBytes(keyFile), stateDir));
+ * new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+ *         .childHandler(ggate).bind(port);
+ * ...
+ * ggate.shutdownGracefully();   // SIGTERM: in-flight requests finish and reply
+ * ggate.close();                // after the event loops stopped
+ * }</pre>
+ */
+public final class GgateServerChannelInitializer extends ChannelInitializer<Channel>
+        implements AutoCloseable {
+    private final GgateServerConfig config;
+    private final ExportStateStore store;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final ChannelGroup channels = new DefaultChannelGroup("ggate", GlobalEventExecutor.INSTANCE);
+
+    public GgateServerChannelInitializer(GgateServerConfig config) {
+        this.config = config;
+        this.store = new ExportStateStore(config.stateDirectory());
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+        GgateCodec codec = new GgateCodec(config.maxRequestSize());
+        ch.pipeline().addLast("ggate-codec", codec);
+        ch.pipeline().addLast("ggate", new GgateServerHandler(config, store, sessions, codec));
+        channels.add(ch);
+    }
+
+    public GgateServerConfig config() {
+        return config;
+    }
+
+    /** The per-export epoch and generation store shared by all connections. */
+    public ExportStateStore stateStore() {
+        return store;
+    }
+
+    /** The open ggate connections. */
+    public ChannelGroup channels() {
+        return channels;
+    }
+
+    /**
+     * Fires {@link GracefulShutdown#EVENT} into every open connection: each stops reading,
+     * lets its requests in flight finish and reply, and closes. Returns at once; wait on
+     * {@code channels().newCloseFuture()} for the connections to be gone.
+     */
+    public void shutdownGracefully() {
+        for (Channel ch : channels) {
+            ch.pipeline().fireUserEventTriggered(GracefulShutdown.EVENT);
+        }
+    }
+
+    /** Closes the state store. Idempotent; call after the connections are closed. */
+    @Override
+    public void close() {
+        store.close();
+    }
+}

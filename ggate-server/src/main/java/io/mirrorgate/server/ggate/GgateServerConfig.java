@@ -1,0 +1,72 @@
+package io.mirrorgate.server.ggate;
+
+import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.protocol.GgateProtocol;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a ggate server needs: the export resolver, the shared key (the key file's bytes), the
+ * directory of the per-export state files, and the limits.
+ *
+ * @param resolver which export a client gets
+ * @param key the shared key: the bytes of the key file (not empty)
+ * @param stateDirectory where the per-export epoch/generation files live
+ * @param maxRequestSize the largest payload of one request (default 32 MiB)
+ * @param maxInFlight requests of one connection in flight before reading pauses (default 128)
+ * @param handshakeTimeout how long a connection may take to complete the handshake
+ */
+public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateDirectory,
+        int maxRequestSize, int maxInFlight, Duration handshakeTimeout) {
+
+    public GgateServerConfig {
+        Objects.requireNonNull(resolver, "resolver");
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        if (key == null || key.length == 0) {
+            throw new IllegalArgumentException("key: empty (expected: the bytes of a non-empty key file)");
+        }
+        key = key.clone();
+        if (maxRequestSize < GgateProtocol.MIN_MAX_REQUEST_SIZE) {
+            throw new IllegalArgumentException("maxRequestSize: " + maxRequestSize
+                    + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: >= 1)");
+        }
+        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout: " + handshakeTimeout + " (expected: > 0)");
+        }
+    }
+
+    /** The defaults: 32 MiB requests, 128 in flight per connection, 30 s to complete the handshake. */
+    public static GgateServerConfig of(ExportResolver resolver, byte[] key, Path stateDirectory) {
+        return new GgateServerConfig(resolver, key, stateDirectory,
+                GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30));
+    }
+
+    public GgateServerConfig withMaxRequestSize(int bytes) {
+        return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout);
+    }
+
+    public GgateServerConfig withMaxInFlight(int requests) {
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests, handshakeTimeout);
+    }
+
+    public GgateServerConfig withHandshakeTimeout(Duration timeout) {
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout);
+    }
+
+    @Override
+    public byte[] key() {
+        return key.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "GgateServerConfig[stateDirectory=" + stateDirectory + ", maxRequestSize="
+                + maxRequestSize + ", maxInFlight=" + maxInFlight + ", handshakeTimeout="
+                + handshakeTimeout + ", key=(" + key.length + " bytes)]";
+    }
+}

@@ -1,0 +1,268 @@
+package io.mirrorgate.server.ggate;
+
+import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.Access;
+import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.protocol.Auth;
+import io.mirrorgate.server.protocol.Challenge;
+import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.GgateProtocol;
+import io.mirrorgate.server.protocol.HandshakeAuth;
+import io.mirrorgate.server.protocol.Hello;
+import io.mirrorgate.server.protocol.Welcome;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ggate connection on the server: authenticates the client (HMAC challenge-response),
+ * resolves and admits it to an export (access and fencing), then hands requests to a {@link
+ * RequestDispatcher}. A protocol violation closes this channel only and is logged once with
+ * the peer's address. Not sharable: one instance per channel.
+ */
+public final class GgateServerHandler extends ChannelDuplexHandler {
+    private static final Logger log = LoggerFactory.getLogger(GgateServerHandler.class);
+
+    private enum Phase { HELLO, AUTH, ADMITTING, READY, CLOSED }
+
+    private final GgateServerConfig config;
+    private final byte[] key;
+    private final ExportStateStore store;
+    private final SessionRegistry sessions;
+    private final GgateCodec codec;
+    private Phase phase = Phase.HELLO;
+    private Hello hello;
+    private byte[] serverNonce;
+    private String peer = "?";
+    private RequestDispatcher dispatcher;
+    private ScheduledFuture<?> handshakeTimer;
+    private boolean violationLogged;
+    private boolean closedHere;
+
+    GgateServerHandler(GgateServerConfig config, ExportStateStore store, SessionRegistry sessions,
+            GgateCodec codec) {
+        this.config = config;
+        this.key = config.key();
+        this.store = store;
+        this.sessions = sessions;
+        this.codec = codec;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        peer = String.valueOf(ctx.channel().remoteAddress());
+        long nanos = config.handshakeTimeout().toNanos();
+        handshakeTimer = ctx.executor().schedule(() -> {
+            if (phase == Phase.HELLO || phase == Phase.AUTH || phase == Phase.ADMITTING) {
+                log.info("ggate handshake timed out, closing peer={} timeout={}",
+                        peer, config.handshakeTimeout());
+                phase = Phase.CLOSED;
+                ctx.close();
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (phase == Phase.READY && msg instanceof io.mirrorgate.server.protocol.Request r) {
+            dispatcher.handle(r);
+        } else if (phase == Phase.HELLO && msg instanceof Hello h) {
+            onHello(ctx, h);
+        } else if (phase == Phase.AUTH && msg instanceof Auth a) {
+            onAuth(ctx, a);
+        } else {
+            ReferenceCountUtil.release(msg);
+            if (phase != Phase.CLOSED) {
+                violation(ctx, "unexpected " + msg.getClass().getSimpleName()
+                        + " during " + phase);
+            }
+        }
+    }
+
+    private void onHello(ChannelHandlerContext ctx, Hello h) {
+        hello = h;
+        if (h.version() != GgateProtocol.VERSION) {
+            refuse(ctx, ErrorCode.EPROTO, "protocol version " + h.version()
+                    + " is not supported (expected: " + GgateProtocol.VERSION + ")");
+            return;
+        }
+        serverNonce = HandshakeAuth.nonce();
+        phase = Phase.AUTH;
+        ctx.writeAndFlush(new Challenge(GgateProtocol.VERSION, serverNonce));
+    }
+
+    private void onAuth(ChannelHandlerContext ctx, Auth auth) {
+        if (!HandshakeAuth.matches(HandshakeAuth.clientProof(key, hello, serverNonce), auth.proof())) {
+            log.warn("ggate authentication failed peer={} node={} export={}",
+                    peer, hello.nodeId(), hello.exportName());
+            refuse(ctx, ErrorCode.EACCES,
+                    "authentication failed: the client's key does not match the server's key");
+            return;
+        }
+        Export export;
+        try {
+            export = config.resolver().resolve(hello.exportName(), peerAddress(ctx));
+        } catch (MirrorgateException e) {
+            refuse(ctx, e.code(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            log.warn("ggate export lookup failed peer={} export={}", peer, hello.exportName(), e);
+            refuse(ctx, ErrorCode.EIO, "export lookup failed: " + MirrorgateException.messageOf(e));
+            return;
+        }
+        Access asked = hello.access();
+        if (!export.access().permits(asked)) {
+            refuse(ctx, ErrorCode.EACCES, "export " + export.name() + " is " + export.access()
+                    + " for this client, " + asked + " was requested");
+            return;
+        }
+        if (asked.canWrite() && export.device().isReadOnly()) {
+            refuse(ctx, ErrorCode.EACCES, "export " + export.name()
+                    + " is on a read-only device, " + asked + " was requested");
+            return;
+        }
+        phase = Phase.ADMITTING;
+        store.admit(export.name(), hello.epoch()).whenComplete((state, failure) ->
+                onLoop(ctx, () -> admitted(ctx, export, state, failure)));
+    }
+
+    private void admitted(ChannelHandlerContext ctx, Export export,
+            ExportStateStore.ExportState state, Throwable failure) {
+        if (phase != Phase.ADMITTING) {
+            return;
+        }
+        if (failure != null) {
+            refuse(ctx, MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
+            return;
+        }
+        sessions.supersede(export.name(), hello.session()).whenComplete((superseded, e) ->
+                onLoop(ctx, () -> welcome(ctx, export, state, superseded)));
+    }
+
+    private void welcome(ChannelHandlerContext ctx, Export export,
+            ExportStateStore.ExportState state, Integer superseded) {
+        if (phase != Phase.ADMITTING) {
+            return;
+        }
+        int features = hello.features() & GgateProtocol.SUPPORTED_FEATURES;
+        if ((features & GgateProtocol.FEATURE_LZ4) != 0) {
+            codec.enableCompression();
+        }
+        BlockDevice device = export.device();
+        dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
+                config.maxRequestSize(), config.maxInFlight(), peer);
+        sessions.register(export.name(), hello.session(), dispatcher);
+        phase = Phase.READY;
+        handshakeTimer.cancel(false);
+        ctx.writeAndFlush(new Welcome(ErrorCode.OK, "", features, device.size(),
+                device.blockSize(), config.maxRequestSize(), state.generation(),
+                state.highestEpoch(), HandshakeAuth.serverProof(key, hello, serverNonce)));
+        log.info("ggate client admitted peer={} export={} access={} node={} epoch={} features={}"
+                + " supersededConnections={}", peer, export.name(), hello.access(), hello.nodeId(),
+                hello.epoch(), features, superseded == null ? 0 : superseded);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason) {
+        log.info("ggate client refused peer={} export={} node={} error={} reason=\"{}\"", peer,
+                hello == null ? "" : hello.exportName(), hello == null ? "" : hello.nodeId(),
+                code, reason);
+        phase = Phase.CLOSED;
+        ctx.writeAndFlush(Welcome.refusal(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private InetAddress peerAddress(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress inet) {
+            return inet.getAddress();
+        }
+        throw new MirrorgateException(ErrorCode.EACCES,
+                "peer " + peer + " has no IP address, no export can admit it");
+    }
+
+    private static void onLoop(ChannelHandlerContext ctx, Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                ctx.executor().execute(task);
+            } catch (RejectedExecutionException e) {
+                log.debug("event loop gone, dropping handshake step", e);
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == GracefulShutdown.EVENT) {
+            if (phase == Phase.READY) {
+                dispatcher.drain("server shutting down");
+            } else if (phase != Phase.CLOSED) {
+                phase = Phase.CLOSED;
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        if (phase == Phase.READY) {
+            log.info("ggate client disconnected peer={} export={} inFlight={}",
+                    peer, hello.exportName(), dispatcher.inFlight());
+        }
+        if (dispatcher != null) {
+            dispatcher.channelClosed();
+        }
+        phase = Phase.CLOSED;
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        closedHere = true;
+        super.close(ctx, promise);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && closedHere && !ctx.channel().isActive()) {
+            log.debug("ggate partial frame discarded at close peer={}: {}", peer, cause.getMessage());
+        } else if (cause instanceof DecoderException) {
+            violation(ctx, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("ggate connection error peer={}: {}", peer, cause.toString());
+            ctx.close();
+        } else {
+            log.warn("ggate connection failed, closing peer={}", peer, cause);
+            ctx.close();
+        }
+    }
+
+    private void violation(ChannelHandlerContext ctx, String reason) {
+        if (!violationLogged) {
+            violationLogged = true;
+            log.warn("ggate protocol violation, closing peer={} export={} reason=\"{}\"", peer,
+                    hello == null ? "" : hello.exportName(), reason);
+        }
+        phase = Phase.CLOSED;
+        ctx.close();
+    }
+}

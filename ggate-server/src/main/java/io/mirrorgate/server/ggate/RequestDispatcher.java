@@ -1,0 +1,269 @@
+package io.mirrorgate.server.ggate;
+
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.export.Access;
+import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.protocol.Command;
+import io.mirrorgate.server.protocol.Reply;
+import io.mirrorgate.server.protocol.Request;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the requests of one admitted connection: checks access, fencing, CRC and limits,
+ * hands the request to the export's {@link BlockDevice} (whose futures complete off the event
+ * loop), and writes exactly one reply per request when its future completes, in completion
+ * order. Reading pauses while {@code maxInFlight} requests are outstanding. Draining (graceful
+ * shutdown, DISCONNECT) stops reading, lets the requests in flight finish and reply, then
+ * closes. Runs on the channel's event loop only.
+ */
+final class RequestDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    /** How long a drained connection waits for the client to close before closing itself. */
+    static final int LINGER_SECONDS = 2;
+
+    private final ChannelHandlerContext ctx;
+    private final Export export;
+    private final BlockDevice device;
+    private final Access access;
+    private final long epoch;
+    private final ExportStateStore store;
+    private final int maxRequestSize;
+    private final int maxInFlight;
+    private final String peer;
+    private int inFlight;
+    private boolean draining;
+    private boolean discarding;
+    private boolean channelClosed;
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
+
+    RequestDispatcher(ChannelHandlerContext ctx, Export export, Access access, long epoch,
+            ExportStateStore store, int maxRequestSize, int maxInFlight, String peer) {
+        this.ctx = ctx;
+        this.export = export;
+        this.device = export.device();
+        this.access = access;
+        this.epoch = epoch;
+        this.store = store;
+        this.maxRequestSize = maxRequestSize;
+        this.maxInFlight = maxInFlight;
+        this.peer = peer;
+    }
+
+    int inFlight() {
+        return inFlight;
+    }
+
+    /** Completes once the channel is closed and every request of it has finished. */
+    CompletableFuture<Void> idle() {
+        return idle;
+    }
+
+    /** Closes the channel (thread-safe); requests in flight still finish. */
+    void closeChannel() {
+        ctx.channel().close();
+    }
+
+    /** The channel is closed: no reply can be sent any more. */
+    void channelClosed() {
+        channelClosed = true;
+        checkIdle();
+    }
+
+    private void checkIdle() {
+        if (channelClosed && inFlight == 0) {
+            idle.complete(null);
+        }
+    }
+
+    /** Serves {@code request}, whose payload this method now owns. */
+    void handle(Request request) {
+        if (discarding) {
+            log.debug("ggate request after shutdown discarded peer={} seq={}", peer, request.sequence());
+            request.release();
+            return;
+        }
+        inFlight++;
+        updateAutoRead();
+        long sequence = request.sequence();
+        CompletableFuture<Reply> reply;
+        try {
+            reply = dispatch(request);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((ok, failure) -> {
+            Reply out = failure == null ? ok : Reply.error(sequence,
+                    MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
+            if (failure != null) {
+                log.debug("ggate request failed peer={} export={} seq={} error={} reason=\"{}\"",
+                        peer, export.name(), sequence, out.error(), out.reason());
+            }
+            onLoop(out);
+        });
+    }
+
+    private CompletableFuture<Reply> dispatch(Request r) {
+        long seq = r.sequence();
+        Command command = r.command();
+        String refusal = null;
+        ErrorCode code = null;
+        if (command == null) {
+            code = ErrorCode.EINVAL;
+            refusal = "command: " + r.commandCode() + " (expected: 1 to 7)";
+        } else if (command == Command.READ && !access.canRead()) {
+            code = ErrorCode.EPERM;
+            refusal = "export " + export.name() + " was opened write-only: reads are not permitted";
+        } else if (command.mutating() && !access.canWrite()) {
+            code = ErrorCode.EROFS;
+            refusal = "export " + export.name() + " was opened read-only: "
+                    + command + " is not permitted";
+        } else if (command.mutating()
+                && ExportStateStore.fencedReason(epoch, store.highestEpoch(export.name())) != null) {
+            code = ErrorCode.ESTALE;
+            refusal = ExportStateStore.fencedReason(epoch, store.highestEpoch(export.name()));
+        } else if (command.hasPayload() && !r.crcMatches()) {
+            code = ErrorCode.EBADMSG;
+            refusal = String.format("payload CRC32C mismatch at offset %d (expected: 0x%08x):"
+                    + " nothing was written", r.offset(), r.crc());
+        } else if ((command == Command.READ || command == Command.WRITE)
+                && r.length() > maxRequestSize) {
+            code = ErrorCode.EMSGSIZE;
+            refusal = "length: " + r.length() + " (expected: <= " + maxRequestSize + ")";
+        }
+        if (code != null) {
+            r.release();
+            return CompletableFuture.completedFuture(Reply.error(seq, code, refusal));
+        }
+        switch (command) {
+            case READ:
+                return device.read(r.offset(), (int) r.length()).thenApply(buf -> Reply.ok(seq, buf));
+            case WRITE:
+                return write(r);
+            case FLUSH:
+                return device.flush().thenApply(v -> Reply.ok(seq));
+            case TRIM:
+                return device.trim(r.offset(), r.length()).thenApply(v -> Reply.ok(seq));
+            case WRITE_ZEROES:
+                return device.writeZeroes(r.offset(), r.length(), r.fua()).thenApply(v -> Reply.ok(seq));
+            case SET_GENERATION:
+                return setGeneration(r);
+            case DISCONNECT:
+                drain("client asked to disconnect");
+                return CompletableFuture.completedFuture(Reply.ok(seq));
+            default:
+                throw new IllegalStateException("unhandled command " + command);
+        }
+    }
+
+    private CompletableFuture<Reply> write(Request r) {
+        ByteBuf data = r.payload();
+        CompletableFuture<Void> written;
+        try {
+            written = device.write(r.offset(), data, r.fua());
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        return written.whenComplete((v, e) -> data.release()).thenApply(v -> Reply.ok(r.sequence()));
+    }
+
+    private CompletableFuture<Reply> setGeneration(Request r) {
+        ByteBuf payload = r.payload();
+        int length = payload.readableBytes();
+        long generation = length == 8 ? payload.getLong(payload.readerIndex()) : 0;
+        r.release();
+        if (length != 8) {
+            return CompletableFuture.completedFuture(Reply.error(r.sequence(), ErrorCode.EINVAL,
+                    "generation payload: " + length + " bytes (expected: 8)"));
+        }
+        log.info("ggate export generation set peer={} export={} generation={}",
+                peer, export.name(), Long.toUnsignedString(generation));
+        return store.setGeneration(export.name(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
+    }
+
+    private void onLoop(Reply reply) {
+        if (ctx.executor().inEventLoop()) {
+            complete(reply);
+            return;
+        }
+        try {
+            ctx.executor().execute(() -> complete(reply));
+        } catch (RejectedExecutionException e) {
+            log.debug("event loop gone, dropping reply peer={} seq={}", peer, reply.sequence());
+            reply.release();
+        }
+    }
+
+    private void complete(Reply reply) {
+        inFlight--;
+        ChannelFuture written = null;
+        if (ctx.channel().isActive()) {
+            written = ctx.writeAndFlush(reply);
+        } else {
+            reply.release();
+        }
+        updateAutoRead();
+        if (draining && inFlight == 0) {
+            closeAfter(written);
+        }
+        checkIdle();
+    }
+
+    /** Stops reading; the channel closes once every request in flight has replied. */
+    void drain(String why) {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        ctx.channel().config().setAutoRead(false);
+        log.info("ggate connection draining peer={} export={} inFlight={} reason=\"{}\"",
+                peer, export.name(), inFlight, why);
+        if (inFlight == 0) {
+            closeAfter(null);
+        }
+    }
+
+    /**
+     * Ends a drained connection without losing replies: after the last reply is written the
+     * output is shut down (FIN), and what the client still sends is read and discarded (no
+     * reply: it was never served, the client sends it again on its next connection) until it
+     * closes or {@link #LINGER_SECONDS} pass. Closing with unread input would make the kernel
+     * reset the connection and the client could lose replies already sent.
+     */
+    private void closeAfter(ChannelFuture lastWrite) {
+        if (lastWrite == null) {
+            shutdownOutput();
+        } else {
+            lastWrite.addListener(f -> shutdownOutput());
+        }
+    }
+
+    private void shutdownOutput() {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+            ctx.channel().close();
+            return;
+        }
+        duplex.shutdownOutput().addListener(f -> {
+            discarding = true;
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> ctx.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
+        });
+    }
+
+    private void updateAutoRead() {
+        if (!draining && !channelClosed) {
+            ctx.channel().config().setAutoRead(inFlight < maxInFlight);
+        }
+    }
+}

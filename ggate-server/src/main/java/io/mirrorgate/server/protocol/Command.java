@@ -1,0 +1,48 @@
+package io.mirrorgate.server.protocol;
+
+/** The request commands of the ggate protocol and their wire codes. */
+public enum Command {
+    READ(1, false, false),
+    WRITE(2, true, true),
+    FLUSH(3, false, false),
+    TRIM(4, false, true),
+    WRITE_ZEROES(5, false, true),
+    /** Sets the export's generation; the payload is the generation as a u64. */
+    SET_GENERATION(6, true, true),
+    /** Asks the server to finish the requests in flight, reply, and close. */
+    DISCONNECT(7, false, false);
+
+    private final int code;
+    private final boolean hasPayload;
+    private final boolean mutating;
+
+    Command(int code, boolean hasPayload, boolean mutating) {
+        this.code = code;
+        this.hasPayload = hasPayload;
+        this.mutating = mutating;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** Whether a request with this command carries a payload. */
+    public boolean hasPayload() {
+        return hasPayload;
+    }
+
+    /** Whether the command changes the export (needs write access and a current epoch). */
+    public boolean mutating() {
+        return mutating;
+    }
+
+    /** The command for a wire code, or null when the code is unknown. */
+    public static Command fromCode(int code) {
+        for (Command c : values()) {
+            if (c.code == code) {
+                return c;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,65 @@
+package io.mirrorgate.server.protocol;
+
+/** Constants of the ggate wire protocol: magic, version, frame types, flags, features, limits. */
+public final class GgateProtocol {
+    private GgateProtocol() {}
+
+    /** The first four bytes of every frame: "MGGT". */
+    public static final int MAGIC = 0x4D474754;
+    /** The protocol version this code speaks. */
+    public static final int VERSION = 1;
+
+    /** Length of the frame header: magic, type, flags, reserved, body length. */
+    public static final int HEADER_LENGTH = 12;
+
+    public static final int TYPE_HELLO = 1;
+    public static final int TYPE_CHALLENGE = 2;
+    public static final int TYPE_AUTH = 3;
+    public static final int TYPE_WELCOME = 4;
+    public static final int TYPE_REQUEST = 5;
+    public static final int TYPE_REPLY = 6;
+
+    /** Request flag: force unit access (write and write-zeroes are durable on reply). */
+    public static final int FLAG_FUA = 0x01;
+    /** Frame flag: the payload is LZ4-compressed (the CRC32C is over the uncompressed bytes). */
+    public static final int FLAG_COMPRESSED = 0x02;
+    /** Every flag bit this version knows. */
+    public static final int KNOWN_FLAGS = FLAG_FUA | FLAG_COMPRESSED;
+
+    /** Feature bit: LZ4 payload compression. */
+    public static final int FEATURE_LZ4 = 0x01;
+    /** Every feature this version supports. */
+    public static final int SUPPORTED_FEATURES = FEATURE_LZ4;
+
+    /** Length of the client and server nonces. */
+    public static final int NONCE_LENGTH = 32;
+    /** Length of an HMAC-SHA256 proof. */
+    public static final int PROOF_LENGTH = 32;
+
+    /** Largest body of a handshake frame (hello, challenge, auth, welcome). */
+    public static final int MAX_HANDSHAKE_BODY = 8192;
+    /** Largest export name or node id, in UTF-8 bytes. */
+    public static final int MAX_NAME_LENGTH = 2048;
+    /** Largest reason text in a reply, in UTF-8 bytes (longer reasons are cut). */
+    public static final int MAX_REASON_LENGTH = 1024;
+
+    /** Default and usual maximum payload of one request or reply: 32 MiB. */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
+    /** The smallest maximum request size a peer may announce. */
+    public static final int MIN_MAX_REQUEST_SIZE = 4096;
+
+    /** Fixed part of a request body (before the payload). */
+    public static final int REQUEST_FIXED_LENGTH = 28;
+    /** Fixed part of a reply body (before the reason and the payload). */
+    public static final int REPLY_FIXED_LENGTH = 22;
+
+    /** Largest body of a request frame carrying {@code maxRequestSize} payload bytes. */
+    public static long maxRequestBody(int maxRequestSize) {
+        return REQUEST_FIXED_LENGTH + (long) maxRequestSize;
+    }
+
+    /** Largest body of a reply frame carrying {@code maxRequestSize} payload bytes. */
+    public static long maxReplyBody(int maxRequestSize) {
+        return REPLY_FIXED_LENGTH + (long) MAX_REASON_LENGTH + maxRequestSize;
+    }
+}

@@ -1,0 +1,419 @@
+package io.mirrorgate.replicator.bitmap;
+
+import io.mirrorgate.replicator.generation.GenerationStore;
+import io.mirrorgate.replicator.generation.Generations;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.bytes.MappedBytes;
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.core.OS;
+import net.openhft.posix.MSyncFlag;
+import net.openhft.posix.PosixAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A resource's metadata file: two copies of the header ({@link MetadataHeader}: identity,
+ * {@link Generations}, clean-shutdown flag, geometry) and the dirty-region bitmap, memory-mapped
+ * with chronicle-bytes.
+ *
+ * <pre>
+ *  offset 0        512       1024                 4096                      4096 + bitmap length
+ *         +---------+---------+--------------------+--------------------------+---- (4 KiB pad)
+ *         | header  | header  |   zero             |  bitmap: 1 bit / region  |
+ *         | copy A  | copy B  |                    |  region r = byte r/8,    |
+ *         |         |         |                    |  bit r%8 (LSB first)     |
+ *         +---------+---------+--------------------+--------------------------+
+ *  file size = 4096 + (ceil(regionCount / 8) rounded up to 8, then to 4096)
+ * </pre>
+ *
+ * <p>Header updates are written to the copy with the older sequence number, with sequence + 1,
+ * then synced: a torn header write leaves the other copy valid, and {@link #open} takes the
+ * valid copy with the highest sequence. Bitmap bits are written in place; a set bit is durable
+ * once {@link #sync} (or {@link #markDurably}) returns.
+ *
+ * <p>Durability: chronicle's {@code MappedBytes.sync()} is not usable here: its default mode is
+ * MS_ASYNC, and it remembers how far it synced (it is made for append-only files), so a rewritten
+ * bit below that mark is never synced again, and an msync failure is only logged (checked with
+ * strace on chronicle-bytes 2026.4). So the dirty pages are synced with chronicle's own
+ * {@link PosixAPI#msync} and {@link MSyncFlag#MS_SYNC} on exactly the changed page range, and a
+ * failed msync is an {@link ErrorCode#EIO} failure. If chronicle falls back to its no-op POSIX
+ * layer, {@link FileChannel#force} (fdatasync, which on Linux also writes back pages dirtied
+ * through a shared mapping) is used instead.
+ *
+ * <p>An open metadata file holds an exclusive advisory lock on it: a second replicator (or a
+ * {@code create --force}) on the same resource is refused. Thread-safe. Header methods block on an
+ * msync: never call them on an event loop.
+ */
+public final class MetadataFile implements GenerationStore, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataFile.class);
+
+    /** Where the bitmap starts. */
+    public static final long BITMAP_OFFSET = 4096;
+    private static final long ALIGN = 4096;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final MappedBytes mapped;
+    private final MappedBytesStore store;
+    private final boolean msyncAvailable;
+    private final boolean wasClean;
+    private final long regionCount;
+    private final AtomicLong syncs = new AtomicLong();
+    private final Object bitmapLock = new Object();
+    private MetadataHeader header;
+    private long dirtyFrom = Long.MAX_VALUE;
+    private long dirtyTo = Long.MIN_VALUE;
+    private boolean closed;
+
+    private MetadataFile(Path path, FileChannel channel, MappedBytes mapped, MetadataHeader header) {
+        this.path = path;
+        this.channel = channel;
+        this.mapped = mapped;
+        this.store = (MappedBytesStore) mapped.bytesStore();
+        this.header = header;
+        this.wasClean = header.clean();
+        this.regionCount = header.regionCount();
+        this.msyncAvailable = !PosixAPI.posix().getClass().getSimpleName().startsWith("NoOp");
+        if (!msyncAvailable) {
+            LOG.warn("chronicle POSIX layer unavailable, syncing with fdatasync path={}", path);
+        }
+    }
+
+    /** The bitmap length in bytes for {@code regionCount} regions (whole 8-byte words). */
+    static long bitmapLength(long regionCount) {
+        return ((regionCount + 63) / 64) * 8;
+    }
+
+    /** The size of a metadata file for {@code regionCount} regions. */
+    public static long fileSize(long regionCount) {
+        return BITMAP_OFFSET + roundUp(bitmapLength(regionCount), ALIGN);
+    }
+
+    static long roundUp(long value, long align) {
+        return (value + align - 1) / align * align;
+    }
+
+    /**
+     * Creates a new metadata file at {@code path} (which must not exist) for a volume of {@code
+     * volumeSize} bytes: every region marked (the first connection is a full sync), {@link
+     * Generations#initial()}, clean shutdown. The file is synced, as is its directory.
+     */
+    public static void create(Path path, String resource, String localNode, long volumeSize, long regionSize) {
+        if (regionSize < 512 || Long.bitCount(regionSize) != 1) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "region size " + regionSize
+                    + " (expected: a power of two, at least 512)");
+        }
+        if (volumeSize <= 0) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "volume size " + volumeSize + " of " + resource
+                    + " (expected: > 0; is the local replica empty?)");
+        }
+        long regionCount = (volumeSize + regionSize - 1) / regionSize;
+        if (regionCount > Integer.MAX_VALUE) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "volume of " + volumeSize + " bytes needs "
+                    + regionCount + " regions of " + regionSize + " bytes (expected: at most "
+                    + Integer.MAX_VALUE + "; use a larger region_size)");
+        }
+        MetadataHeader h = new MetadataHeader(1, UUID.randomUUID(), resource, localNode, "",
+                Generations.initial(), true, regionSize, volumeSize, regionCount, BITMAP_OFFSET,
+                bitmapLength(regionCount));
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            write(ch, 0, h.encode());
+            write(ch, MetadataHeader.SIZE, h.withSequence(0).encode());
+            for (long done = 0; done < h.bitmapLength(); done += FULL_CHUNK) {
+                write(ch, BITMAP_OFFSET + done, fullBitmapChunk(done, h.bitmapLength(), regionCount));
+            }
+            ch.truncate(fileSize(regionCount));
+            write(ch, fileSize(regionCount) - 1, new byte[1]);
+            ch.force(true);
+        } catch (IOException e) {
+            throw new MirrorgateException(ErrorCode.EIO, "cannot create metadata file " + path + ": " + e, e);
+        }
+        FileSync.syncDirectory(path);
+        LOG.info("metadata created path={} resource={} volumeSize={} regionSize={} regions={}", path,
+                resource, volumeSize, regionSize, regionCount);
+    }
+
+    private static final int FULL_CHUNK = 1 << 20;
+
+    /** Bitmap bytes from {@code from} (at most 1 MiB) with every region's bit set, none past the last. */
+    private static byte[] fullBitmapChunk(long from, long bitmapLength, long regionCount) {
+        byte[] bits = new byte[(int) Math.min(FULL_CHUNK, bitmapLength - from)];
+        for (int i = 0; i < bits.length; i++) {
+            long region = (from + i) * 8;
+            long left = regionCount - region;
+            bits[i] = left >= 8 ? (byte) 0xff : left <= 0 ? 0 : (byte) ((1 << left) - 1);
+        }
+        return bits;
+    }
+
+    private static void write(FileChannel ch, long offset, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            ch.write(buf, offset + buf.position());
+        }
+    }
+
+    /**
+     * Opens and validates the metadata file of a local replica of {@code volumeSize} bytes: magic,
+     * version, header checksum (the newer valid copy wins), geometry and file size. Nothing is
+     * written: see {@link PersistentDirtyRegions#open} for opening it to run.
+     */
+    public static MetadataFile open(Path path, long volumeSize) {
+        MetadataHeader h = MetadataLayout.readHeader(path);
+        if (h.volumeSize() != volumeSize) {
+            throw new MirrorgateException(ErrorCode.EINVAL, path + ": volume size " + h.volumeSize()
+                    + " recorded in the metadata differs from the local replica's size " + volumeSize
+                    + " (expected: equal; was the device resized? recreate the metadata with create --force)");
+        }
+        FileChannel ch = null;
+        MappedBytes mb = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            lockExclusively(ch, path);
+            mb = MappedBytes.singleMappedBytes(path.toFile(), fileSize(h.regionCount()));
+            mb.singleThreadedCheckDisabled(true);
+            return new MetadataFile(path, ch, mb, h);
+        } catch (IOException | RuntimeException e) {
+            if (mb != null) {
+                mb.releaseLast();
+            }
+            FileSync.closeQuietlyAfter(e, ch);
+            throw e instanceof MirrorgateException ? (MirrorgateException) e
+                    : new MirrorgateException(ErrorCode.EIO, "cannot map metadata file " + path + ": " + e, e);
+        }
+    }
+
+    /**
+     * Takes the advisory lock that says "a replicator uses this file", held until the channel
+     * closes (the kernel drops it when the process dies).
+     */
+    static void lockExclusively(FileChannel ch, Path path) throws IOException {
+        boolean locked;
+        try {
+            locked = ch.tryLock() != null;
+        } catch (OverlappingFileLockException e) {
+            locked = false;
+        }
+        if (!locked) {
+            throw new MirrorgateException(ErrorCode.EACCES, path + ": metadata in use by another replicator "
+                    + "(expected: one process per resource; is the daemon running?)");
+        }
+    }
+
+    /**
+     * Fails when a replicator holds the lock of the metadata file open on {@code ch}; the probe's
+     * own lock is released when {@code ch} closes.
+     */
+    public static void checkNotInUse(FileChannel ch, Path path) throws IOException {
+        lockExclusively(ch, path);
+    }
+
+    /** Reads the header and marks of a metadata file without opening it for use (status, tests). */
+    public static MetadataSnapshot inspect(Path path) {
+        return MetadataLayout.inspect(path);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public synchronized UUID uuid() {
+        return header.uuid();
+    }
+
+    public synchronized String resource() {
+        return header.resource();
+    }
+
+    public synchronized String localNode() {
+        return header.localNode();
+    }
+
+    /** The peer's node name as last stored, "" when not known yet. */
+    public synchronized String peerNode() {
+        return header.peerNode();
+    }
+
+    public synchronized long regionSize() {
+        return header.regionSize();
+    }
+
+    public synchronized long volumeSize() {
+        return header.volumeSize();
+    }
+
+    public long regionCount() {
+        return regionCount;
+    }
+
+    /** The clean-shutdown flag as found when the file was opened. */
+    public boolean wasCleanShutdown() {
+        return wasClean;
+    }
+
+    /** Metadata syncs done so far (bitmap and header); a counter for metrics and tests. */
+    public long syncCount() {
+        return syncs.get();
+    }
+
+    @Override
+    public synchronized Generations generations() {
+        return header.generations();
+    }
+
+    @Override
+    public synchronized void storeGenerations(Generations generations) {
+        storeHeader(header.withGenerations(generations));
+    }
+
+    /** Stores the peer's node name (learned at connection), durably. */
+    public synchronized void storePeerNode(String peer) {
+        storeHeader(header.withPeerNode(peer));
+    }
+
+    /** Records, durably, that the resource is in use: a crash from now on is an unclean shutdown. */
+    synchronized void markRunning() {
+        storeHeader(header.withClean(false));
+    }
+
+    /** Records, durably, a clean shutdown: the marks on disk are exact. */
+    synchronized void markCleanShutdown() {
+        storeHeader(header.withClean(true));
+    }
+
+    private void storeHeader(MetadataHeader next) {
+        checkOpen();
+        MetadataHeader h = next.withSequence(header.sequence() + 1);
+        long slot = (h.sequence() & 1) == 1 ? 0 : MetadataHeader.SIZE;
+        byte[] bytes = h.encode();
+        store.write(slot, bytes, 0, bytes.length);
+        syncRange(slot, bytes.length);
+        header = h;
+    }
+
+    /** Whether region {@code region} is marked in the mapping (durable or not yet). */
+    boolean isMarked(long region) {
+        synchronized (bitmapLock) {
+            return (store.readByte(BITMAP_OFFSET + (region >>> 3)) & (1 << (region & 7))) != 0;
+        }
+    }
+
+    /** Sets or clears the bit of {@code region}; durable after the next {@link #sync}. */
+    void setMarked(long region, boolean marked) {
+        long offset = BITMAP_OFFSET + (region >>> 3);
+        synchronized (bitmapLock) {
+            checkOpen();
+            byte b = store.readByte(offset);
+            byte bit = (byte) (1 << (region & 7));
+            store.writeByte(offset, (byte) (marked ? b | bit : b & ~bit));
+            dirtyFrom = Math.min(dirtyFrom, offset);
+            dirtyTo = Math.max(dirtyTo, offset + 1);
+        }
+    }
+
+    /** Sets the bit of every region; durable after the next {@link #sync}. */
+    void setAllMarked() {
+        long length = bitmapLength(regionCount);
+        synchronized (bitmapLock) {
+            checkOpen();
+            for (long done = 0; done < length; done += FULL_CHUNK) {
+                byte[] bits = fullBitmapChunk(done, length, regionCount);
+                store.write(BITMAP_OFFSET + done, bits, 0, bits.length);
+            }
+            dirtyFrom = BITMAP_OFFSET;
+            dirtyTo = Math.max(dirtyTo, BITMAP_OFFSET + length);
+        }
+    }
+
+    /** The marks in the mapping: bit r set when region r is marked. */
+    BitSet readMarks() {
+        byte[] bytes = new byte[(int) bitmapLength(regionCount)];
+        synchronized (bitmapLock) {
+            checkOpen();
+            store.read(BITMAP_OFFSET, bytes, 0, bytes.length);
+        }
+        return BitSet.valueOf(bytes);
+    }
+
+    /** The changed bitmap bytes since the last take, as {from, to}; null when nothing changed. */
+    long[] takeDirtyRange() {
+        synchronized (bitmapLock) {
+            if (dirtyFrom > dirtyTo) {
+                return null;
+            }
+            long[] range = {dirtyFrom, dirtyTo};
+            dirtyFrom = Long.MAX_VALUE;
+            dirtyTo = Long.MIN_VALUE;
+            return range;
+        }
+    }
+
+    /** Puts back a range whose sync failed, so that the next sync covers it again. */
+    void restoreDirtyRange(long[] range) {
+        synchronized (bitmapLock) {
+            dirtyFrom = Math.min(dirtyFrom, range[0]);
+            dirtyTo = Math.max(dirtyTo, range[1]);
+        }
+    }
+
+    /** Makes {@code range} (from {@link #takeDirtyRange}) durable; blocks for the msync. */
+    void sync(long[] range) {
+        if (range != null) {
+            syncRange(range[0], range[1] - range[0]);
+        }
+    }
+
+    private void syncRange(long offset, long length) {
+        long page = OS.pageSize();
+        long from = offset / page * page;
+        long to = roundUp(offset + length, page);
+        try {
+            if (msyncAvailable) {
+                int rc = PosixAPI.posix().msync(store.addressForRead(from), to - from, MSyncFlag.MS_SYNC);
+                if (rc != 0) {
+                    throw new IOException("msync: " + PosixAPI.posix().lastErrorStr() + " (rc=" + rc + ")");
+                }
+            } else {
+                channel.force(false);
+            }
+            syncs.incrementAndGet();
+        } catch (IOException e) {
+            throw new MirrorgateException(ErrorCode.EIO, "metadata sync failed: " + path + " bytes " + from
+                    + ".." + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new MirrorgateException(ErrorCode.ESHUTDOWN, "metadata file closed: " + path);
+        }
+    }
+
+    /** Unmaps and closes the file. Idempotent. Does not change the clean-shutdown flag. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            synchronized (bitmapLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+        }
+        try {
+            mapped.releaseLast();
+        } finally {
+            FileSync.close(channel, path);
+        }
+    }
+}

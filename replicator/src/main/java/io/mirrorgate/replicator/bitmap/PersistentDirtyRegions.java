@@ -1,0 +1,466 @@
+package io.mirrorgate.replicator.bitmap;
+
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link DirtyRegions} of a resource, persisted in its {@link MetadataFile}.
+ *
+ * <p>In memory: the marks as written to the mapping ({@code marked}), those known to be on stable
+ * storage ({@code durable}), the owed set, per written region an in-flight count and the sequence
+ * number of its last {@link #endWrite}, and the activity set (the {@code activityRegions} most
+ * recently written regions, which stay marked).
+ *
+ * <p>Metadata writes: {@link #beginWrite} into regions already marked durably costs nothing and
+ * returns a completed future. Otherwise the bits are set in the mapping and the future completes
+ * after the next metadata sync, which runs on this object's own committer thread (never on the
+ * caller's: an event loop is never blocked). All markers that arrive while a sync runs share the
+ * next one (group commit). Unmarking is lazy: cleared bits ride on the next sync.
+ *
+ * <p>Recovery rule: at {@link #open}, every marked region is owed. After a clean shutdown that is
+ * exact ({@link #close} unmarked everything else); after a crash it also covers the activity set
+ * and the writes in flight, which is what the invariant needs. Open sets the clean-shutdown flag
+ * to false, durably; close sets it back to true after its last sync.
+ *
+ * <p>Futures returned by {@link #beginWrite} complete on the committer thread: callbacks must not
+ * block. {@link #markAllOwed} and {@link #close} block until their sync is done. Thread-safe.
+ */
+public final class PersistentDirtyRegions implements DirtyRegions {
+    private static final Logger LOG = LoggerFactory.getLogger(PersistentDirtyRegions.class);
+
+    private final MetadataFile file;
+    private final long regionSize;
+    private final int regionShift;
+    private final int regionCount;
+    private final long volumeSize;
+    private final ExecutorService committer;
+    private final Object lock = new Object();
+    // Everything below is guarded by lock.
+    private final BitSet marked;
+    private final BitSet durable;
+    private final BitSet owed;
+    private final WriteTracker writes;
+    private Batch open = new Batch();
+    private Batch syncing;
+    private boolean commitQueued;
+    private boolean closed;
+    private volatile Thread committerThread;
+
+    /** Marks waiting for one metadata sync. */
+    private static final class Batch {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final BitSet regions = new BitSet();
+    }
+
+    private PersistentDirtyRegions(MetadataFile file, int activityRegions, ExecutorService committer) {
+        this.file = file;
+        this.regionSize = file.regionSize();
+        this.regionShift = Long.numberOfTrailingZeros(regionSize);
+        this.regionCount = Math.toIntExact(file.regionCount());
+        this.volumeSize = file.volumeSize();
+        this.writes = new WriteTracker(activityRegions);
+        this.committer = committer;
+        this.marked = file.readMarks();
+        this.durable = (BitSet) marked.clone();
+        this.owed = (BitSet) marked.clone();
+    }
+
+    /**
+     * Opens {@code file} to run: every marked region becomes owed, and the clean-shutdown flag is
+     * set to false durably. Takes ownership of {@code file}: {@link #close} closes it.
+     */
+    public static PersistentDirtyRegions open(MetadataFile file, int activityRegions) {
+        String name = "mirrorgate-bitmap-" + file.resource();
+        ExecutorService committer = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, name);
+            t.setDaemon(true);
+            return t;
+        });
+        return open(file, activityRegions, committer);
+    }
+
+    /** As {@link #open(MetadataFile, int)}, with {@code committer} running the metadata syncs. */
+    static PersistentDirtyRegions open(MetadataFile file, int activityRegions, ExecutorService committer) {
+        PersistentDirtyRegions regions;
+        try {
+            regions = new PersistentDirtyRegions(file, activityRegions, committer);
+            file.markRunning();
+        } catch (RuntimeException e) {
+            committer.shutdownNow();
+            try {
+                file.close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
+        long owedCount = regions.owedCount();
+        if (file.wasCleanShutdown()) {
+            LOG.info("bitmap opened resource={} cleanShutdown=true owedRegions={}", file.resource(), owedCount);
+        } else {
+            LOG.warn("bitmap opened after an unclean shutdown resource={} owedRegions={} (every marked region"
+                    + " is resynced)", file.resource(), owedCount);
+        }
+        return regions;
+    }
+
+    /** Opens the metadata file at {@code path} for a local replica of {@code volumeSize} bytes. */
+    public static PersistentDirtyRegions open(Path path, long volumeSize, int activityRegions) {
+        return open(MetadataFile.open(path, volumeSize), activityRegions);
+    }
+
+    /** The metadata file (also the {@link io.mirrorgate.replicator.generation.GenerationStore}). */
+    public MetadataFile metadata() {
+        return file;
+    }
+
+    /** Whether the previous run ended with a clean shutdown. */
+    public boolean wasCleanShutdown() {
+        return file.wasCleanShutdown();
+    }
+
+    @Override
+    public long regionSize() {
+        return regionSize;
+    }
+
+    @Override
+    public long regionCount() {
+        return regionCount;
+    }
+
+    @Override
+    public CompletableFuture<Void> beginWrite(long offset, long length) {
+        checkRange(offset, length);
+        if (length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int first = (int) (offset >>> regionShift);
+        int last = (int) ((offset + length - 1) >>> regionShift);
+        CompletableFuture<Void> wait = null;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            boolean needOpen = false;
+            boolean needSyncing = false;
+            writes.begin(first, last);
+            for (int r = first; r <= last; r++) {
+                if (!marked.get(r)) {
+                    marked.set(r);
+                    file.setMarked(r, true);
+                    open.regions.set(r);
+                    needOpen = true;
+                } else if (!durable.get(r)) {
+                    if (syncing != null && syncing.regions.get(r) && !open.regions.get(r)) {
+                        needSyncing = true;
+                    } else {
+                        needOpen = true;
+                    }
+                }
+            }
+            if (needOpen) {
+                wait = open.done;
+                queueCommit();
+            } else if (needSyncing) {
+                wait = syncing.done;
+            }
+        }
+        return wait == null ? CompletableFuture.completedFuture(null) : wait.copy();
+    }
+
+    @Override
+    public void endWrite(long offset, long length, boolean replicated) {
+        checkRange(offset, length);
+        if (length == 0) {
+            return;
+        }
+        int first = (int) (offset >>> regionShift);
+        int last = (int) ((offset + length - 1) >>> regionShift);
+        synchronized (lock) {
+            if (closed) {
+                return; // the marks stay on disk; the next open owes them all
+            }
+            writes.end(first, last);
+            if (!replicated) {
+                owed.set(first, last + 1);
+            }
+        }
+    }
+
+    /**
+     * The position in the history of ended writes, to take <em>before</em> issuing the flushes of
+     * both replicas; pass it to {@link #bothDurable(long)} once both succeeded. This is the
+     * race-free form of {@link #bothDurable()}: a write that ends while the flushes run is not
+     * counted as durable.
+     */
+    public long durabilityMark() {
+        synchronized (lock) {
+            return writes.mark();
+        }
+    }
+
+    /** Every write that ended before the call that returned {@code mark} is durable on both sides. */
+    public void bothDurable(long mark) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            writes.durableUpTo(mark);
+            if (unmark(writes.takeUnmarkable(owed, false)) > 0) {
+                queueCommit();
+            }
+        }
+    }
+
+    @Override
+    public void bothDurable() {
+        bothDurable(durabilityMark());
+    }
+
+    /** Unmarks {@code regions}; returns how many were marked. */
+    private int unmark(BitSet regions) {
+        int count = 0;
+        for (int r = regions.nextSetBit(0); r >= 0; r = regions.nextSetBit(r + 1)) {
+            count += unmark(r) ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** Clears region {@code r}'s mark in the mapping (durable after the next sync); false if unmarked. */
+    private boolean unmark(int r) {
+        if (!marked.get(r)) {
+            return false;
+        }
+        marked.clear(r);
+        durable.clear(r);
+        file.setMarked(r, false);
+        return true;
+    }
+
+    @Override
+    public boolean isOwed(long region) {
+        checkRegion(region);
+        synchronized (lock) {
+            return owed.get((int) region);
+        }
+    }
+
+    @Override
+    public long owedCount() {
+        synchronized (lock) {
+            return owed.cardinality();
+        }
+    }
+
+    @Override
+    public long nextOwed(long fromRegion) {
+        if (fromRegion < 0) {
+            throw new IllegalArgumentException("fromRegion: " + fromRegion + " (expected: >= 0)");
+        }
+        if (fromRegion >= regionCount) {
+            return -1;
+        }
+        synchronized (lock) {
+            return owed.nextSetBit((int) fromRegion);
+        }
+    }
+
+    @Override
+    public void markSynced(long region) {
+        checkRegion(region);
+        int r = (int) region;
+        synchronized (lock) {
+            if (closed) {
+                return; // stays marked on disk: resynced again after the next open
+            }
+            owed.clear(r);
+            if (writes.takeIfUnmarkable(r, owed) && unmark(r)) {
+                queueCommit();
+            }
+        }
+    }
+
+    @Override
+    public void markAllOwed() {
+        CompletableFuture<Void> wait;
+        synchronized (lock) {
+            if (closed) {
+                throw closedException();
+            }
+            checkNotCommitter("markAllOwed");
+            owed.set(0, regionCount);
+            marked.set(0, regionCount);
+            file.setAllMarked();
+            BitSet notDurable = (BitSet) durable.clone();
+            notDurable.flip(0, regionCount);
+            open.regions.or(notDurable);
+            wait = open.done;
+            queueCommit();
+        }
+        await(wait);
+        LOG.info("all regions owed resource={} regions={}", file.resource(), regionCount);
+    }
+
+    /** Regions marked in the mapping right now (durable or about to be). */
+    public long markedCount() {
+        synchronized (lock) {
+            return marked.cardinality();
+        }
+    }
+
+    /** Whether region {@code region} is marked (in the mapping; durable once its write began). */
+    public boolean isMarked(long region) {
+        checkRegion(region);
+        synchronized (lock) {
+            return marked.get((int) region);
+        }
+    }
+
+    /** Metadata syncs done so far (bitmap and header): a counter for metrics. */
+    public long metadataSyncs() {
+        return file.syncCount();
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> last;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            checkNotCommitter("close");
+            closed = true;
+            int unmarked = unmark(writes.takeUnmarkable(owed, true));
+            last = open.done;
+            queueCommit();
+            LOG.debug("bitmap closing resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
+                    marked.cardinality());
+        }
+        RuntimeException failure = null;
+        try {
+            await(last);
+            file.markCleanShutdown();
+        } catch (RuntimeException e) {
+            LOG.error("bitmap close: metadata left marked unclean resource={} reason={}", file.resource(),
+                    MirrorgateException.messageOf(e));
+            failure = e;
+        }
+        committer.shutdown();
+        try {
+            if (!committer.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.error("bitmap committer did not stop resource={}", file.resource());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = addFailure(failure, new MirrorgateException(ErrorCode.EIO, "interrupted closing bitmap", e));
+        }
+        try {
+            file.close();
+        } catch (RuntimeException e) {
+            failure = addFailure(failure, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    /** Queues one metadata sync unless one is already queued (lock held). */
+    private void queueCommit() {
+        if (!commitQueued) {
+            commitQueued = true;
+            committer.execute(this::commit);
+        }
+    }
+
+    /** One group commit: syncs every bit changed so far, then completes the batch's waiters. */
+    private void commit() {
+        committerThread = Thread.currentThread();
+        Batch batch;
+        long[] range;
+        synchronized (lock) {
+            commitQueued = false;
+            batch = open;
+            open = new Batch();
+            syncing = batch;
+            range = file.takeDirtyRange();
+        }
+        RuntimeException failure = null;
+        try {
+            file.sync(range);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        synchronized (lock) {
+            syncing = null;
+            if (failure == null) {
+                BitSet done = (BitSet) batch.regions.clone();
+                done.and(marked);
+                done.andNot(open.regions); // marked again since: the next sync makes them durable
+                durable.or(done);
+            } else {
+                open.regions.or(batch.regions);
+                if (range != null) {
+                    file.restoreDirtyRange(range);
+                }
+            }
+        }
+        if (failure == null) {
+            batch.done.complete(null);
+        } else {
+            LOG.error("metadata sync failed resource={} waiting={} reason={}", file.resource(),
+                    batch.regions.cardinality(), failure.getMessage());
+            batch.done.completeExceptionally(failure);
+        }
+    }
+
+    private void checkNotCommitter(String what) {
+        if (Thread.currentThread() == committerThread) {
+            throw new IllegalStateException(what + " called on the bitmap committer thread (it would wait for itself)");
+        }
+    }
+
+    private static void await(CompletableFuture<Void> future) {
+        try {
+            future.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException ? (RuntimeException) cause
+                    : new MirrorgateException(ErrorCode.EIO, "metadata sync failed: " + cause, cause);
+        }
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || length > volumeSize - offset) {
+            throw new IllegalArgumentException("range offset=" + offset + " length=" + length
+                    + " (expected: within the volume of " + volumeSize + " bytes)");
+        }
+    }
+
+    private void checkRegion(long region) {
+        if (region < 0 || region >= regionCount) {
+            throw new IllegalArgumentException("region " + region + " (expected: 0.." + (regionCount - 1) + ")");
+        }
+    }
+
+    private MirrorgateException closedException() {
+        return new MirrorgateException(ErrorCode.ESHUTDOWN, "dirty-region bitmap closed: " + file.path());
+    }
+}

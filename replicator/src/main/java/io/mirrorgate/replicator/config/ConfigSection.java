@@ -1,0 +1,176 @@
+package io.mirrorgate.replicator.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * One table of the configuration file, read key by key. Every read key is remembered, so that
+ * {@link #rejectUnknownKeys} can refuse the keys nobody asked for (a typo is an error, never a
+ * silently ignored setting). Errors name the file, the table and the key.
+ */
+final class ConfigSection {
+    private final String source;
+    private final String table;
+    private final JsonNode node;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    /** {@code table} is "" for the top level, or for example "resource r0". */
+    ConfigSection(String source, String table, JsonNode node) {
+        this.source = source;
+        this.table = table;
+        this.node = node;
+    }
+
+    ConfigException error(String key, String problem) {
+        return new ConfigException(where(key) + problem);
+    }
+
+    String where(String key) {
+        return source + ": " + (table.isEmpty() ? "" : table + ": ") + "key " + key + ": ";
+    }
+
+    /** The raw node of {@code key} (null when absent), recorded as known. */
+    JsonNode raw(String key) {
+        known.add(key);
+        JsonNode value = node.get(key);
+        return value == null || value.isNull() ? null : value;
+    }
+
+    String string(String key, String defaultValue) {
+        JsonNode value = raw(key);
+        if (value == null) {
+            if (defaultValue == null) {
+                throw error(key, "missing (expected: a string)");
+            }
+            return defaultValue;
+        }
+        if (!value.isTextual()) {
+            throw error(key, value + " is not a string (expected: a quoted string)");
+        }
+        return value.asText();
+    }
+
+    String requiredString(String key) {
+        return string(key, null);
+    }
+
+    Path absolutePath(String key, String defaultValue) {
+        String text = string(key, defaultValue);
+        if (text.isEmpty() || !text.startsWith("/") || text.indexOf('\0') >= 0) {
+            throw error(key, quote(text) + " is not an absolute path (expected: a path starting with /)");
+        }
+        return Path.of(text).normalize();
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        JsonNode value = raw(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!value.isBoolean()) {
+            throw error(key, value + " is not a boolean (expected: true or false)");
+        }
+        return value.booleanValue();
+    }
+
+    long integer(String key, long defaultValue, long min, long max) {
+        JsonNode value = raw(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw error(key, value + " is not an integer (expected: an integer from " + min + " to " + max + ")");
+        }
+        long v = value.longValue();
+        if (v < min || v > max) {
+            throw error(key, v + " is out of range (expected: an integer from " + min + " to " + max + ")");
+        }
+        return v;
+    }
+
+    /** A size: a bare integer is bytes, a string may carry a unit (see {@link ConfigValues}). */
+    long size(String key, String defaultValue, long min, long max) {
+        JsonNode value = raw(key);
+        Long bytes;
+        String shown;
+        if (value == null) {
+            bytes = ConfigValues.size(defaultValue);
+            shown = defaultValue;
+        } else if (value.isIntegralNumber() && value.canConvertToLong()) {
+            bytes = value.longValue();
+            shown = value.toString();
+        } else if (value.isTextual()) {
+            bytes = ConfigValues.size(value.asText());
+            shown = quote(value.asText());
+        } else {
+            bytes = null;
+            shown = value.toString();
+        }
+        if (bytes == null) {
+            throw error(key, shown + " is not a size (expected: " + ConfigValues.SIZE_SYNTAX + ")");
+        }
+        if (bytes < min || bytes > max) {
+            throw error(key, shown + " is out of range (expected: from " + ConfigValues.formatSize(min)
+                    + " to " + ConfigValues.formatSize(max) + ")");
+        }
+        return bytes;
+    }
+
+    Duration duration(String key, String defaultValue, Duration min, Duration max) {
+        String text = string(key, defaultValue);
+        Duration d = ConfigValues.duration(text);
+        if (d == null) {
+            throw error(key, quote(text) + " is not a duration (expected: " + ConfigValues.DURATION_SYNTAX + ")");
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw error(key, quote(text) + " is out of range (expected: from " + min.toMillis() + "ms to "
+                    + max.toSeconds() + "s)");
+        }
+        return d;
+    }
+
+    <E extends Enum<E>> E choice(String key, String defaultValue, Class<E> type) {
+        String text = string(key, defaultValue);
+        StringBuilder names = new StringBuilder();
+        for (E constant : type.getEnumConstants()) {
+            String name = constant.name().toLowerCase().replace('_', '-');
+            if (name.equals(text)) {
+                return constant;
+            }
+            names.append(names.length() == 0 ? "" : " | ").append(name);
+        }
+        throw error(key, quote(text) + " is not a valid choice (expected: " + names + ")");
+    }
+
+    /** An endpoint {@code host:port}; {@code off} yields null when {@code offAllowed}. */
+    HostPort endpoint(String key, String defaultValue, boolean offAllowed, int minPort) {
+        String text = string(key, defaultValue);
+        if (offAllowed && text.equals("off")) {
+            return null;
+        }
+        HostPort hp = HostPort.parseOrNull(text, minPort);
+        if (hp == null) {
+            throw error(key, quote(text) + " is not an endpoint (expected: host:port with port " + minPort
+                    + "..65535, or [ipv6]:port" + (offAllowed ? ", or \"off\")" : ")"));
+        }
+        return hp;
+    }
+
+    /** Fails on the first key of this table that no reader asked for. */
+    void rejectUnknownKeys() {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw error(key, "unknown key (expected one of: " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
+    static String quote(String text) {
+        return "\"" + text + "\"";
+    }
+}

@@ -1,0 +1,385 @@
+package io.mirrorgate.replicator.mirror;
+
+import io.mirrorgate.replicator.bitmap.DirtyRegions;
+import io.mirrorgate.replicator.generation.GenerationStore;
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.DeviceRequests;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mirror of a local device and a peer (DESIGN.md, Replication), itself a {@link BlockDevice}
+ * that the NBD server can export.
+ *
+ * <p><b>Write path</b> (write, write-zeroes, trim): {@link DirtyRegions#beginWrite} marks the
+ * regions; a {@link RangeLocks} lock orders the request against overlapping writes and a resync
+ * copy of its region; the local and the peer request are issued at the same time on the same
+ * buffer (each device gets a {@link ByteBuf#duplicate()}, nothing is copied or released: the
+ * caller owns the buffer); the application is acknowledged per {@link ReplicationMode}; then
+ * {@link DirtyRegions#endWrite} says whether the peer got it. In {@code async} mode the peer's
+ * copy outlives the acknowledgement, so it is copied into a bounded backlog buffer that the
+ * mirror owns and releases. The range lock is held until both sides are done.
+ *
+ * <p><b>Degraded</b>: while the peer is detached (away, split brain, not yet decided) or after
+ * one of its writes failed, writes go on locally and their regions become owed. The first such
+ * write of an apart period raises the local generation durably <em>before</em> it is issued
+ * (on the metadata executor: the store's I/O is blocking). A write whose peer copy fails while
+ * in flight was already issued; its acknowledgement then waits for the raised generation. A
+ * local failure always fails the request: a write is never acknowledged unless local.
+ *
+ * <p><b>Reads</b>: local first. A local read error is served from the peer, and the block is
+ * rewritten locally (under the range lock, so a newer write is not overwritten). While the
+ * local replica is the target of a peer-to-local resync ({@link #attachPeer(boolean)} with
+ * {@code localStale}), reads of owed regions go to the peer.
+ *
+ * <p><b>Trim</b> is mirrored as write-zeroes on both sides: a plain discard may leave old data on
+ * one side and zeroes on the other, and the replicas must stay identical.
+ *
+ * <p>The mirror does not own the local device, the peer, the bitmap or the store; {@link
+ * #close()} only refuses further requests.
+ */
+public final class MirrorDevice implements BlockDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorDevice.class);
+
+    private final BlockDevice local;
+    private final PeerLink peer;
+    private final DirtyRegions dirty;
+    private final ReplicationMode mode;
+    private final AsyncBacklog backlog;
+    private final RangeLocks locks = new RangeLocks();
+    private final ApartPeriod apartPeriod;
+
+    private final MirrorStats stats = new MirrorStats();
+
+    private volatile boolean attached;
+    private volatile boolean localStale;
+    private volatile boolean closed;
+    private volatile Consumer<Throwable> peerLostListener = cause -> { };
+
+    /**
+     * @param local the local replica
+     * @param peer the peer; detached until {@link #attachPeer} is called
+     * @param dirty the dirty-region bitmap of this resource
+     * @param generations the metadata store whose local generation is raised when apart
+     * @param mode when writes are acknowledged
+     * @param asyncBacklogBytes the bound of the {@code async} backlog (ignored in other modes)
+     * @param metadataExecutor where blocking metadata I/O (the generation raise) runs; never a
+     *     Netty event loop
+     */
+    public MirrorDevice(BlockDevice local, PeerLink peer, DirtyRegions dirty,
+            GenerationStore generations, ReplicationMode mode, long asyncBacklogBytes,
+            Executor metadataExecutor) {
+        this.local = local;
+        this.peer = peer;
+        this.dirty = dirty;
+        this.mode = mode;
+        this.apartPeriod = new ApartPeriod(local.name(), generations, metadataExecutor);
+        this.backlog = mode == ReplicationMode.ASYNC ? new AsyncBacklog(asyncBacklogBytes) : null;
+    }
+
+    // ---- peer state, driven by the resource runtime ----
+
+    /**
+     * Starts replicating writes to the peer; ends the current apart period. With {@code
+     * localStale}, the local replica is the target of a resync: its owed regions are read from
+     * the peer. Fails ({@code EINVAL}) when the peer's device is smaller than the local one.
+     */
+    public synchronized void attachPeer(boolean localStale) {
+        BlockDevice remote = peer.device();
+        if (remote.size() < local.size() || remote.blockSize() > local.blockSize()) {
+            throw new MirrorgateException(ErrorCode.EINVAL, String.format(
+                    "%s: peer %s has size %d and block size %d (expected: size >= %d, block size"
+                            + " <= %d)", name(), remote.name(), remote.size(), remote.blockSize(),
+                    local.size(), local.blockSize()));
+        }
+        this.localStale = localStale;
+        apartPeriod.end();
+        this.attached = true;
+    }
+
+    /** Stops sending writes to the peer (it is away or must not be written): degraded. */
+    public void detachPeer() {
+        attached = false;
+    }
+
+    /** The local replica is no longer stale (the peer-to-local resync finished). */
+    public void setLocalStale(boolean stale) {
+        this.localStale = stale;
+    }
+
+    /** Whether writes are replicated to the peer now. */
+    public boolean isPeerAttached() {
+        return attached;
+    }
+
+    /** Called (once per loss, on an I/O thread; must not block) when a peer request failed. */
+    public void onPeerLost(Consumer<Throwable> listener) {
+        this.peerLostListener = listener;
+    }
+
+    /**
+     * Locks {@code [offset, offset + length)} against application writes and repairs, for a
+     * resync copy. The caller closes the lock when the copy is durable and marked synced.
+     */
+    public CompletableFuture<RangeLocks.Lock> lockForCopy(long offset, long length) {
+        return locks.acquire(offset, length);
+    }
+
+    /** Application requests holding or waiting for a range lock: the resync yields while > 0. */
+    public int busyRequests() {
+        return locks.busy();
+    }
+
+    public ReplicationMode mode() {
+        return mode;
+    }
+
+    public MirrorCounters counters() {
+        return stats.snapshot(!attached, backlog);
+    }
+
+    // ---- BlockDevice ----
+
+    @Override
+    public String name() {
+        return "mirror(" + local.name() + "+" + peer.device().name() + ")";
+    }
+
+    @Override
+    public long size() {
+        return local.size();
+    }
+
+    @Override
+    public int blockSize() {
+        return local.blockSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return local.isReadOnly();
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> read(long offset, int length) {
+        MirrorgateException refused = refuse(offset, length, false);
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        stats.reads.increment();
+        CompletableFuture<ByteBuf> result;
+        if (localStale && anyOwed(offset, length)) {
+            result = attached ? call(() -> peer.device().read(offset, length))
+                    : DeviceRequests.failed(new MirrorgateException(ErrorCode.EIO, String.format(
+                            "%s: offset %d length %d is stale locally and the peer is away",
+                            name(), offset, length)));
+        } else {
+            result = call(() -> local.read(offset, length)).handle((buf, err) -> err == null
+                    ? CompletableFuture.completedFuture(buf) : repair(offset, length, err))
+                    .thenCompose(f -> f);
+        }
+        return result.whenComplete((buf, err) -> {
+            if (err == null) {
+                stats.bytesRead.add(length);
+            }
+        });
+    }
+
+    private CompletableFuture<ByteBuf> repair(long offset, int length, Throwable localError) {
+        stats.localReadErrors.increment();
+        if (!attached) {
+            return DeviceRequests.failed(localError);
+        }
+        LOG.warn("local read failed, serving from peer and repairing device={} offset={} "
+                + "length={} error={}", local.name(), offset, length,
+                MirrorgateException.messageOf(localError));
+        return locks.acquire(offset, length).thenCompose(lock -> call(
+                () -> peer.device().read(offset, length)).handle((buf, err) -> {
+                    if (err != null) {
+                        lock.close();
+                        localError.addSuppressed(err);
+                        return DeviceRequests.<ByteBuf>failed(localError);
+                    }
+                    return call(() -> local.write(offset, buf.duplicate(), false))
+                            .handle((v, werr) -> {
+                                lock.close();
+                                if (werr == null) {
+                                    stats.repaired.increment();
+                                } else {
+                                    LOG.warn("read repair failed device={} offset={} error={}",
+                                            local.name(), offset,
+                                            MirrorgateException.messageOf(werr));
+                                }
+                                return buf;
+                            });
+                }).thenCompose(f -> f));
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
+        long length = data.readableBytes();
+        return mutate(offset, length, fua,
+                (device, deviceFua) -> device.write(offset, data.duplicate(), deviceFua),
+                () -> {
+                    ByteBuf copy = data.alloc().buffer((int) length);
+                    copy.writeBytes(data, data.readerIndex(), (int) length);
+                    return copy;
+                });
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        return mutate(offset, length, fua,
+                (device, deviceFua) -> device.writeZeroes(offset, length, deviceFua), null);
+    }
+
+    /** Mirrored as write-zeroes on both sides (see the class comment). */
+    @Override
+    public CompletableFuture<Void> trim(long offset, long length) {
+        return writeZeroes(offset, length, false);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        MirrorgateException refused = refuse(0, 0, false);
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        boolean peerOn = attached;
+        long mark = dirty.durabilityMark();
+        CompletableFuture<Void> localFlush = call(local::flush);
+        if (!peerOn) {
+            return localFlush;
+        }
+        CompletableFuture<Void> peerFlush = call(() -> peer.device().flush());
+        CompletableFuture<Void> both = localFlush.thenCombine(
+                peerFlush.exceptionally(err -> {
+                    peerFailed(err);
+                    return null;
+                }), (a, b) -> null);
+        both.thenRun(() -> {
+            if (!peerFlush.isCompletedExceptionally()) {
+                dirty.bothDurable(mark);
+            }
+        });
+        // In async mode the application waits for the local flush only.
+        return mode == ReplicationMode.ASYNC ? localFlush : both;
+    }
+
+    // ---- the write path ----
+
+    private CompletableFuture<Void> mutate(long offset, long length, boolean fua,
+            MirrorWrite.Mutation mutation, MirrorWrite.PayloadCopier copier) {
+        MirrorgateException refused = refuse(offset, length, true);
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        stats.writes.increment();
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        call(() -> dirty.beginWrite(offset, length)).whenComplete((marked, markErr) -> {
+            if (markErr != null) {
+                stats.localWriteFailures.increment();
+                result.completeExceptionally(new MirrorgateException(ErrorCode.EIO,
+                        name() + ": cannot mark the dirty regions of offset " + offset,
+                        markErr));
+                return;
+            }
+            locks.acquire(offset, length).thenAccept(lock -> {
+                MirrorWrite request = new MirrorWrite(this, offset, length, fua, mutation, lock,
+                        result);
+                boolean peerOn = attached;
+                CompletableFuture<Void> gate = peerOn ? CompletableFuture.completedFuture(null)
+                        : apartPeriod.raised();
+                gate.whenComplete((v, genErr) -> {
+                    if (genErr != null) {
+                        request.finish(false, genErr);
+                    } else if (!peerOn) {
+                        request.issueLocalOnly();
+                    } else if (mode == ReplicationMode.ASYNC) {
+                        request.issueAsync(backlog, copier);
+                    } else {
+                        request.issueBoth(mode == ReplicationMode.FULLSYNC && fua);
+                    }
+                }).exceptionally(request::abort);
+            });
+        });
+        return result;
+    }
+
+    // ---- for MirrorWrite ----
+
+    BlockDevice local() {
+        return local;
+    }
+
+    BlockDevice peerDevice() {
+        return peer.device();
+    }
+
+    MirrorStats stats() {
+        return stats;
+    }
+
+    /** A mutating request ended: tell the bitmap. */
+    void writeEnded(long offset, long length, boolean replicated) {
+        dirty.endWrite(offset, length, replicated);
+    }
+
+    /**
+     * A peer request failed: detach the peer (regions become owed from now on), tell the
+     * runtime, and return the raise of the local generation that must be durable before the
+     * failed write is acknowledged.
+     */
+    CompletableFuture<Void> peerFailed(Throwable cause) {
+        stats.peerWriteFailures.increment();
+        boolean wasAttached;
+        synchronized (this) {
+            wasAttached = attached;
+            attached = false;
+        }
+        if (wasAttached) {
+            LOG.warn("peer request failed, mirror degraded device={} peer={} error={}", name(),
+                    peer.device().name(), MirrorgateException.messageOf(cause));
+            peerLostListener.accept(cause);
+        }
+        return apartPeriod.raised();
+    }
+
+    private boolean anyOwed(long offset, long length) {
+        long size = dirty.regionSize();
+        for (long r = offset / size; r <= (offset + Math.max(length, 1) - 1) / size; r++) {
+            if (dirty.isOwed(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private MirrorgateException refuse(long offset, long length, boolean mutating) {
+        if (closed) {
+            return new MirrorgateException(ErrorCode.ESHUTDOWN, name() + ": closed");
+        }
+        return mutating ? DeviceRequests.checkWrite(this, offset, length)
+                : DeviceRequests.check(this, offset, length);
+    }
+
+    /** Runs a device call, turning a synchronous throw into a failed future. */
+    static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

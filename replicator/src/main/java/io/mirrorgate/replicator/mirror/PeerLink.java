@@ -1,0 +1,42 @@
+package io.mirrorgate.replicator.mirror;
+
+import io.mirrorgate.server.device.BlockDevice;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the mirror needs of its peer: the peer's block device, whether it is reachable now, its
+ * data generation, and events when it comes and goes. The production implementation adapts a
+ * ggate remote block device (which reports the export's generation in its handshake and has a
+ * set-generation command); tests use an in-memory one.
+ *
+ * <p>Listeners may be called on any thread (a Netty event loop included); they must not block.
+ */
+public interface PeerLink {
+
+    /** The peer's block device. Requests fail (for example {@code ECONNREFUSED}) while it is away. */
+    BlockDevice device();
+
+    /** Whether the peer is connected now. */
+    boolean isConnected();
+
+    /**
+     * The peer's data generation as it reported it at the last connection (only meaningful while
+     * {@link #isConnected()}).
+     */
+    long generation();
+
+    /** Asks the peer to record {@code generation} as its data generation, durably. */
+    CompletableFuture<Void> setGeneration(long generation);
+
+    /** Registers a listener for connection changes; returns a handle that unregisters it. */
+    AutoCloseable addListener(Listener listener);
+
+    /** Connection events of the peer. */
+    interface Listener {
+        /** The peer is connected (again); {@link #generation()} is current. */
+        void connected();
+
+        /** The peer is gone; its requests fail until the next {@link #connected()}. */
+        void disconnected();
+    }
+}

@@ -1,0 +1,277 @@
+package io.mirrorgate.replicator.resync;
+
+import io.mirrorgate.replicator.bitmap.DirtyRegions;
+import io.mirrorgate.replicator.generation.SyncDirection;
+import io.mirrorgate.replicator.mirror.MirrorDevice;
+import io.mirrorgate.replicator.mirror.RangeLocks;
+import io.mirrorgate.replicator.resync.ResyncProgress.State;
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBuf;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies the owed regions from the sync source to the target on its own thread, while the
+ * application keeps writing through the {@link MirrorDevice}.
+ *
+ * <p>Per owed region: wait for rate tokens, yield briefly while application requests are in
+ * flight, take the mirror's range lock on the whole region (it waits for writes in flight there, and new
+ * writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent as
+ * write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
+ * region is marked synced before its lock is released, so a later write that the peer misses
+ * makes it owed again. Regions that become owed behind the cursor are picked up by wrapping
+ * around until none is owed.
+ *
+ * <p>Any failure (typically the peer going away) stops the pass: the state becomes PAUSED and
+ * the future of {@link #start} fails. Calling {@link #start} again in the same direction resumes
+ * the same resync: the regions already copied are no longer owed and are not copied again, and
+ * the progress continues from where it was.
+ *
+ * <p>Every wait is bounded by the I/O timeout; a lock request that timed out releases its lock
+ * as soon as it is granted.
+ */
+public final class ResyncEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ResyncEngine.class);
+    private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int MAX_YIELDS_PER_REGION = 5;
+
+    private final String resource;
+    private final MirrorDevice mirror;
+    private final DirtyRegions dirty;
+    private final TokenBucket rate;
+    private final int chunkSize;
+    private final Duration ioTimeout;
+    private final ExecutorService thread;
+    private final ProgressTracker progress = new ProgressTracker();
+
+    private volatile boolean stopRequested;
+    private Future<?> running;
+
+    /**
+     * @param resource the resource name, for logs and the thread name
+     * @param mirror the mirror whose range locks order copies against application writes
+     * @param dirty the bitmap whose owed regions are copied
+     * @param options rate limit, chunk size and I/O timeout
+     */
+    public ResyncEngine(String resource, MirrorDevice mirror, DirtyRegions dirty,
+            ResyncOptions options) {
+        this.resource = resource;
+        this.mirror = mirror;
+        this.dirty = dirty;
+        this.rate = new TokenBucket(options.bytesPerSecond());
+        this.chunkSize = options.chunkSize();
+        this.ioTimeout = options.ioTimeout();
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "resync-" + resource);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts copying the owed regions from {@code source} to {@code target}, or resumes a paused
+     * resync in the same direction. A pass still running is stopped first. The future completes
+     * when no region is owed any more, or fails when the pass stopped (PAUSED).
+     */
+    public synchronized CompletableFuture<Void> start(SyncDirection direction, BlockDevice source,
+            BlockDevice target) {
+        stopAndWait();
+        boolean resume = progress.state() == State.PAUSED && progress.direction() == direction;
+        if (!resume) {
+            progress.begin(direction);
+            long regionSize = dirty.regionSize();
+            for (long r = dirty.nextOwed(0); r >= 0; r = dirty.nextOwed(r + 1)) {
+                progress.count(r, regionLength(r, regionSize));
+            }
+        }
+        progress.running();
+        stopRequested = false;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        LOG.info("resync {} resource={} direction={} owedRegions={} source={} target={}",
+                resume ? "resumed" : "started", resource, direction, dirty.owedCount(),
+                source.name(), target.name());
+        running = thread.submit(() -> pass(source, target, done));
+        return done;
+    }
+
+    /** Stops the current pass (it can be resumed with {@link #start}); waits for it to stop. */
+    public synchronized void pause() {
+        stopAndWait();
+    }
+
+    /** Records that the replicas are split-brained: nothing is copied until resolved. */
+    public synchronized void splitBrain(String message) {
+        stopAndWait();
+        progress.splitBrain(message);
+    }
+
+    public ResyncProgress progress() {
+        return progress.snapshot();
+    }
+
+    private void stopAndWait() {
+        if (running == null) {
+            return;
+        }
+        stopRequested = true;
+        try {
+            running.get(ioTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("resync pass did not stop cleanly resource={} error={}", resource,
+                    e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = null;
+    }
+
+    private void pass(BlockDevice source, BlockDevice target, CompletableFuture<Void> done) {
+        try {
+            long cursor = 0;
+            while (dirty.owedCount() > 0) {
+                checkStop();
+                long region = dirty.nextOwed(cursor);
+                if (region < 0) {
+                    if (cursor == 0) {
+                        throw new IllegalStateException("bitmap counts " + dirty.owedCount()
+                                + " owed regions but nextOwed(0) finds none");
+                    }
+                    cursor = 0;
+                    continue;
+                }
+                copyRegion(region, source, target);
+                cursor = region + 1;
+            }
+            progress.finished();
+            LOG.info("resync done resource={} bytes={}", resource, progress.snapshot().bytesDone());
+            done.complete(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped(done, e);
+        } catch (Exception e) {
+            stopped(done, e);
+        }
+    }
+
+    private void stopped(CompletableFuture<Void> done, Exception cause) {
+        String reason = MirrorgateException.messageOf(cause);
+        progress.paused(reason);
+        LOG.warn("resync paused resource={} reason={}", resource, reason);
+        done.completeExceptionally(cause);
+    }
+
+    private void copyRegion(long region, BlockDevice source, BlockDevice target)
+            throws Exception {
+        long regionSize = dirty.regionSize();
+        long offset = region * regionSize;
+        long length = regionLength(region, regionSize);
+        rate.acquire(length);
+        yieldToApplication();
+        RangeLocks.Lock lock = await(mirror.lockForCopy(offset, length), "lock region " + region,
+                f -> f.thenAccept(RangeLocks.Lock::close));
+        try {
+            if (!dirty.isOwed(region)) {
+                return;
+            }
+            for (long pos = offset; pos < offset + length; pos += chunkSize) {
+                checkStop();
+                int n = (int) Math.min(chunkSize, offset + length - pos);
+                copyChunk(pos, n, source, target);
+            }
+            await(target.flush(), "flush " + target.name(), null);
+            dirty.markSynced(region);
+            progress.copied(region, length);
+        } finally {
+            lock.close();
+        }
+    }
+
+    private void copyChunk(long pos, int n, BlockDevice source, BlockDevice target)
+            throws Exception {
+        ByteBuf data = await(source.read(pos, n), "read " + source.name() + " offset " + pos,
+                f -> f.thenAccept(ByteBuf::release));
+        try {
+            if (isZero(data)) {
+                await(target.writeZeroes(pos, n, false), "write-zeroes " + target.name(), null);
+            } else {
+                await(target.write(pos, data, false), "write " + target.name(), null);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    /**
+     * Gives application requests the way before taking a region: a short pause while some are
+     * in flight or queued, bounded. (Not while holding a region: writes may be waiting for it.)
+     */
+    private void yieldToApplication() throws InterruptedException {
+        for (int i = 0; i < MAX_YIELDS_PER_REGION && mirror.busyRequests() > 0; i++) {
+            TimeUnit.NANOSECONDS.sleep(YIELD_NANOS);
+        }
+    }
+
+    private void checkStop() {
+        if (stopRequested) {
+            throw new MirrorgateException(ErrorCode.ESHUTDOWN, "resync of " + resource + " stopped");
+        }
+    }
+
+    private long regionLength(long region, long regionSize) {
+        return Math.min(regionSize, mirror.size() - region * regionSize);
+    }
+
+    static boolean isZero(ByteBuf data) {
+        int i = data.readerIndex();
+        int end = data.writerIndex();
+        for (; i + 8 <= end; i += 8) {
+            if (data.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (data.getByte(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What to do with a result that arrives after its wait timed out (release it). */
+    private interface Abandon<T> {
+        void later(CompletableFuture<T> future);
+    }
+
+    private <T> T await(CompletableFuture<T> future, String what, Abandon<T> abandon)
+            throws Exception {
+        try {
+            return future.get(ioTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            if (abandon != null) {
+                abandon.later(future);
+            }
+            throw new MirrorgateException(ErrorCode.ETIMEDOUT, String.format(
+                    "resync of %s: %s took longer than %d ms", resource, what,
+                    ioTimeout.toMillis()), e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
+    }
+
+    /** Stops the current pass and the thread. Idempotent. */
+    @Override
+    public synchronized void close() {
+        stopAndWait();
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,215 @@
+package io.mirrorgate.replicator.testing;
+
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * A decorator for tests: reads of a chosen range fail (a bad sector), and writes can be delayed
+ * so that they complete later on another thread, as a remote device's do. The delayed write
+ * copies nothing: it applies the caller's buffer when the delay expires, which is legal because
+ * the caller keeps it until the future completes.
+ */
+public final class ControllableBlockDevice implements BlockDevice {
+    private final BlockDevice inner;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "controllable-device");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicInteger writesInFlight = new AtomicInteger();
+    private final AtomicInteger maxWritesInFlight = new AtomicInteger();
+    private final AtomicInteger dataWrites = new AtomicInteger();
+    private final AtomicInteger zeroWrites = new AtomicInteger();
+    private volatile long badOffset = -1;
+    private volatile long badLength;
+    private volatile long writeDelayMicros;
+    private volatile LongConsumer afterRead = offset -> { };
+    private final List<Runnable> held = new ArrayList<>();
+    private boolean holding;
+    private CompletableFuture<Void> flushGate = CompletableFuture.completedFuture(null);
+
+    public ControllableBlockDevice(BlockDevice inner) {
+        this.inner = inner;
+    }
+
+    /** Reads overlapping {@code [offset, offset + length)} fail with EIO; -1 heals. */
+    public void failReads(long offset, long length) {
+        this.badLength = length;
+        this.badOffset = offset;
+    }
+
+    /**
+     * Each write completes after a random delay of up to {@code micros} on the timer thread, so
+     * writes may complete out of order, as a remote device's replies do; 0 = inline.
+     */
+    public void delayWrites(long micros) {
+        this.writeDelayMicros = micros;
+    }
+
+    /** Write requests that carried data. */
+    public int dataWrites() {
+        return dataWrites.get();
+    }
+
+    /** Write-zeroes requests (trims included, when the caller sends them so). */
+    public int zeroWrites() {
+        return zeroWrites.get();
+    }
+
+    /** Holds every later write (and flush) until {@link #releaseHeldInReverse()}. */
+    public synchronized void holdWrites() {
+        holding = true;
+    }
+
+    /** Stops holding, then applies the held writes newest first (replies out of order). */
+    public void releaseHeldInReverse() {
+        List<Runnable> toRun;
+        synchronized (this) {
+            holding = false;
+            toRun = new ArrayList<>(held);
+            held.clear();
+        }
+        Collections.reverse(toRun);
+        toRun.forEach(Runnable::run);
+    }
+
+    /** Holds every later flush until {@link #releaseFlushes()}. */
+    public synchronized void holdFlushes() {
+        flushGate = new CompletableFuture<>();
+    }
+
+    public void releaseFlushes() {
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = flushGate;
+        }
+        gate.complete(null);
+    }
+
+    /** How many writes are held now. */
+    public synchronized int heldWrites() {
+        return held.size();
+    }
+
+    /** Runs {@code hook} with the offset of each successful read, after the data was read. */
+    public void afterRead(LongConsumer hook) {
+        this.afterRead = hook;
+    }
+
+    public int maxWritesInFlight() {
+        return maxWritesInFlight.get();
+    }
+
+    @Override
+    public String name() {
+        return "controllable(" + inner.name() + ")";
+    }
+
+    @Override
+    public long size() {
+        return inner.size();
+    }
+
+    @Override
+    public int blockSize() {
+        return inner.blockSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return inner.isReadOnly();
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> read(long offset, int length) {
+        long bad = badOffset;
+        if (bad >= 0 && offset < bad + badLength && bad < offset + length) {
+            return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.EIO,
+                    name() + ": injected read error at offset " + offset));
+        }
+        return inner.read(offset, length).thenApply(buf -> {
+            afterRead.accept(offset);
+            return buf;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
+        dataWrites.incrementAndGet();
+        return delayed(() -> inner.write(offset, data, fua));
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = flushGate;
+        }
+        return gate.thenCompose(v -> delayed(inner::flush));
+    }
+
+    @Override
+    public CompletableFuture<Void> trim(long offset, long length) {
+        return delayed(() -> inner.trim(offset, length));
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        zeroWrites.incrementAndGet();
+        return delayed(() -> inner.writeZeroes(offset, length, fua));
+    }
+
+    private CompletableFuture<Void> delayed(Supplier<CompletableFuture<Void>> op) {
+        synchronized (this) {
+            if (holding) {
+                CompletableFuture<Void> result = new CompletableFuture<>();
+                held.add(() -> op.get().whenComplete((v, err) -> {
+                    if (err != null) {
+                        result.completeExceptionally(err);
+                    } else {
+                        result.complete(null);
+                    }
+                }));
+                return result;
+            }
+        }
+        long maxDelay = writeDelayMicros;
+        if (maxDelay == 0) {
+            return op.get();
+        }
+        int now = writesInFlight.incrementAndGet();
+        maxWritesInFlight.accumulateAndGet(now, Math::max);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        timer.schedule(() -> {
+            writesInFlight.decrementAndGet();
+            op.get().whenComplete((v, err) -> {
+                if (err != null) {
+                    result.completeExceptionally(err);
+                } else {
+                    result.complete(null);
+                }
+            });
+        }, ThreadLocalRandom.current().nextLong(maxDelay + 1),
+                TimeUnit.MICROSECONDS);
+        return result;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        inner.close();
+    }
+}

@@ -1,0 +1,66 @@
+package io.mirrorgate.replicator.testing;
+
+import io.mirrorgate.replicator.generation.Generations;
+import io.mirrorgate.replicator.resync.ResyncProgress;
+import io.mirrorgate.replicator.runtime.ResourceOptions;
+import io.mirrorgate.replicator.runtime.ResourceRuntime;
+import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.server.testing.MemoryBlockDevice;
+import java.time.Duration;
+
+/**
+ * One resource on two in-memory replicas, each behind a {@link ControllableBlockDevice} (the
+ * peer's also behind a {@link TestPeerLink}), the fake bitmap and store, and the
+ * runtime. Closing it closes the runtime, then the rest.
+ */
+public final class RuntimeHarness implements AutoCloseable {
+    public final MemoryBlockDevice local;
+    public final MemoryBlockDevice remote;
+    public final ControllableBlockDevice localDevice;
+    public final ControllableBlockDevice peerDevice;
+    public final TestPeerLink link;
+    public final MemoryDirtyRegions dirty;
+    public final MemoryGenerationStore store;
+    public final ResourceRuntime runtime;
+
+    public RuntimeHarness(long size, long regionSize, Generations generations,
+            long peerGeneration, boolean connected, ResourceOptions options) {
+        local = new MemoryBlockDevice("local", size, 512, false);
+        remote = new MemoryBlockDevice("peer", size, 512, false);
+        localDevice = new ControllableBlockDevice(local);
+        peerDevice = new ControllableBlockDevice(remote);
+        link = new TestPeerLink(remote, peerDevice, peerGeneration, connected);
+        dirty = new MemoryDirtyRegions(size, regionSize);
+        store = new MemoryGenerationStore(generations);
+        runtime = new ResourceRuntime(options, localDevice, link, dirty, store);
+    }
+
+    public ResourceStatus status() {
+        return runtime.status();
+    }
+
+    public ResyncProgress progress() {
+        return runtime.progress();
+    }
+
+    /** Waits until more than {@code before} resyncs have completed. */
+    public void awaitSyncs(long count, Duration max) throws InterruptedException {
+        Fixtures.await(count + " completed resyncs", max,
+                () -> runtime.status().syncsCompleted() >= count);
+    }
+
+    public void awaitState(ResourceStatus.State state, Duration max) throws InterruptedException {
+        Fixtures.await("state " + state, max, () -> runtime.status().state() == state);
+    }
+
+    @Override
+    public void close() {
+        try {
+            runtime.close();
+        } finally {
+            peerDevice.close();
+            localDevice.close();
+            dirty.close();
+        }
+    }
+}
