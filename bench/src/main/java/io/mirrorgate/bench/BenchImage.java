@@ -60,7 +60,7 @@ final class BenchImage implements AutoCloseable {
         return file;
     }
 
-    /** A directory beside the image for state files (the ggate server's epochs). */
+    /** A directory beside the image for a server's files (exports, key, epochs), deleted with it. */
     Path stateDirectory() throws IOException {
         return Files.createDirectories(directory.resolve("state"));
     }

@@ -9,8 +9,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.util.BitSet;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 
 /**
  * A small blocking NBD client (fixed newstyle, {@code NBD_OPT_GO}, simple replies, one request
@@ -177,6 +177,10 @@ public final class NbdClient implements AutoCloseable {
      */
     public void writePipelined(long[] offsets, int count, byte[] data, int length, boolean fua)
             throws IOException {
+        if (length > data.length) {
+            throw new IllegalArgumentException("length: " + length + " (expected: <= the data's "
+                    + data.length + ")");
+        }
         long first = nextCookie;
         for (int i = 0; i < count; i++) {
             sendHeader(CMD_WRITE, fua ? CMD_FLAG_FUA : 0, offsets[i], length);
@@ -194,6 +198,10 @@ public final class NbdClient implements AutoCloseable {
      */
     public void readPipelined(long[] offsets, int count, int length, byte[] sink)
             throws IOException {
+        if (length > sink.length) {
+            throw new IllegalArgumentException("length: " + length + " (expected: <= the sink's "
+                    + sink.length + ")");
+        }
         long first = nextCookie;
         for (int i = 0; i < count; i++) {
             sendHeader(CMD_READ, 0, offsets[i], length);
