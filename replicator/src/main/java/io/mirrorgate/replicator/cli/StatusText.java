@@ -52,7 +52,8 @@ final class StatusText {
             lines.add("  resolve with: replicator resolve " + r.path("resource").asText()
                     + " --discard-local | --discard-remote");
         }
-        lines.add("  resync: " + resync(r.path("resync")));
+        lines.add("  resync: " + (waiting(r) ? "waiting for the peer (last: " + resync(r.path("resync")) + ")"
+                : resync(r.path("resync"))));
         JsonNode g = r.path("generations");
         lines.add("  generations: local=" + g.path("local").asLong() + " syncedLocal=" + g.path("syncedLocal").asLong()
                 + " syncedPeer=" + g.path("syncedPeer").asLong());
@@ -69,7 +70,14 @@ final class StatusText {
     /** One line per resource, for {@code --watch} when not on a terminal. */
     static String line(JsonNode r) {
         return r.path("resource").asText() + " " + r.path("state").asText() + " owed:"
-                + Sizes.format(r.path("owedBytes").asLong()) + " resync: " + resync(r.path("resync"));
+                + Sizes.format(r.path("owedBytes").asLong()) + " resync: "
+                + (waiting(r) ? "waiting for the peer" : resync(r.path("resync")));
+    }
+
+    /** The peer is away: the owed regions wait for it (the resync figures are the last run's). */
+    static boolean waiting(JsonNode r) {
+        String state = r.path("state").asText();
+        return state.equals("disconnected") || state.equals("degraded");
     }
 
     /** {@code [=====>    ] 42.0% 420.0 MiB/1.0 GiB 95.3 MiB/s ETA 0:06}, or the resync's state. */
