@@ -103,9 +103,7 @@ final class RunningResource implements AutoCloseable {
                         ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60));
         Optional<SplitBrainResolution> policy = config.splitBrain() == SplitBrainPolicy.DISCARD_SECONDARY
                 ? Optional.of(SplitBrainResolution.DISCARD_REMOTE) : Optional.empty();
-        ResourceOptions.Role role = config.role() == io.mirrorgate.replicator.config.Role.PRIMARY
-                ? ResourceOptions.Role.PRIMARY : ResourceOptions.Role.SECONDARY;
-        return new ResourceOptions(config.name(), role, config.mode(), config.asyncBacklog(), resync, policy);
+        return new ResourceOptions(config.name(), config.role(), config.mode(), config.asyncBacklog(), resync, policy);
     }
 
     String name() {
