@@ -52,12 +52,18 @@ class RefusalsEndToEndTest {
                 "10.9.9.9/32  RW  " + far));
     }
 
-    /** Runs an attach that must be refused; returns its one-line reason. */
+    /** Runs an attach that must be refused with exit 77; returns its one-line reason. */
     private String attachRefused(String name, Path key, Path export, String... options)
             throws Exception {
+        return attachFails(77, name, key, server.ggateAddress(), export, options);
+    }
+
+    /** Runs an attach that must exit {@code exitCode}; returns its one-line reason. */
+    private String attachFails(int exitCode, String name, Path key, String address, Path export,
+            String... options) throws Exception {
         JavaProcess p = processes.start(name, dir, GgateClientMain.class, AttachProcess.arguments(
-                dir.resolve("run"), key, server.ggateAddress(), export.toString(), options));
-        assertEquals(77, p.waitFor(EXIT), p::story);
+                dir.resolve("run"), key, address, export.toString(), options));
+        assertEquals(exitCode, p.waitFor(EXIT), p::story);
         assertEquals(List.of(), p.stdout(), "no URI is printed");
         List<String> reasons = p.stderr().lines().filter(l -> l.startsWith("ggate-client: ")).toList();
         assertEquals(1, reasons.size(), p::story);
@@ -103,6 +109,35 @@ class RefusalsEndToEndTest {
         String reason = attachRefused("attach-rw-on-ro", server.keyFile(), ro, "-o", "rw");
         assertTrue(reason.contains("RO"), reason);
         assertServerStillServes("attach-after-rw-on-ro");
+    }
+
+    @Test
+    void attachOfAnExportTheServerDoesNotHaveExits66AndTheServerKeepsServing() throws Exception {
+        startServer();
+        Path unknown = dir.resolve("unknown.img");
+        String reason = attachFails(66, "attach-unknown", server.keyFile(), server.ggateAddress(),
+                unknown);
+        assertTrue(reason.contains("no export " + unknown), reason);
+        assertServerStillServes("attach-after-unknown");
+    }
+
+    @Test
+    void attachWithoutAKeyFileOrToAServerThatIsNotThereExits66Or69() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        Path key = dir.resolve("key");
+        Keys.generate(key, false);
+        Path image = dir.resolve("disk.img");
+        String noKey = attachFails(66, "attach-no-key", dir.resolve("no-key"),
+                "127.0.0.1:" + closedPort, image);
+        assertTrue(noKey.contains("cannot read key file " + dir.resolve("no-key") + ": no such file"),
+                noKey);
+        String unreachable = attachFails(69, "attach-unreachable", key, "127.0.0.1:" + closedPort,
+                image);
+        assertTrue(unreachable.contains("cannot connect to 127.0.0.1:" + closedPort), unreachable);
     }
 
     @Test
