@@ -81,7 +81,7 @@ class RefusalsEndToEndTest {
             assertArrayEquals(data, nbd.read(4096, data.length));
         }
         assertEquals(TestData.sha256(data), TestData.sha256(disk, 4096, data.length));
-        good.process().terminate();
+        assertEquals(0, good.process().terminate(), "attach exits 0 on SIGTERM");
     }
 
     @Test
