@@ -165,4 +165,32 @@ class AttachLifecycleEndToEndTest {
         assertSlotsInImage(0, 3);
         assertFalse(attach.process().stdout().size() > 1, "attach prints only its URI");
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aKilledAttachmentIsListedStaleAndItsIdIsTakenByTheNextAttach() throws Exception {
+        AttachProcess first = startServerAndAttach();
+        first.process().kill();
+        JsonNode list = ClientCli.client("list", "--json", "--run-dir", run.toString())
+                .assertSuccess().json();
+        assertEquals(1, list.size(), list::toString);
+        assertEquals(first.id(), list.get(0).path("id").asText());
+        assertEquals("stale", list.get(0).path("state").asText(), list::toString);
+        ClientCli rescue = ClientCli.client("rescue", "--run-dir", run.toString(), "ggate7");
+        assertEquals(66, rescue.exitCode(), rescue::toString);
+        assertTrue(rescue.err().startsWith("ggate-client: no attachment ggate7"), rescue.err());
+
+        AttachProcess second = AttachProcess.start(processes, dir, "attach-2", run,
+                server.keyFile(), server.ggateAddress(), image.toString());
+        assertEquals(first.id(), second.id(), "the dead attachment's id is free again");
+        try (NbdClient nbd = second.connect()) {
+            writeSlot(nbd, 5);
+            nbd.flush();
+        }
+        assertSlotsInImage(5, 6);
+        JsonNode after = ClientCli.client("list", "--json", "--run-dir", run.toString())
+                .assertSuccess().json();
+        assertEquals(1, after.size(), after::toString);
+        assertEquals("connected", after.get(0).path("state").asText(), after::toString);
+    }
 }
