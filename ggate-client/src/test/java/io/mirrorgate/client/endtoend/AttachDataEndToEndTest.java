@@ -8,6 +8,7 @@ import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ class AttachDataEndToEndTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void randomWritesThroughTheAttachedDiskReadBackAndLandInTheImageFile() throws Exception {
+    void randomWritesZeroesAndTrimsThroughTheAttachedDiskReadBackAndLandInTheImageFile() throws Exception {
         long size = 256 * MIB;
         Path image = TestData.sparseFile(dir.resolve("disk.img"), size);
         GgateServerProcess server = GgateServerProcess.start(processes, dir,
@@ -52,9 +53,17 @@ class AttachDataEndToEndTest {
                 nbd.write(offsets[i], data, i % 10 == 0);
                 System.arraycopy(data, 0, model, (int) offsets[i], data.length);
             }
+            // write-zeroes and trim (a punched hole in the image file) go through the chain too
+            nbd.writeZeroes(3 * MIB, (int) MIB);
+            Arrays.fill(model, (int) (3 * MIB), (int) (4 * MIB), (byte) 0);
+            nbd.trim(100 * MIB, (int) (2 * MIB));
+            Arrays.fill(model, (int) (100 * MIB), (int) (102 * MIB), (byte) 0);
             nbd.flush();
+            assertArrayEquals(new byte[(int) MIB], nbd.read(3 * MIB, (int) MIB), "zeroed range");
+            assertArrayEquals(new byte[(int) (2 * MIB)], nbd.read(100 * MIB, (int) (2 * MIB)),
+                    "trimmed range");
             for (int i = 0; i < offsets.length; i++) {
-                assertArrayEquals(java.util.Arrays.copyOfRange(model, (int) offsets[i],
+                assertArrayEquals(Arrays.copyOfRange(model, (int) offsets[i],
                         (int) offsets[i] + lengths[i]), nbd.read(offsets[i], lengths[i]),
                         "read back at offset " + offsets[i]);
             }
@@ -93,5 +102,23 @@ class AttachDataEndToEndTest {
             assertArrayEquals(new byte[4096], nbd.read(fourGib + 64 * MIB, 4096),
                     "a range never written reads as zeroes");
         }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aWriteAndAReadOfThirtyTwoMibPassTheWholeChainInOneRequest() throws Exception {
+        long size = 64 * MIB;
+        Path image = TestData.sparseFile(dir.resolve("disk.img"), size);
+        GgateServerProcess server = GgateServerProcess.start(processes, dir,
+                List.of("127.0.0.1 RW " + image));
+        AttachProcess attach = AttachProcess.start(processes, dir, "attach", dir.resolve("run"),
+                server.keyFile(), server.ggateAddress(), image.toString());
+        int length = (int) (32 * MIB);
+        byte[] data = TestData.randomBytes(7, length);
+        try (NbdClient nbd = attach.connect()) {
+            nbd.write(MIB + 512, data, true);
+            assertArrayEquals(data, nbd.read(MIB + 512, length));
+        }
+        assertEquals(TestData.sha256(data), TestData.sha256(image, MIB + 512, length));
     }
 }
