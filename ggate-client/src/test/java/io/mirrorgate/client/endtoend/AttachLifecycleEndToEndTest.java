@@ -155,6 +155,11 @@ class AttachLifecycleEndToEndTest {
             assertEquals(ErrorCode.EIO, failed.code(), failed::toString);
             assertTrue(waitedMs >= 1_500 && waitedMs < 20_000, "failed after " + waitedMs + " ms");
             assertTrue(attach.process().isAlive(), "the attachment survives the outage");
+            JsonNode down = ClientCli.client("list", "--json", "--run-dir", run.toString())
+                    .assertSuccess().json().get(0);
+            assertEquals("reconnecting", down.path("state").asText(), down::toString);
+            assertTrue(down.path("failures").asLong() >= 1, down::toString);
+            assertTrue(down.path("lastError").asText().contains(server.ggateAddress()), down::toString);
 
             server.restart();
             ClientCli.client("rescue", "--run-dir", run.toString(), attach.id()).assertSuccess();
@@ -192,5 +197,21 @@ class AttachLifecycleEndToEndTest {
                 .assertSuccess().json();
         assertEquals(1, after.size(), after::toString);
         assertEquals("connected", after.get(0).path("state").asText(), after::toString);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void detachWhileTheServerIsDownEndsTheAttachmentPromptlyWithExitZero() throws Exception {
+        AttachProcess attach = startServerAndAttach();
+        try (NbdClient nbd = attach.connect()) {
+            writeSlot(nbd, 0);
+        }
+        server.kill();
+        long start = System.nanoTime();
+        ClientCli.client("detach", "--run-dir", run.toString(), attach.id()).assertSuccess();
+        assertEquals(0, attach.process().waitFor(Duration.ofSeconds(20)), attach.process()::story);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(ms < 10_000, "detach took " + ms + " ms");
+        assertSlotsInImage(0, 1);
     }
 }
