@@ -67,7 +67,7 @@ class AttachLifecycleEndToEndTest {
                 writeSlot(nbd, slot);
             }
             nbd.read(0, 4 * BLOCK);
-            JsonNode list = ClientCli.client("list", "--json", "--run-dir", run.toString())
+            JsonNode list = InProcessCli.client("list", "--json", "--run-dir", run.toString())
                     .assertSuccess().json();
             assertEquals(1, list.size(), list::toString);
             JsonNode a = list.get(0);
@@ -85,7 +85,7 @@ class AttachLifecycleEndToEndTest {
             assertEquals(0, a.path("reconnects").asLong(), a::toString);
             assertEquals(1, a.path("nbdClients").asInt(), a::toString);
 
-            String table = ClientCli.client("list", "--run-dir", run.toString()).assertSuccess().out();
+            String table = InProcessCli.client("list", "--run-dir", run.toString()).assertSuccess().out();
             assertTrue(table.contains(attach.id()) && table.contains("connected"), table);
         }
     }
@@ -99,7 +99,7 @@ class AttachLifecycleEndToEndTest {
         for (int slot = 0; slot < 64; slot++) {
             writeSlot(nbd, slot);
         }
-        ClientCli detach = ClientCli.client("detach", "--run-dir", run.toString(), attach.id())
+        InProcessCli detach = InProcessCli.client("detach", "--run-dir", run.toString(), attach.id())
                 .assertSuccess();
         assertTrue(detach.out().contains(attach.id() + " detached"), detach.out());
         assertEquals(0, attach.process().waitFor(Duration.ofSeconds(30)), attach.process()::story);
@@ -107,9 +107,9 @@ class AttachLifecycleEndToEndTest {
         nbd.close();
 
         assertSlotsInImage(0, 64);
-        assertEquals(0, ClientCli.client("list", "--json", "--run-dir", run.toString())
+        assertEquals(0, InProcessCli.client("list", "--json", "--run-dir", run.toString())
                 .assertSuccess().json().size(), "no attachment is listed after detach");
-        ClientCli again = ClientCli.client("detach", "--run-dir", run.toString(), attach.id());
+        InProcessCli again = InProcessCli.client("detach", "--run-dir", run.toString(), attach.id());
         assertEquals(66, again.exitCode(), again::toString);
         assertTrue(again.err().contains("no attachment " + attach.id()), again.err());
     }
@@ -124,7 +124,7 @@ class AttachLifecycleEndToEndTest {
             }
             server.kill();
             server.restart();
-            ClientCli rescue = ClientCli.client("rescue", "--run-dir", run.toString(), attach.id())
+            InProcessCli rescue = InProcessCli.client("rescue", "--run-dir", run.toString(), attach.id())
                     .assertSuccess();
             assertTrue(rescue.out().contains(attach.id() + " reconnecting to " + server.ggateAddress()),
                     rescue.out());
@@ -132,7 +132,7 @@ class AttachLifecycleEndToEndTest {
                 writeSlot(nbd, slot);
             }
             nbd.flush();
-            JsonNode a = ClientCli.client("list", "--json", "--run-dir", run.toString())
+            JsonNode a = InProcessCli.client("list", "--json", "--run-dir", run.toString())
                     .assertSuccess().json().get(0);
             assertEquals("connected", a.path("state").asText(), a::toString);
             assertTrue(a.path("reconnects").asLong() >= 1, a::toString);
@@ -155,14 +155,14 @@ class AttachLifecycleEndToEndTest {
             assertEquals(ErrorCode.EIO, failed.code(), failed::toString);
             assertTrue(waitedMs >= 1_500 && waitedMs < 20_000, "failed after " + waitedMs + " ms");
             assertTrue(attach.process().isAlive(), "the attachment survives the outage");
-            JsonNode down = ClientCli.client("list", "--json", "--run-dir", run.toString())
+            JsonNode down = InProcessCli.client("list", "--json", "--run-dir", run.toString())
                     .assertSuccess().json().get(0);
             assertEquals("reconnecting", down.path("state").asText(), down::toString);
             assertTrue(down.path("failures").asLong() >= 1, down::toString);
             assertTrue(down.path("lastError").asText().contains(server.ggateAddress()), down::toString);
 
             server.restart();
-            ClientCli.client("rescue", "--run-dir", run.toString(), attach.id()).assertSuccess();
+            InProcessCli.client("rescue", "--run-dir", run.toString(), attach.id()).assertSuccess();
             writeSlot(nbd, 1);
             writeSlot(nbd, 2);
             nbd.flush();
@@ -176,12 +176,12 @@ class AttachLifecycleEndToEndTest {
     void aKilledAttachmentIsListedStaleAndItsIdIsTakenByTheNextAttach() throws Exception {
         AttachProcess first = startServerAndAttach();
         first.process().kill();
-        JsonNode list = ClientCli.client("list", "--json", "--run-dir", run.toString())
+        JsonNode list = InProcessCli.client("list", "--json", "--run-dir", run.toString())
                 .assertSuccess().json();
         assertEquals(1, list.size(), list::toString);
         assertEquals(first.id(), list.get(0).path("id").asText());
         assertEquals("stale", list.get(0).path("state").asText(), list::toString);
-        ClientCli rescue = ClientCli.client("rescue", "--run-dir", run.toString(), "ggate7");
+        InProcessCli rescue = InProcessCli.client("rescue", "--run-dir", run.toString(), "ggate7");
         assertEquals(66, rescue.exitCode(), rescue::toString);
         assertTrue(rescue.err().startsWith("ggate-client: no attachment ggate7"), rescue.err());
 
@@ -193,7 +193,7 @@ class AttachLifecycleEndToEndTest {
             nbd.flush();
         }
         assertSlotsInImage(5, 6);
-        JsonNode after = ClientCli.client("list", "--json", "--run-dir", run.toString())
+        JsonNode after = InProcessCli.client("list", "--json", "--run-dir", run.toString())
                 .assertSuccess().json();
         assertEquals(1, after.size(), after::toString);
         assertEquals("connected", after.get(0).path("state").asText(), after::toString);
@@ -208,7 +208,7 @@ class AttachLifecycleEndToEndTest {
         }
         server.kill();
         long start = System.nanoTime();
-        ClientCli.client("detach", "--run-dir", run.toString(), attach.id()).assertSuccess();
+        InProcessCli.client("detach", "--run-dir", run.toString(), attach.id()).assertSuccess();
         assertEquals(0, attach.process().waitFor(Duration.ofSeconds(20)), attach.process()::story);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(ms < 10_000, "detach took " + ms + " ms");

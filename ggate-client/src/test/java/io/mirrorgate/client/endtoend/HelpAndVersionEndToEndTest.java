@@ -13,44 +13,44 @@ class HelpAndVersionEndToEndTest {
 
     @Test
     void ggateServerHelpNamesItsOptionsSubcommandsAndExitCodes() {
-        ClientCli help = ClientCli.server("--help").assertSuccess();
+        InProcessCli help = InProcessCli.server("--help").assertSuccess();
         for (String expected : new String[] {"Usage: ggate-server", "--exports", "--listen",
             "--nbd-listen", "--key", "--state-dir", "keygen", "check", "Exit codes"}) {
             assertTrue(help.out().contains(expected), () -> expected + " missing in:\n" + help.out());
         }
         assertEquals("", help.err());
-        ClientCli keygen = ClientCli.server("keygen", "--help").assertSuccess();
+        InProcessCli keygen = InProcessCli.server("keygen", "--help").assertSuccess();
         assertTrue(keygen.out().contains("Usage: ggate-server keygen"), keygen.out());
     }
 
     @Test
     void ggateClientHelpNamesItsSubcommandsAndAttachNamesItsOptions() {
-        ClientCli help = ClientCli.client("--help").assertSuccess();
+        InProcessCli help = InProcessCli.client("--help").assertSuccess();
         for (String expected : new String[] {"Usage: ggate-client", "attach", "list", "detach",
             "rescue", "--run-dir", "Exit codes"}) {
             assertTrue(help.out().contains(expected), () -> expected + " missing in:\n" + help.out());
         }
-        ClientCli attach = ClientCli.client("attach", "--help").assertSuccess();
+        InProcessCli attach = InProcessCli.client("attach", "--help").assertSuccess();
         for (String expected : new String[] {"Usage: ggate-client attach", "HOST[:PORT]", "PATH",
             "--key", "--access", "--queue", "--timeout", "--nbd-listen"}) {
             assertTrue(attach.out().contains(expected), () -> expected + " missing in:\n" + attach.out());
         }
         for (String sub : new String[] {"list", "detach", "rescue"}) {
-            ClientCli h = ClientCli.client(sub, "--help").assertSuccess();
+            InProcessCli h = InProcessCli.client(sub, "--help").assertSuccess();
             assertTrue(h.out().contains("Usage: ggate-client " + sub), h.out());
         }
     }
 
     @Test
     void bothProgramsPrintTheirNameAndVersion() {
-        ClientCli server = ClientCli.server("--version").assertSuccess();
+        InProcessCli server = InProcessCli.server("--version").assertSuccess();
         assertTrue(server.out().matches("ggate-server \\d+\\.\\d+\\.\\d+ \\(Mirrorgate, Java .+\\)\\R"),
                 server.out());
-        ClientCli client = ClientCli.client("--version").assertSuccess();
+        InProcessCli client = InProcessCli.client("--version").assertSuccess();
         assertTrue(client.out().matches("ggate-client \\d+\\.\\d+\\.\\d+ \\(Mirrorgate, Java .+\\)\\R"),
                 client.out());
         for (String sub : new String[] {"attach", "list", "detach", "rescue"}) {
-            ClientCli v = ClientCli.client(sub, "--version").assertSuccess();
+            InProcessCli v = InProcessCli.client(sub, "--version").assertSuccess();
             assertTrue(v.out().startsWith("ggate-client " + sub + " 0.1.0"),
                     () -> sub + " --version: '" + v.out() + "'");
         }
@@ -58,13 +58,13 @@ class HelpAndVersionEndToEndTest {
 
     @Test
     void anUnknownOptionIsAUsageErrorWithExit64AndAReason() {
-        ClientCli server = ClientCli.server("--no-such-option");
+        InProcessCli server = InProcessCli.server("--no-such-option");
         assertEquals(64, server.exitCode(), server::toString);
         assertTrue(server.err().contains("Unknown option: '--no-such-option'"), server.err());
-        ClientCli client = ClientCli.client("attach", "--no-such-option", "h", "/p");
+        InProcessCli client = InProcessCli.client("attach", "--no-such-option", "h", "/p");
         assertEquals(64, client.exitCode(), client::toString);
         assertTrue(client.err().contains("Unknown option: '--no-such-option'"), client.err());
-        ClientCli missing = ClientCli.client("detach");
+        InProcessCli missing = InProcessCli.client("detach");
         assertEquals(64, missing.exitCode(), missing::toString);
     }
 }

@@ -15,20 +15,20 @@ import picocli.CommandLine;
  * commands ({@code list}, {@code detach}, {@code rescue}, {@code --help}) that talk to the real
  * attach and server processes.
  */
-record ClientCli(int exitCode, String out, String err) {
+record InProcessCli(int exitCode, String out, String err) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Runs {@code ggate-client args...}. */
-    static ClientCli client(String... args) {
+    static InProcessCli client(String... args) {
         return run(GgateClientMain::newCommandLine, args);
     }
 
     /** Runs {@code ggate-server args...} (only subcommands and options that return). */
-    static ClientCli server(String... args) {
+    static InProcessCli server(String... args) {
         return run(GgateServerMain::newCommandLine, args);
     }
 
-    private static ClientCli run(java.util.function.BiFunction<PrintWriter, PrintWriter, CommandLine> cli,
+    private static InProcessCli run(java.util.function.BiFunction<PrintWriter, PrintWriter, CommandLine> cli,
             String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -36,11 +36,11 @@ record ClientCli(int exitCode, String out, String err) {
         try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
             code = cli.apply(o, e).execute(args);
         }
-        return new ClientCli(code, out.toString(), err.toString());
+        return new InProcessCli(code, out.toString(), err.toString());
     }
 
     /** Fails with the output unless the exit code is 0. */
-    ClientCli assertSuccess() {
+    InProcessCli assertSuccess() {
         if (exitCode != 0) {
             throw new AssertionError("exit " + exitCode + "\nstdout: " + out + "\nstderr: " + err);
         }
