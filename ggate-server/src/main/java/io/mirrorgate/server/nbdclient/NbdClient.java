@@ -56,6 +56,8 @@ public final class NbdClient implements AutoCloseable {
     private final int transmissionFlags;
     private long nextCookie = 1;
     private boolean closed;
+    /** A request or reply failed on the socket: the connection is unusable, close only closes. */
+    private boolean broken;
 
     private NbdClient(Socket socket, DataInputStream in, DataOutputStream out, long size,
             int transmissionFlags) {
@@ -170,6 +172,16 @@ public final class NbdClient implements AutoCloseable {
 
     private void send(int type, int flags, long offset, int length, byte[] payload)
             throws IOException {
+        try {
+            writeRequest(type, flags, offset, length, payload);
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void writeRequest(int type, int flags, long offset, int length, byte[] payload)
+            throws IOException {
         out.writeInt(REQUEST_MAGIC);
         out.writeShort(flags);
         out.writeShort(type);
@@ -183,6 +195,15 @@ public final class NbdClient implements AutoCloseable {
     }
 
     private void receive(byte[] data) throws IOException {
+        try {
+            readReply(data);
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void readReply(byte[] data) throws IOException {
         if (in.readInt() != SIMPLE_REPLY_MAGIC) {
             throw new IOException("bad reply magic (expected a simple reply)");
         }
@@ -200,7 +221,10 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
-    /** Sends NBD_CMD_DISC and closes the socket. Idempotent. */
+    /**
+     * Sends NBD_CMD_DISC and closes the socket; after a failed request or reply (the server went
+     * away) only closes the socket, since there is no connection left to end politely. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -208,7 +232,9 @@ public final class NbdClient implements AutoCloseable {
         }
         closed = true;
         try {
-            send(CMD_DISC, 0, 0, 0, null);
+            if (!broken) {
+                send(CMD_DISC, 0, 0, 0, null);
+            }
         } finally {
             socket.close();
         }
