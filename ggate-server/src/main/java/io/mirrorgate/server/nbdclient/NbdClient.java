@@ -58,6 +58,8 @@ public final class NbdClient implements AutoCloseable {
     private final int transmissionFlags;
     private long nextCookie = 1;
     private boolean closed;
+    /** A request or reply failed on the socket: the connection is unusable, close only closes. */
+    private boolean broken;
 
     private NbdClient(Socket socket, DataInputStream in, DataOutputStream out, long size,
             int transmissionFlags) {
@@ -173,7 +175,8 @@ public final class NbdClient implements AutoCloseable {
     /**
      * Pipelined writes: sends a write of {@code length} bytes of {@code data} (from its start) at
      * each of the first {@code count} offsets, then waits for their replies in whatever order
-     * the server sends them. After a failure the connection is out of step: close it.
+     * the server sends them. After a failure the connection is out of step: {@link #close}
+     * then only closes the socket.
      */
     public void writePipelined(long[] offsets, int count, byte[] data, int length, boolean fua)
             throws IOException {
@@ -182,19 +185,24 @@ public final class NbdClient implements AutoCloseable {
                     + data.length + ")");
         }
         long first = nextCookie;
-        for (int i = 0; i < count; i++) {
-            sendHeader(CMD_WRITE, fua ? CMD_FLAG_FUA : 0, offsets[i], length);
-            out.write(data, 0, length);
+        try {
+            for (int i = 0; i < count; i++) {
+                sendHeader(CMD_WRITE, fua ? CMD_FLAG_FUA : 0, offsets[i], length);
+                out.write(data, 0, length);
+            }
+            out.flush();
+            receivePipelined(first, count, null, 0);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
         }
-        out.flush();
-        receivePipelined(first, count, null, 0);
     }
 
     /**
      * Pipelined reads: sends a read of {@code length} bytes at each of the first {@code count}
      * offsets, then takes the replies in whatever order the server sends them, each into {@code
      * sink} (overwritten each time: for callers that move data without looking at it, such as
-     * benchmarks). After a failure the connection is out of step: close it.
+     * benchmarks). After a failure the connection is out of step, as for {@link #writePipelined}.
      */
     public void readPipelined(long[] offsets, int count, int length, byte[] sink)
             throws IOException {
@@ -203,11 +211,16 @@ public final class NbdClient implements AutoCloseable {
                     + sink.length + ")");
         }
         long first = nextCookie;
-        for (int i = 0; i < count; i++) {
-            sendHeader(CMD_READ, 0, offsets[i], length);
+        try {
+            for (int i = 0; i < count; i++) {
+                sendHeader(CMD_READ, 0, offsets[i], length);
+            }
+            out.flush();
+            receivePipelined(first, count, sink, length);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
         }
-        out.flush();
-        receivePipelined(first, count, sink, length);
     }
 
     private void receivePipelined(long first, int count, byte[] sink, int length)
@@ -231,11 +244,16 @@ public final class NbdClient implements AutoCloseable {
 
     private void send(int type, int flags, long offset, int length, byte[] payload)
             throws IOException {
-        sendHeader(type, flags, offset, length);
-        if (payload != null) {
-            out.write(payload);
+        try {
+            sendHeader(type, flags, offset, length);
+            if (payload != null) {
+                out.write(payload);
+            }
+            out.flush();
+        } catch (IOException e) {
+            broken = true;
+            throw e;
         }
-        out.flush();
     }
 
     private void sendHeader(int type, int flags, long offset, int length) throws IOException {
@@ -248,12 +266,18 @@ public final class NbdClient implements AutoCloseable {
     }
 
     private void receive(byte[] data) throws IOException {
-        long cookie = replyHeader();
-        if (cookie != nextCookie - 1) {
-            throw new IOException("reply cookie " + cookie + " (expected: " + (nextCookie - 1) + ")");
-        }
-        if (data != null) {
-            in.readFully(data);
+        try {
+            long cookie = replyHeader();
+            if (cookie != nextCookie - 1) {
+                throw new IOException("reply cookie " + cookie + " (expected: " + (nextCookie - 1)
+                        + ")");
+            }
+            if (data != null) {
+                in.readFully(data);
+            }
+        } catch (IOException e) {
+            broken = true;
+            throw e;
         }
     }
 
@@ -271,7 +295,10 @@ public final class NbdClient implements AutoCloseable {
         return cookie;
     }
 
-    /** Sends NBD_CMD_DISC and closes the socket. Idempotent. */
+    /**
+     * Sends NBD_CMD_DISC and closes the socket; after a failed request or reply (the server went
+     * away) only closes the socket, since there is no connection left to end politely. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -279,7 +306,9 @@ public final class NbdClient implements AutoCloseable {
         }
         closed = true;
         try {
-            send(CMD_DISC, 0, 0, 0, null);
+            if (!broken) {
+                send(CMD_DISC, 0, 0, 0, null);
+            }
         } finally {
             socket.close();
         }
