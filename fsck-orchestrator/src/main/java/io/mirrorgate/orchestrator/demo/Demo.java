@@ -97,7 +97,7 @@ public final class Demo {
         String ready = replicator.nextLine(60);
         say(ready);
         String mirror = "nbd://" + field(ready, "nbd") + "/r0";
-        watch(config, "initial full sync (zero regions travel as write-zeroes)");
+        watch(config, "initial full sync of the new resource");
         writeMirror(mirror, 48);
         compare(primaryImage, standbyImage, "after steady writing");
 
@@ -141,11 +141,10 @@ public final class Demo {
     private void writeAndVerify(String uri, Path image, int blocks) throws IOException {
         URI parsed = URI.create(uri);
         byte[][] written = new byte[blocks][];
-        long[] offsets = new long[blocks];
         try (NbdClient nbd = NbdClient.connect(parsed.getHost(), parsed.getPort(),
                 parsed.getPath().substring(1))) {
+            long[] offsets = randomOffsets(nbd.size(), blocks);
             for (int i = 0; i < blocks; i++) {
-                offsets[i] = randomOffset(nbd.size());
                 written[i] = randomBlock();
                 nbd.write(offsets[i], written[i], false);
             }
@@ -155,8 +154,8 @@ public final class Demo {
                     throw new IOException("read back through " + uri + " differs at " + offsets[i]);
                 }
             }
+            Checksums.verifyInFile(image, offsets, written);
         }
-        Checksums.verifyInFile(image, offsets, written);
         say("wrote " + blocks + " random 1 MiB blocks at random offsets through " + uri
                 + ", read them back, and found each one in " + image + " (SHA-256 equal)");
     }
@@ -164,8 +163,8 @@ public final class Demo {
     private void writeMirror(String uri, int blocks) throws IOException {
         URI parsed = URI.create(uri);
         try (NbdClient nbd = NbdClient.connect(parsed.getHost(), parsed.getPort(), "r0")) {
-            for (int i = 0; i < blocks; i++) {
-                nbd.write(randomOffset(nbd.size()), randomBlock(), false);
+            for (long offset : randomOffsets(nbd.size(), blocks)) {
+                nbd.write(offset, randomBlock(), false);
             }
             nbd.flush();
         }
@@ -182,8 +181,14 @@ public final class Demo {
         }
     }
 
-    private long randomOffset(long size) {
-        return (long) random.nextInt((int) ((size - BLOCK) / 4096)) * 4096;
+    /** {@code count} distinct random 1 MiB-aligned offsets, so no block overwrites another. */
+    private long[] randomOffsets(long size, int count) {
+        java.util.List<Long> slots = new java.util.ArrayList<>();
+        for (long slot = 0; slot < size / BLOCK; slot++) {
+            slots.add(slot * BLOCK);
+        }
+        java.util.Collections.shuffle(slots, random);
+        return slots.subList(0, count).stream().mapToLong(Long::longValue).toArray();
     }
 
     private byte[] randomBlock() {

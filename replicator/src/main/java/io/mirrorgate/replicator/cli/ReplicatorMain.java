@@ -2,7 +2,6 @@ package io.mirrorgate.replicator.cli;
 
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,13 +54,7 @@ public final class ReplicatorMain implements Callable<Integer> {
 
     /** The command line, printing to {@code out} and {@code err}; a usage error exits 64. */
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cmd = Cli.newCommandLine(new ReplicatorMain(), out, err);
-        CommandLine.IParameterExceptionHandler usage = cmd.getParameterExceptionHandler();
-        cmd.setParameterExceptionHandler((e, args) -> {
-            usage.handleParseException(e, args);
-            return ExitCodes.USAGE;
-        });
-        return cmd;
+        return Cli.newCommandLine(new ReplicatorMain(), out, err);
     }
 
     public static void main(String[] args) {

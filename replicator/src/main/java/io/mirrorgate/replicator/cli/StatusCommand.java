@@ -43,6 +43,8 @@ final class StatusCommand implements Callable<Integer> {
             description = "Seconds between samples with --watch (default: ${DEFAULT-VALUE}).")
     double interval;
 
+    static final String CLEAR = "\033[H\033[2J";
+
     /** Whether to redraw in place (a terminal) or print one line per sample; tests set it. */
     boolean terminal = System.console() != null;
 
@@ -71,7 +73,6 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private Integer watch(Path socket, Map<String, Object> request, PrintWriter out) throws InterruptedException {
-        int drawn = 0;
         boolean sawReplicator = false;
         while (true) {
             JsonNode reply;
@@ -97,12 +98,12 @@ final class StatusCommand implements Callable<Integer> {
                     lines.add(StatusText.line(r));
                 }
             }
-            if (terminal && !json && drawn > 0) {
-                out.print("\033[" + drawn + "A\033[J");
+            if (terminal && !json) {
+                // home and clear, as watch(1): robust against lines wrapped by a narrow terminal
+                out.print(CLEAR);
             }
             lines.forEach(out::println);
             out.flush();
-            drawn = lines.size();
             if (anySplitBrain(reply)) {
                 PrintWriter err = spec.commandLine().getErr();
                 for (JsonNode r : reply.path("resources")) {

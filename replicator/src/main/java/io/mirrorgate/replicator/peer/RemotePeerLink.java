@@ -118,7 +118,13 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 return;
             }
         }
-        RemoteBlockDevice.connectAsync(options).whenComplete((d, err) -> {
+        CompletableFuture<RemoteBlockDevice> attempt;
+        try {
+            attempt = RemoteBlockDevice.connectAsync(options);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e); // retried like any failed attempt
+        }
+        attempt.whenComplete((d, err) -> {
             if (err != null) {
                 failed(err);
             } else {

@@ -145,4 +145,28 @@ class RemotePeerLinkTest {
         assertArrayEquals(data, Fixtures.read(link.device(), 512 << 10, 1 << 20));
         assertEquals(TestData.sha256(data), TestData.sha256(dir.resolve("standby.img"), 512 << 10, 1 << 20));
     }
+
+    @Test
+    void aDeviceClosedForGoodByARefusedReconnectIsReplacedByANewOne() throws Exception {
+        Path key = key(dir.resolve("key"), 1);
+        Path otherKey = key(dir.resolve("other.key"), 2);
+        server = serve(key, 0, 1 << 20);
+        int port = server.ggateAddress().getPort();
+        link = link(key, port);
+        link.start();
+        Fixtures.await("connected", Duration.ofSeconds(10), link::isConnected);
+
+        server.close();
+        server = serve(otherKey, port, 1 << 20);
+        Fixtures.await("the reconnect refused for good", Duration.ofSeconds(10),
+                () -> link.current() == null && link.lastError() != null);
+        assertFalse(link.isConnected());
+        Fixtures.await("new devices refused as well", Duration.ofSeconds(10), () -> link.failedAttempts() >= 1);
+
+        server.close();
+        server = serve(key, port, 1 << 20);
+        Fixtures.await("connected with a new device", Duration.ofSeconds(10), link::isConnected);
+        assertEquals(2, link.connects());
+        Fixtures.writeRandom(link.device(), 0, 65536, 9);
+    }
 }
