@@ -14,6 +14,10 @@ import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.TestData;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +52,8 @@ public final class ProcessMirror implements AutoCloseable {
     private ReplicatorProcess primary;
     private int primaryStarts;
     private long standbyWritesOfEndedProcesses;
+    /** What a standby process writes before its ready line (native libraries unpacked, logs). */
+    private long startupWrites;
 
     private ProcessMirror(ProcessGroup group, Path dir) {
         this.group = group;
@@ -82,6 +88,18 @@ public final class ProcessMirror implements AutoCloseable {
         TestData.sparseFile(standbyImage, size);
         Path standbyDir = Files.createDirectories(dir.resolve("standby"));
         standby = GgateServerProcess.start(group, standbyDir, List.of("127.0.0.1 RW " + standbyImage));
+        startupWrites = wchar(standby.process().pid());
+        writeConfig(resourceLines);
+        ResourceInitializer.create(ReplicatorConfig.load(config).resource(RESOURCE), false,
+                OptionalLong.of(size));
+        startPrimary();
+    }
+
+    /**
+     * Rewrites the configuration with other {@code [resource.r0]} lines; the next {@link
+     * #startPrimary()} reads it.
+     */
+    public void writeConfig(List<String> resourceLines) throws IOException {
         StringBuilder t = new StringBuilder();
         t.append("node = \"alpha\"\n");
         t.append("control = \"").append(dir.resolve("run").resolve("replicator.sock")).append("\"\n");
@@ -96,9 +114,15 @@ public final class ProcessMirror implements AutoCloseable {
         t.append("nbd_listen = \"127.0.0.1:0\"\n");
         resourceLines.forEach(l -> t.append(l).append('\n'));
         Files.writeString(config, t.toString(), StandardCharsets.UTF_8);
-        ResourceInitializer.create(ReplicatorConfig.load(config).resource(RESOURCE), false,
-                OptionalLong.of(size));
-        startPrimary();
+    }
+
+    /** The primary's metrics page ({@code GET /metrics}). */
+    public String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + primary.metricsPort() + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), "metrics HTTP status");
+        return r.body();
     }
 
     /** Starts {@code replicator run} (again); its stderr goes to {@code primary-N.log}. */
@@ -135,7 +159,7 @@ public final class ProcessMirror implements AutoCloseable {
     public void killStandby() throws InterruptedException, IOException {
         long pid = standby.process().pid();
         Processes.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(pid)).assertSuccess();
-        standbyWritesOfEndedProcesses += wchar(pid);
+        standbyWritesOfEndedProcesses += wchar(pid) - startupWrites;
         standby.kill();
     }
 
@@ -145,7 +169,7 @@ public final class ProcessMirror implements AutoCloseable {
         long before = wchar(pid);
         assertEquals(ExitCodes.OK, standby.terminate(), "ggate-server exit code");
         // The graceful stop writes little more (logs); its last reading is a lower bound.
-        standbyWritesOfEndedProcesses += before;
+        standbyWritesOfEndedProcesses += before - startupWrites;
     }
 
     /** Starts the standby again on the same port. */
@@ -154,11 +178,12 @@ public final class ProcessMirror implements AutoCloseable {
     }
 
     /**
-     * The bytes all standby processes passed to write system calls so far ({@code wchar} of
-     * {@code /proc/PID/io}): the image writes, plus replies and log lines (small).
+     * The bytes all standby processes passed to write system calls after their start ({@code
+     * wchar} of {@code /proc/PID/io}, less what the first one wrote up to its ready line, such as
+     * the native libraries it unpacked): the image writes, plus replies and log lines (small).
      */
     public long standbyBytesWritten() throws IOException {
-        long now = standby.process().isAlive() ? wchar(standby.process().pid()) : 0;
+        long now = standby.process().isAlive() ? wchar(standby.process().pid()) - startupWrites : 0;
         return standbyWritesOfEndedProcesses + now;
     }
 
