@@ -11,6 +11,8 @@ import io.mirrorgate.replicator.testing.RecordingWriter;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,6 +169,37 @@ class StandbyCrashResyncTest {
 
         assertEquals(List.of(), writer.mismatches(mirror.primaryImage()), "primary");
         assertEquals(List.of(), writer.mismatches(mirror.standbyImage()), "standby");
+        mirror.stopPrimary();
+        assertEquals(TestData.sha256(mirror.primaryImage()), TestData.sha256(mirror.standbyImage()));
+    }
+
+    @Test
+    void anInitialFullSyncInterruptedByAStandbyKillResumesWhereItStopped() throws Exception {
+        long size = 128 * MIB;
+        try (OutputStream out = Files.newOutputStream(dir.resolve("primary.img"))) {
+            for (long pos = 0; pos < size; pos += MIB) {
+                out.write(TestData.randomBytes(51_000 + pos / MIB, (int) MIB));
+            }
+        }
+        mirror = ProcessMirror.start(processes, dir, size, "region_size = \"1MiB\"", "resync_rate = \"32MiB\"");
+        JsonNode partial = mirror.await("a quarter of the initial sync done", Duration.ofSeconds(30),
+                s -> s.path("resync").path("state").asText().equals("running")
+                        && s.path("resync").path("bytesDone").asLong() >= size / 4);
+        assertEquals("INITIAL", partial.path("decision").asText(), partial.toString());
+        mirror.killStandby();
+        JsonNode paused = mirror.awaitDisconnected(Duration.ofSeconds(30));
+        long copied = paused.path("resync").path("bytesDone").asLong();
+        assertTrue(copied > 0 && copied < size, "partial progress: " + paused);
+        assertEquals(size - copied, paused.path("owedBytes").asLong(), "what was copied is no longer owed: " + paused);
+
+        mirror.restartStandby();
+        JsonNode done = mirror.awaitInSync(Duration.ofSeconds(60));
+        JsonNode d = done.path("resync");
+        assertEquals(size, d.path("bytesTotal").asLong(), "one initial sync, resumed: " + done);
+        assertEquals(size, d.path("bytesDone").asLong(), done.toString());
+        long standbyWrote = mirror.standbyBytesWritten();
+        assertTrue(standbyWrote >= size && standbyWrote <= size + 4 * REGION + 256 * 1024,
+                "the standby wrote " + standbyWrote + " bytes for a volume of " + size);
         mirror.stopPrimary();
         assertEquals(TestData.sha256(mirror.primaryImage()), TestData.sha256(mirror.standbyImage()));
     }
