@@ -13,6 +13,8 @@ import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,5 +89,68 @@ class PrimaryCrashTest {
         assertTrue(mirror.dumpMetadata().contains("clean shutdown: yes\n"));
         assertEquals(List.of(), writer.mismatches(mirror.standbyImage()), "after the resync");
         assertEquals(TestData.sha256(mirror.primaryImage()), TestData.sha256(mirror.standbyImage()));
+    }
+
+    @Test
+    void aPrimaryKilledWhileDegradedKeepsEveryRegionItWroteMarkedAndResyncsThemAfterTheRestart() throws Exception {
+        mirror = ProcessMirror.start(processes, dir, SIZE, "region_size = \"1MiB\"");
+        mirror.awaitInSync(Duration.ofSeconds(60));
+        mirror.killStandby();
+        mirror.awaitDisconnected(Duration.ofSeconds(30));
+
+        RecordingWriter writer;
+        try (NbdClient nbd = mirror.nbd()) {
+            writer = RecordingWriter.start(nbd, RecordingWriter.anywhere(SIZE / 2), 12, 200_000,
+                    Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (writer.writes() < 300 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            mirror.killPrimary();
+            assertTrue(writer.join(Duration.ofSeconds(30)), "the writer ends when the primary dies");
+        }
+        assertNotNull(writer.failure(), "the writer was stopped by the kill, in the middle of writing");
+        assertTrue(writer.writes() >= 300, "writes acknowledged before the kill: " + writer.writes());
+        assertEquals(List.of(), writer.mismatches(mirror.primaryImage()), "acknowledged, not on the primary");
+
+        // The invariant: every region an acknowledged write touched is marked on disk.
+        String metadata = mirror.dumpMetadata();
+        SortedSet<Long> marked = markedRegions(metadata);
+        SortedSet<Long> written = writer.regionsWritten(REGION);
+        assertTrue(marked.containsAll(written), "written " + written + " but marked only:\n" + metadata);
+        assertTrue(marked.last() < SIZE / REGION / 2 + 1, "the regions never written since the sync"
+                + " are not marked (the check above is not trivially true):\n" + metadata);
+
+        mirror.restartStandby();
+        mirror.startPrimary();
+        JsonNode done = mirror.awaitInSync(Duration.ofSeconds(60));
+        assertTrue(done.path("resync").path("regionsCopied").asLong() >= written.size(), done.toString());
+        assertEquals(List.of(), writer.mismatches(mirror.standbyImage()), "on the standby after the resync");
+        mirror.stopPrimary();
+        assertEquals(TestData.sha256(mirror.primaryImage()), TestData.sha256(mirror.standbyImage()));
+    }
+
+    /** The regions of {@code dump-metadata}'s line {@code marked: N regions (SIZE): 0-23,25}. */
+    private static SortedSet<Long> markedRegions(String dump) {
+        SortedSet<Long> out = new TreeSet<>();
+        for (String line : dump.split("\n")) {
+            if (!line.startsWith("marked:")) {
+                continue;
+            }
+            int colon = line.indexOf("): ");
+            if (colon < 0) {
+                return out;
+            }
+            for (String range : line.substring(colon + 3).trim().split(",")) {
+                String[] ends = range.split("-");
+                long first = Long.parseLong(ends[0]);
+                long last = ends.length > 1 ? Long.parseLong(ends[1]) : first;
+                for (long r = first; r <= last; r++) {
+                    out.add(r);
+                }
+            }
+            return out;
+        }
+        throw new AssertionError("no marked: line in\n" + dump);
     }
 }

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -130,6 +132,15 @@ public final class RecordingWriter implements AutoCloseable {
     /** Blocks written by acknowledged writes. */
     public int blocks() {
         return acked.size();
+    }
+
+    /** The regions of {@code regionSize} bytes that acknowledged writes touched. */
+    public SortedSet<Long> regionsWritten(long regionSize) {
+        SortedSet<Long> out = new TreeSet<>();
+        for (long block : acked.keySet()) {
+            out.add(block * BLOCK / regionSize);
+        }
+        return out;
     }
 
     /**
