@@ -20,8 +20,8 @@ class SyncDecisionTest {
     @ParameterizedTest(name = "local={0} syncedLocal={1} syncedPeer={2} peer={3} -> {4}")
     @CsvSource({
         // local, syncedLocal, syncedPeer, peer, outcome, direction, copy
-        "1, 1, 0, 0, INITIAL, LOCAL_TO_PEER, ALL",
-        "1, 1, 0, 9, INITIAL, LOCAL_TO_PEER, ALL",
+        "1, 1, 0, 0, INITIAL, LOCAL_TO_PEER, OWED",
+        "1, 1, 0, 9, INITIAL, LOCAL_TO_PEER, OWED",
         "4, 4, 7, 7, IN_SYNC, LOCAL_TO_PEER, OWED",
         "5, 4, 7, 7, LOCAL_NEWER, LOCAL_TO_PEER, OWED",
         "4, 4, 7, 8, PEER_NEWER, PEER_TO_LOCAL, ALL",
