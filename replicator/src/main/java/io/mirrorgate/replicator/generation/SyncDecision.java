@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * <pre>
  *   syncedPeer == 0 (never in sync)       INITIAL      local -&gt; peer, owed regions (all, at first)
+ *   peer generation 0 (blank peer)        PEER_BLANK   local -&gt; peer, every region
  *   neither wrote                         IN_SYNC      local -&gt; peer, owed regions only
  *   only local wrote                      LOCAL_NEWER  local -&gt; peer, owed regions only
  *   only the peer wrote                   PEER_NEWER   peer -&gt; local, every region
@@ -28,6 +29,11 @@ import java.util.Optional;
  * is owed; an initial sync interrupted by the peer going away or a restart of either node
  * resumes with the regions still owed instead of starting over (they are unmarked only once the
  * peer holds them).
+ *
+ * <p>PEER_BLANK: a peer that reports generation 0 was never given one, so it never held this
+ * resource's data: a new or replaced disk, or an export whose state was lost. Reading it as "the
+ * peer wrote while apart" would copy a blank disk over the local data; it is a full copy local to
+ * peer instead (a lost state over the right disk only costs time).
  *
  * <p>A split brain is resolved by {@link #resolve}: {@code DISCARD_LOCAL} is a full copy peer to
  * local. {@code DISCARD_REMOTE} copies local to peer the union of the regions this side owes and
@@ -45,8 +51,8 @@ public record SyncDecision(Outcome outcome, SyncDirection direction, Copy copy,
         Optional<BitSet> peerDirty, String message) {
 
     /** The decided case. */
-    public enum Outcome { INITIAL, IN_SYNC, LOCAL_NEWER, PEER_NEWER, SPLIT_BRAIN, DISCARD_LOCAL,
-        DISCARD_REMOTE }
+    public enum Outcome { INITIAL, PEER_BLANK, IN_SYNC, LOCAL_NEWER, PEER_NEWER, SPLIT_BRAIN,
+        DISCARD_LOCAL, DISCARD_REMOTE }
 
     /** Which regions are copied. */
     public enum Copy {
@@ -75,6 +81,11 @@ public record SyncDecision(Outcome outcome, SyncDirection direction, Copy copy,
             return new SyncDecision(Outcome.INITIAL, SyncDirection.LOCAL_TO_PEER, Copy.OWED,
                     Optional.empty(), "never in sync: full copy local -> peer (the regions not"
                             + " copied yet); " + figures);
+        }
+        if (peerGeneration == 0) {
+            return new SyncDecision(Outcome.PEER_BLANK, SyncDirection.LOCAL_TO_PEER, Copy.ALL,
+                    Optional.empty(), "the peer reports no generation (a new or replaced disk):"
+                            + " full copy local -> peer; " + figures);
         }
         boolean localWrote = local.wroteWhileApart();
         boolean peerWrote = peerGeneration != local.syncedPeer();

@@ -27,6 +27,9 @@ class SyncDecisionTest {
         "4, 4, 7, 8, PEER_NEWER, PEER_TO_LOCAL, ALL",
         "5, 4, 7, 8, SPLIT_BRAIN, NONE, NONE",
         "9, 4, 7, 3, SPLIT_BRAIN, NONE, NONE",
+        // a blank peer (new or replaced disk) is never a source, whatever local did
+        "4, 4, 7, 0, PEER_BLANK, LOCAL_TO_PEER, ALL",
+        "5, 4, 7, 0, PEER_BLANK, LOCAL_TO_PEER, ALL",
     })
     void decidesFromBothGenerations(long local, long syncedLocal, long syncedPeer, long peer,
             Outcome outcome, SyncDirection direction, Copy copy) {
