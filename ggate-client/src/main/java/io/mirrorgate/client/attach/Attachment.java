@@ -8,13 +8,13 @@ import io.mirrorgate.client.control.RunDirectory;
 import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.client.remote.RemoteDeviceStats;
+import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ public final class Attachment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Attachment.class);
 
     private final ObjectMapper json = new ObjectMapper();
-    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private final CloseStack opened = new CloseStack("attachment");
     private final CountDownLatch detached = new CountDownLatch(1);
     private final Instant started = Instant.now();
     private final RemoteDeviceOptions options;
@@ -158,24 +158,13 @@ public final class Attachment implements AutoCloseable {
         }
         closed = true;
         detach();
-        IOException failure = null;
-        while (!opened.isEmpty()) {
-            try {
-                opened.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e instanceof IOException io ? io : new IOException(
-                            "detach: " + e.getMessage(), e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+        try {
+            opened.close();
+        } catch (RuntimeException e) {
+            throw new IOException("detach: " + MirrorgateException.messageOf(e), e);
         }
         if (attached) {
             LOG.info("detached id={}", unit.id());
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 }

@@ -20,8 +20,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,14 +51,14 @@ public final class GgateDaemon implements AutoCloseable {
     public record Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
             Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize) {}
 
-    private final Deque<AutoCloseable> opened;
+    private final CloseStack opened;
     private final Channel ggateChannel;
     private final NbdServer nbd;
     private final GgateServerChannelInitializer ggate;
     private final ExportRegistry registry;
     private boolean closed;
 
-    private GgateDaemon(Deque<AutoCloseable> opened, Channel ggateChannel, NbdServer nbd,
+    private GgateDaemon(CloseStack opened, Channel ggateChannel, NbdServer nbd,
             GgateServerChannelInitializer ggate, ExportRegistry registry) {
         this.opened = opened;
         this.ggateChannel = ggateChannel;
@@ -77,7 +75,7 @@ public final class GgateDaemon implements AutoCloseable {
             throw new MirrorgateException(ErrorCode.EINVAL, "max request size: "
                     + settings.maxRequestSize() + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
         }
-        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        CloseStack opened = new CloseStack("ggate-server");
         try {
             ExportRegistry registry = ExportRegistry.open(exports, spec -> LocalBlockDevice.open(
                     Path.of(spec.path()), settings.deviceOptions().withReadOnly(
@@ -103,7 +101,7 @@ public final class GgateDaemon implements AutoCloseable {
                     Transport.nativeEpoll() ? "epoll" : "nio");
             return new GgateDaemon(opened, channel, nbd, ggate, registry);
         } catch (RuntimeException e) {
-            closeAll(opened, e);
+            opened.closeAfter(e);
             throw e;
         }
     }
@@ -176,26 +174,7 @@ public final class GgateDaemon implements AutoCloseable {
                     DRAIN_TIMEOUT_MS, ggate.channels().size());
             ggate.channels().close().awaitUninterruptibly(DRAIN_TIMEOUT_MS);
         }
-        closeAll(opened, null);
+        opened.close();
         LOG.info("ggate-server stopped");
-    }
-
-    private static void closeAll(Deque<AutoCloseable> opened, RuntimeException primary) {
-        RuntimeException failure = primary;
-        while (!opened.isEmpty()) {
-            try {
-                opened.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new MirrorgateException(ErrorCode.EIO,
-                            "ggate-server shutdown: " + MirrorgateException.messageOf(e), e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null && primary == null) {
-            throw failure;
-        }
     }
 }

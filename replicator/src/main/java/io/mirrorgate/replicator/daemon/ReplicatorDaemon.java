@@ -7,6 +7,7 @@ import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.server.daemon.CloseStack;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
@@ -14,10 +15,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,13 +40,13 @@ public final class ReplicatorDaemon implements AutoCloseable {
 
     private final ReplicatorConfig config;
     private final Map<String, RunningResource> resources;
-    private final Deque<AutoCloseable> opened;
+    private final CloseStack opened;
     private final ControlServer control;
     private final MetricsServer metrics;
     private boolean closed;
 
     private ReplicatorDaemon(ReplicatorConfig config, Map<String, RunningResource> resources,
-            Deque<AutoCloseable> opened, ControlServer control, MetricsServer metrics) {
+            CloseStack opened, ControlServer control, MetricsServer metrics) {
         this.config = config;
         this.resources = resources;
         this.opened = opened;
@@ -71,7 +70,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
         }
         Path socket = config.control();
         claimSocket(socket);
-        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        CloseStack opened = new CloseStack("replicator");
         Map<String, RunningResource> running = Collections.synchronizedMap(new LinkedHashMap<>());
         try {
             for (ResourceConfig r : selected) {
@@ -97,7 +96,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
             LOG.info("replicator running node={} {}", config.node(), daemon.readyLine());
             return daemon;
         } catch (RuntimeException e) {
-            closeAll(opened, e);
+            opened.closeAfter(e);
             throw e;
         }
     }
@@ -228,26 +227,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
         }
         closed = true;
         LOG.info("replicator stopping");
-        closeAll(opened, null);
+        opened.close();
         LOG.info("replicator stopped");
-    }
-
-    private static void closeAll(Deque<AutoCloseable> opened, RuntimeException primary) {
-        RuntimeException failure = primary;
-        while (!opened.isEmpty()) {
-            try {
-                opened.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e instanceof RuntimeException re ? re
-                            : new MirrorgateException(ErrorCode.EIO, "replicator shutdown: " + e.getMessage(), e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null && primary == null) {
-            throw failure;
-        }
     }
 }

@@ -12,6 +12,7 @@ import io.mirrorgate.replicator.resync.ResyncOptions;
 import io.mirrorgate.replicator.runtime.ResourceOptions;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.server.daemon.CloseStack;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
@@ -21,8 +22,6 @@ import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -59,7 +58,7 @@ final class RunningResource implements AutoCloseable {
 
     /** Opens everything of {@code config}; a failure half way closes what was opened. */
     static RunningResource open(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff) {
-        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        CloseStack opened = new CloseStack("resource " + config.name());
         try {
             LocalBlockDevice local = LocalBlockDevice.open(config.local(), LocalDeviceOptions.defaults());
             opened.push(local);
@@ -85,13 +84,7 @@ final class RunningResource implements AutoCloseable {
             }
             return new RunningResource(config, local, regions, peer, runtime, nbd);
         } catch (RuntimeException e) {
-            while (!opened.isEmpty()) {
-                try {
-                    opened.pop().close();
-                } catch (Exception closeFailure) {
-                    e.addSuppressed(closeFailure);
-                }
-            }
+            opened.closeAfter(e);
             throw e;
         }
     }
