@@ -37,6 +37,7 @@ public final class Attachment implements AutoCloseable {
     private RemoteBlockDevice device;
     private NbdServer nbd;
     private boolean closed;
+    private boolean attached;
 
     private Attachment(RemoteDeviceOptions options) {
         this.options = options;
@@ -68,6 +69,7 @@ public final class Attachment implements AutoCloseable {
                 nbdListen.host(), nbdListen.port());
         opened.push(nbd);
         opened.push(ControlServer.start(unit.socket(), this::control));
+        attached = true;
         LOG.info("attached id={} remote={}:{} path={} access={} endpoint={}", unit.id(),
                 options.host(), options.port(), options.exportPath(), options.access(), uri());
     }
@@ -169,7 +171,9 @@ public final class Attachment implements AutoCloseable {
                 }
             }
         }
-        LOG.info("detached id={}", unit != null ? unit.id() : "-");
+        if (attached) {
+            LOG.info("detached id={}", unit.id());
+        }
         if (failure != null) {
             throw failure;
         }

@@ -2,6 +2,7 @@ package io.mirrorgate.client.cli;
 
 import io.mirrorgate.client.attach.Attachment;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
+import io.mirrorgate.server.cli.Cli;
 import io.mirrorgate.server.cli.ExitCodes;
 import io.mirrorgate.server.cli.Signals;
 import io.mirrorgate.server.daemon.GgateDaemon;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ggate-client attach}: connect, serve locally over NBD, run until detached. */
-@Command(name = "attach", mixinStandardHelpOptions = true,
+@Command(name = "attach", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {"Attach the export PATH of the ggate-server at HOST[:PORT] and serve it",
             "on a local NBD endpoint until detached (ggate-client detach ID) or signalled.",
             "The first line of output is the endpoint's URI, e.g. nbd://127.0.0.1:40123/ggate0."})

@@ -1,5 +1,6 @@
 package io.mirrorgate.client.cli;
 
+import io.mirrorgate.server.cli.Cli;
 import io.mirrorgate.server.cli.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code ggate-client detach ID}: ends an attachment after its requests in flight finish. */
-@Command(name = "detach", mixinStandardHelpOptions = true,
+@Command(name = "detach", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "End attachment ID: its NBD clients are drained, then it disconnects.")
 final class DetachCommand implements Callable<Integer> {
     @CommandLine.ParentCommand

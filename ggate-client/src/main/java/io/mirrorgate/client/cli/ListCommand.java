@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mirrorgate.client.control.ControlClient;
 import io.mirrorgate.client.control.RunDirectory;
+import io.mirrorgate.server.cli.Cli;
 import io.mirrorgate.server.cli.ExitCodes;
 import io.mirrorgate.server.cli.Sizes;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ggate-client list}: the running attachments with their state and counters. */
-@Command(name = "list", mixinStandardHelpOptions = true,
+@Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Show attached disks: id, state, server, path, endpoint and counters.")
 final class ListCommand implements Callable<Integer> {
     @CommandLine.ParentCommand

@@ -1,6 +1,7 @@
 package io.mirrorgate.client.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.server.cli.Cli;
 import io.mirrorgate.server.cli.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code ggate-client rescue ID}: reconnect now an attachment whose server went away. */
-@Command(name = "rescue", mixinStandardHelpOptions = true,
+@Command(name = "rescue", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {"Reconnect attachment ID to its server now (instead of waiting for the",
             "next retry); requests waiting are sent again once it is back."})
 final class RescueCommand implements Callable<Integer> {

@@ -22,7 +22,14 @@ public final class Cli {
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(Cli::handleExecutionException);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        useUsageExitCode(cmd);
         return cmd;
+    }
+
+    /** Bad command lines exit 64 (EX_USAGE, as the help footers say), not picocli's default 2. */
+    private static void useUsageExitCode(CommandLine cmd) {
+        cmd.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
+        cmd.getSubcommands().values().forEach(Cli::useUsageExitCode);
     }
 
     private static int handleExecutionException(

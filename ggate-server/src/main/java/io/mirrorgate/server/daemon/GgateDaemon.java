@@ -134,8 +134,9 @@ public final class GgateDaemon implements AutoCloseable {
             }
             return key;
         } catch (IOException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString();
             throw new MirrorgateException(ErrorCode.ENOENT, "cannot read key file " + keyFile + ": "
-                    + e.getMessage() + " (create one with: ggate-server keygen " + keyFile + ")", e);
+                    + why + " (create one with: ggate-server keygen " + keyFile + ")", e);
         }
     }
 

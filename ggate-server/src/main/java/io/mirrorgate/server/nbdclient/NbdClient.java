@@ -10,11 +10,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 
 /**
  * A small blocking NBD client (fixed newstyle, {@code NBD_OPT_GO}, simple replies, one request
- * at a time). It is what the demo and the tools of this project use to write through an NBD
- * endpoint without an external program; it is not meant to be fast.
+ * at a time, or a batch pipelined with {@link #writePipelined}/{@link #readPipelined}). It is
+ * what the demo, the tools and the NBD benchmark of this project use to talk to an NBD endpoint
+ * without an external program; it is simple rather than fast.
  *
  * <p>Wire layout of a transmission request (big-endian):
  * <pre>
@@ -56,6 +58,8 @@ public final class NbdClient implements AutoCloseable {
     private final int transmissionFlags;
     private long nextCookie = 1;
     private boolean closed;
+    /** A request or reply failed on the socket: the connection is unusable, close only closes. */
+    private boolean broken;
 
     private NbdClient(Socket socket, DataInputStream in, DataOutputStream out, long size,
             int transmissionFlags) {
@@ -168,39 +172,133 @@ public final class NbdClient implements AutoCloseable {
         receive(null);
     }
 
+    /**
+     * Pipelined writes: sends a write of {@code length} bytes of {@code data} (from its start) at
+     * each of the first {@code count} offsets, then waits for their replies in whatever order
+     * the server sends them. After a failure the connection is out of step: {@link #close}
+     * then only closes the socket.
+     */
+    public void writePipelined(long[] offsets, int count, byte[] data, int length, boolean fua)
+            throws IOException {
+        if (length > data.length) {
+            throw new IllegalArgumentException("length: " + length + " (expected: <= the data's "
+                    + data.length + ")");
+        }
+        long first = nextCookie;
+        try {
+            for (int i = 0; i < count; i++) {
+                sendHeader(CMD_WRITE, fua ? CMD_FLAG_FUA : 0, offsets[i], length);
+                out.write(data, 0, length);
+            }
+            out.flush();
+            receivePipelined(first, count, null, 0);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /**
+     * Pipelined reads: sends a read of {@code length} bytes at each of the first {@code count}
+     * offsets, then takes the replies in whatever order the server sends them, each into {@code
+     * sink} (overwritten each time: for callers that move data without looking at it, such as
+     * benchmarks). After a failure the connection is out of step, as for {@link #writePipelined}.
+     */
+    public void readPipelined(long[] offsets, int count, int length, byte[] sink)
+            throws IOException {
+        if (length > sink.length) {
+            throw new IllegalArgumentException("length: " + length + " (expected: <= the sink's "
+                    + sink.length + ")");
+        }
+        long first = nextCookie;
+        try {
+            for (int i = 0; i < count; i++) {
+                sendHeader(CMD_READ, 0, offsets[i], length);
+            }
+            out.flush();
+            receivePipelined(first, count, sink, length);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void receivePipelined(long first, int count, byte[] sink, int length)
+            throws IOException {
+        BitSet pending = new BitSet(count);
+        pending.set(0, count);
+        for (int i = 0; i < count; i++) {
+            long cookie = replyHeader();
+            long index = cookie - first;
+            if (index < 0 || index >= count || !pending.get((int) index)) {
+                throw new IOException("reply cookie " + cookie + " (expected: one of the "
+                        + pending.cardinality() + " pending in " + first + ".." + (first + count - 1)
+                        + ")");
+            }
+            pending.clear((int) index);
+            if (sink != null) {
+                in.readFully(sink, 0, length);
+            }
+        }
+    }
+
     private void send(int type, int flags, long offset, int length, byte[] payload)
             throws IOException {
+        try {
+            sendHeader(type, flags, offset, length);
+            if (payload != null) {
+                out.write(payload);
+            }
+            out.flush();
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void sendHeader(int type, int flags, long offset, int length) throws IOException {
         out.writeInt(REQUEST_MAGIC);
         out.writeShort(flags);
         out.writeShort(type);
         out.writeLong(nextCookie++);
         out.writeLong(offset);
         out.writeInt(length);
-        if (payload != null) {
-            out.write(payload);
-        }
-        out.flush();
     }
 
     private void receive(byte[] data) throws IOException {
+        try {
+            long cookie = replyHeader();
+            if (cookie != nextCookie - 1) {
+                throw new IOException("reply cookie " + cookie + " (expected: " + (nextCookie - 1)
+                        + ")");
+            }
+            if (data != null) {
+                in.readFully(data);
+            }
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /** Reads a simple reply's header; returns its cookie, or throws the error it carries. */
+    private long replyHeader() throws IOException {
         if (in.readInt() != SIMPLE_REPLY_MAGIC) {
             throw new IOException("bad reply magic (expected a simple reply)");
         }
         int error = in.readInt();
         long cookie = in.readLong();
-        if (cookie != nextCookie - 1) {
-            throw new IOException("reply cookie " + cookie + " (expected: " + (nextCookie - 1) + ")");
-        }
         if (error != 0) {
-            throw new MirrorgateException(ErrorCode.fromErrno(error),
-                    "NBD server replied with error " + ErrorCode.fromErrno(error) + " (errno " + error + ")");
+            throw new MirrorgateException(ErrorCode.fromErrno(error), "NBD server replied with error "
+                    + ErrorCode.fromErrno(error) + " (errno " + error + ") to request " + cookie);
         }
-        if (data != null) {
-            in.readFully(data);
-        }
+        return cookie;
     }
 
-    /** Sends NBD_CMD_DISC and closes the socket. Idempotent. */
+    /**
+     * Sends NBD_CMD_DISC and closes the socket; after a failed request or reply (the server went
+     * away) only closes the socket, since there is no connection left to end politely. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -208,7 +306,9 @@ public final class NbdClient implements AutoCloseable {
         }
         closed = true;
         try {
-            send(CMD_DISC, 0, 0, 0, null);
+            if (!broken) {
+                send(CMD_DISC, 0, 0, 0, null);
+            }
         } finally {
             socket.close();
         }

@@ -1,6 +1,7 @@
 package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -152,12 +153,36 @@ final class ConfigSection {
         if (offAllowed && text.equals("off")) {
             return null;
         }
-        HostPort hp = HostPort.parseOrNull(text, minPort);
+        HostPort hp = parseEndpoint(text, minPort);
         if (hp == null) {
             throw error(key, quote(text) + " is not an endpoint (expected: host:port with port " + minPort
                     + "..65535, or [ipv6]:port" + (offAllowed ? ", or \"off\")" : ")"));
         }
         return hp;
+    }
+
+    /**
+     * Parses {@code host:port} or {@code [v6-address]:port} strictly (the port is required);
+     * null when {@code text} does not have that shape or the port is outside {@code
+     * minPort..65535}. The host is kept as written, unresolved.
+     */
+    static HostPort parseEndpoint(String text, int minPort) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            return null;
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            return null; // a bare IPv6 address must be bracketed
+        }
+        String portText = text.substring(colon + 1);
+        if (host.isEmpty() || !portText.chars().allMatch(Character::isDigit) || portText.length() > 5) {
+            return null;
+        }
+        int port = Integer.parseInt(portText);
+        return port < minPort || port > 65535 ? null : new HostPort(host, port);
     }
 
     /** Fails on the first key of this table that no reader asked for. */

@@ -1,6 +1,8 @@
 package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.replicator.mirror.ReplicationMode;
+import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.runtime;
 
+import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.mirror.ReplicationMode;
 import io.mirrorgate.replicator.resync.ResyncOptions;
@@ -19,9 +20,6 @@ import java.util.Optional;
 public record ResourceOptions(String name, Role role, ReplicationMode mode,
         long asyncBacklogBytes, ResyncOptions resync,
         Optional<SplitBrainResolution> splitBrainPolicy) {
-
-    /** The node's configured role. */
-    public enum Role { PRIMARY, SECONDARY }
 
     public static final long DEFAULT_ASYNC_BACKLOG = 64L << 20;
 

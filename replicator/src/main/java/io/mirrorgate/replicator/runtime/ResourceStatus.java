@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.runtime;
 
+import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.mirror.ReplicationMode;
@@ -25,7 +26,7 @@ import io.mirrorgate.replicator.resync.ResyncProgress;
  * @param resync the resync progress
  * @param counters the mirror's I/O counters
  */
-public record ResourceStatus(String resource, ResourceOptions.Role role, State state,
+public record ResourceStatus(String resource, Role role, State state,
         boolean peerConnected, ReplicationMode mode, long regionSize, long owedRegions,
         long owedBytes, Generations generations, long peerGeneration, String lastDecision,
         String message, long syncsCompleted, ResyncProgress resync, MirrorCounters counters) {

@@ -59,7 +59,7 @@ class BitmapCrashTest {
         }
         command.addAll(List.of("-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 CrashWriter.class.getName(), meta.toString(), image.toString(), Long.toString(volume), "4",
-                "1000000", "42"));
+                "1000000", "42", Integer.toString(ACKS_BEFORE_KILL - 100)));
         child = new ProcessBuilder(command).redirectError(dir.resolve("child.err").toFile()).start();
 
         Set<Long> notDurable = new HashSet<>();

@@ -14,7 +14,9 @@ import java.util.Random;
  * acknowledges and {@code DURABLE} after each flush + {@link PersistentDirtyRegions#bothDurable},
  * until it is killed (or {@code maxWrites} is reached).
  *
- * <p>Arguments: metadata path, image path, volume size, activity regions, max writes, seed.
+ * <p>Arguments: metadata path, image path, volume size, activity regions, max writes, seed, and
+ * the write count after which it stops flushing (so that the writes the parent's SIGKILL lands
+ * among are certainly not all covered by a flush, however late the signal arrives).
  */
 public final class CrashWriter {
     private CrashWriter() {}
@@ -26,6 +28,7 @@ public final class CrashWriter {
         int activity = Integer.parseInt(args[3]);
         int maxWrites = Integer.parseInt(args[4]);
         Random random = new Random(Long.parseLong(args[5]));
+        int lastFlush = Integer.parseInt(args[6]);
         PrintStream out = System.out;
         PersistentDirtyRegions regions = PersistentDirtyRegions.open(meta, volume, activity);
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.WRITE)) {
@@ -41,7 +44,7 @@ public final class CrashWriter {
                 regions.endWrite(offset, block.length, true);
                 out.println("ACK " + offset);
                 out.flush();
-                if (i % 16 == 15) {
+                if (i % 16 == 15 && i < lastFlush) {
                     long mark = regions.durabilityMark();
                     ch.force(false); // stands for the flush of both replicas
                     regions.bothDurable(mark);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.replicator.mirror.ReplicationMode;
 import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

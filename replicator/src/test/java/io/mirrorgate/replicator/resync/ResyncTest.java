@@ -246,10 +246,15 @@ class ResyncTest {
         MirrorDevice mirror = h.runtime.device();
         fillRegions(mirror, 0, owed, 3);
         List<ResyncProgress> samples = new ArrayList<>();
+        AtomicBoolean sampledPaused = new AtomicBoolean();
         AtomicBoolean sampling = new AtomicBoolean(true);
         Future<?> sampler = threads.submit(() -> {
             while (sampling.get()) {
-                samples.add(h.progress());
+                ResyncProgress p = h.progress();
+                samples.add(p);
+                if (p.state() == State.PAUSED) {
+                    sampledPaused.set(true);
+                }
                 Thread.sleep(1);
             }
             return null;
@@ -268,6 +273,8 @@ class ResyncTest {
         Fixtures.await("some regions copied", WAIT, () -> h.progress().regionsCopied() >= 12);
         h.link.disconnect();
         Fixtures.await("paused", WAIT, () -> h.progress().state() == State.PAUSED);
+        // under load the sampler may be starved: let it see the pause before resuming
+        Fixtures.await("a paused sample", WAIT, sampledPaused::get);
         // Regions that become owed while apart join the same resync when it resumes.
         fillRegions(mirror, 100, 6, 77);
         h.link.connect();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.generation.SyncDecision;
@@ -267,7 +268,7 @@ class ResourceRuntimeTest {
 
         ResourceStatus status = h.status();
         assertEquals("r0", status.resource());
-        assertEquals(ResourceOptions.Role.PRIMARY, status.role());
+        assertEquals(Role.PRIMARY, status.role());
         assertEquals(ReplicationMode.FULLSYNC, status.mode());
         assertEquals(false, status.peerConnected());
         assertEquals(-1, status.peerGeneration());

@@ -1,2 +1,2 @@
-/** Faithful in-memory fakes of the bitmap, the generation store and the peer link, for tests. */
+/** Fakes of the bitmap, store and peer link, and {@code MirrorPair}: a real standby ggate-server + primary replicator. */
 package io.mirrorgate.replicator.testing;

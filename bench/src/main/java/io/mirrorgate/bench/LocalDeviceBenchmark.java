@@ -1,0 +1,15 @@
+package io.mirrorgate.bench;
+
+import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.LocalBlockDevice;
+
+/**
+ * The baseline: the {@link DeviceWorkload} straight on a {@link LocalBlockDevice} over the
+ * image (default options: buffered, 4 I/O threads), in the benchmark's own JVM, no network.
+ */
+public class LocalDeviceBenchmark extends BlockDeviceWorkload {
+    @Override
+    protected BlockDevice openDevice(BenchImage image) {
+        return openLocal(image);
+    }
+}

@@ -1,0 +1,40 @@
+package io.mirrorgate.replicator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.client.control.ControlClient;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** One request to the running replicator's control socket; failures become clear errors. */
+final class Control {
+    private Control() {}
+
+    /** Sends the command; a replicator that is not running is {@code ECONNREFUSED} (exit 69). */
+    static JsonNode call(Path socket, String command, Map<String, Object> extra) {
+        if (!Files.exists(socket)) {
+            throw new MirrorgateException(ErrorCode.ECONNREFUSED, "the replicator is not running (no control"
+                    + " socket " + socket + "; start it with replicator run)");
+        }
+        JsonNode reply;
+        try {
+            reply = ControlClient.call(socket, command, extra);
+        } catch (IOException e) {
+            throw new MirrorgateException(ErrorCode.ECONNREFUSED, "the replicator does not answer on " + socket
+                    + ": " + e.getMessage(), e);
+        }
+        if (!reply.path("ok").asBoolean(false)) {
+            ErrorCode code;
+            try {
+                code = ErrorCode.valueOf(reply.path("code").asText("EIO"));
+            } catch (IllegalArgumentException unknown) {
+                code = ErrorCode.EIO;
+            }
+            throw new MirrorgateException(code, reply.path("error").asText("request failed"));
+        }
+        return reply;
+    }
+}

@@ -1,0 +1,50 @@
+package io.mirrorgate.replicator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.server.cli.ExitCodes;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code replicator resolve RESOURCE (--discard-local | --discard-remote)}. */
+@Command(name = "resolve", mixinStandardHelpOptions = true,
+        description = {"Resolve a split brain of RESOURCE on the running replicator: say which side's",
+            "writes made while apart are thrown away. The resync then starts by itself."})
+final class ResolveCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    ReplicatorMain parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RESOURCE")
+    String resource;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Side side;
+
+    static final class Side {
+        @Option(names = "--discard-local", required = true,
+                description = "The peer wins: the local replica is overwritten from it.")
+        boolean local;
+
+        @Option(names = "--discard-remote", required = true,
+                description = "This side wins: the peer is overwritten from the local replica.")
+        boolean remote;
+    }
+
+    @Override
+    public Integer call() {
+        JsonNode reply = Control.call(parent.loadConfig().control(), "resolve",
+                Map.of("resource", resource, "discard", side.local ? "local" : "remote"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(resource + ": " + reply.path("message").asText());
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,143 @@
+package io.mirrorgate.replicator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mirrorgate.server.cli.Cli;
+import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code replicator status [RESOURCE] [--json] [--watch] [--interval S]}. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show the resources of the running replicator: role, state, peer, mode, owed",
+            "(dirty) bytes, resync progress (percent, bytes done/total, rate, ETA), generations and",
+            "counters. --watch redraws until the resync completes (exit 0); exit 69 when the",
+            "replicator goes away, 78 on split brain (also without --watch)."})
+final class StatusCommand implements Callable<Integer> {
+
+    @CommandLine.ParentCommand
+    ReplicatorMain parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "RESOURCE", description = "One resource (default: all).")
+    String resource;
+
+    @Option(names = "--json", description = "Print the status as JSON (one line per sample).")
+    boolean json;
+
+    @Option(names = "--watch", description = "Redraw every interval until the resync completes.")
+    boolean watch;
+
+    @Option(names = "--interval", paramLabel = "S", defaultValue = "1",
+            description = "Seconds between samples with --watch (default: ${DEFAULT-VALUE}).")
+    double interval;
+
+    static final String CLEAR = "\033[H\033[2J";
+
+    /** Whether to redraw in place (a terminal) or print one line per sample; tests set it. */
+    boolean terminal = System.console() != null;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!(interval >= 0.05 && interval <= 3600)) {
+            throw new IllegalArgumentException("--interval: " + interval + " (expected: 0.05 to 3600 seconds)");
+        }
+        Path socket = parent.loadConfig().control();
+        Map<String, Object> request = new HashMap<>();
+        if (resource != null) {
+            request.put("resource", resource);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (!watch) {
+            JsonNode reply = Control.call(socket, "status", request);
+            if (json) {
+                out.println(reply.path("resources"));
+            } else {
+                reply.path("resources").forEach(r -> StatusText.lines(r).forEach(out::println));
+            }
+            out.flush();
+            return anySplitBrain(reply) ? ExitCodes.SPLIT_BRAIN : ExitCodes.OK;
+        }
+        return watch(socket, request, out);
+    }
+
+    private Integer watch(Path socket, Map<String, Object> request, PrintWriter out) throws InterruptedException {
+        boolean sawReplicator = false;
+        while (true) {
+            JsonNode reply;
+            try {
+                reply = Control.call(socket, "status", request);
+            } catch (MirrorgateException e) {
+                if (!sawReplicator) {
+                    throw e;
+                }
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("replicator: the replicator went away: " + Cli.reason(e));
+                err.flush();
+                return ExitCodes.UNAVAILABLE;
+            }
+            sawReplicator = true;
+            List<String> lines = new ArrayList<>();
+            for (JsonNode r : reply.path("resources")) {
+                if (json) {
+                    lines.add(r.toString());
+                } else if (terminal) {
+                    lines.addAll(StatusText.lines(r));
+                } else {
+                    lines.add(StatusText.line(r));
+                }
+            }
+            if (terminal && !json) {
+                // home and clear, as watch(1): robust against lines wrapped by a narrow terminal
+                out.print(CLEAR);
+            }
+            lines.forEach(out::println);
+            out.flush();
+            if (anySplitBrain(reply)) {
+                PrintWriter err = spec.commandLine().getErr();
+                for (JsonNode r : reply.path("resources")) {
+                    if (StatusText.splitBrain(r)) {
+                        err.println("replicator: " + r.path("resource").asText() + ": " + r.path("message").asText());
+                    }
+                }
+                err.flush();
+                return ExitCodes.SPLIT_BRAIN;
+            }
+            if (allInSync(reply)) {
+                return ExitCodes.OK;
+            }
+            Thread.sleep((long) (interval * 1000));
+        }
+    }
+
+    private static boolean anySplitBrain(JsonNode reply) {
+        for (JsonNode r : reply.path("resources")) {
+            if (StatusText.splitBrain(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean allInSync(JsonNode reply) {
+        boolean any = false;
+        for (JsonNode r : reply.path("resources")) {
+            any = true;
+            if (!StatusText.inSync(r)) {
+                return false;
+            }
+        }
+        return any;
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code replicator} program: create, run, status, resolve, dump-metadata (picocli). */
+package io.mirrorgate.replicator.cli;

@@ -1,0 +1,2 @@
+/** The production peer link: a ggate remote block device, connected and replaced in the background. */
+package io.mirrorgate.replicator.peer;

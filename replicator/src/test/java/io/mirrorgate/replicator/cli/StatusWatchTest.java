@@ -1,0 +1,77 @@
+package io.mirrorgate.replicator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mirrorgate.replicator.testing.MirrorPair;
+import io.mirrorgate.server.cli.ExitCodes;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code status --watch} on a terminal, when the replicator goes away, and the text helpers. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class StatusWatchTest {
+    @TempDir
+    Path dir;
+
+    private MirrorPair pair;
+
+    @AfterEach
+    void stop() {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    @Test
+    void barAndEtaFormats() {
+        assertEquals("[>" + " ".repeat(29) + "]", StatusText.bar(0));
+        assertEquals("[" + "=".repeat(12) + ">" + " ".repeat(17) + "]", StatusText.bar(42.0));
+        assertEquals("[" + "=".repeat(30) + "]", StatusText.bar(100));
+        assertEquals("0:06", StatusText.eta(6));
+        assertEquals("12:34", StatusText.eta(754));
+        assertEquals("1:02:03", StatusText.eta(3723));
+        assertEquals("--:--", StatusText.eta(-1));
+    }
+
+    @Test
+    void onATerminalTheStatusIsRedrawnInPlaceUntilInSync() throws Exception {
+        pair = MirrorPair.builder(dir).resyncRate("4MiB").size(8 << 20).start();
+        StringWriter out = new StringWriter();
+        CommandLine cmd = ReplicatorMain.newCommandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter()));
+        ((StatusCommand) cmd.getSubcommands().get("status").getCommand()).terminal = true;
+        int code = cmd.execute("-c", pair.configFile().toString(), "status", "--watch", "--interval", "0.2");
+        assertEquals(ExitCodes.OK, code);
+        String text = out.toString();
+        assertTrue(text.startsWith(StatusCommand.CLEAR), "each sample is drawn on a cleared screen: " + text);
+        assertTrue(text.split(java.util.regex.Pattern.quote(StatusCommand.CLEAR)).length > 3, text);
+        assertTrue(text.contains("state:sync-source"), text);
+        String last = text.substring(text.lastIndexOf(StatusCommand.CLEAR) + StatusCommand.CLEAR.length());
+        assertTrue(last.startsWith("r0 role:primary state:connected"), last);
+        assertTrue(last.contains("100.0% 8.0 MiB/8.0 MiB done"), last);
+    }
+
+    @Test
+    void watchExits69WhenTheReplicatorGoesAway() throws Exception {
+        pair = MirrorPair.builder(dir).startPrimary(false).start();
+        pair.stopStandby();
+        pair.startPrimary();
+        CompletableFuture<MirrorPair.CliResult> watch = CompletableFuture.supplyAsync(
+                () -> pair.cli("status", "--watch", "--interval", "0.1"));
+        Thread.sleep(500);
+        assertTrue(!watch.isDone(), "watching while the peer is away");
+        pair.stopPrimary();
+        MirrorPair.CliResult r = watch.get(30, TimeUnit.SECONDS);
+        assertEquals(ExitCodes.UNAVAILABLE, r.exitCode(), r.err());
+        assertTrue(r.err().contains("the replicator went away"), r.err());
+        assertTrue(r.out().contains("r0 disconnected owed:16.0 MiB resync: waiting for the peer"), r.out());
+    }
+}
