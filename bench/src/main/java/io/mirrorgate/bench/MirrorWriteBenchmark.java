@@ -5,6 +5,7 @@ import io.mirrorgate.bench.loopback.WriteTarget;
 import io.mirrorgate.bench.loopback.WriteWindow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -64,7 +65,7 @@ public class MirrorWriteBenchmark {
 
     static ByteBuf randomBuffer(int size, long seed) {
         ByteBuf data = Unpooled.directBuffer(size, size);
-        java.nio.ByteBuffer nio = java.nio.ByteBuffer.allocateDirect(size);
+        ByteBuffer nio = ByteBuffer.allocateDirect(size);
         Images.fill(nio, new SplittableRandom(seed));
         return data.writeBytes(nio);
     }

@@ -2,7 +2,6 @@ package io.mirrorgate.bench;
 
 import io.mirrorgate.bench.loopback.Images;
 import io.mirrorgate.bench.loopback.LoopbackMirror;
-import io.mirrorgate.client.remote.RemoteDeviceStats;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.runtime.ResourceOptions;
@@ -157,15 +156,13 @@ public final class ResyncRun {
                 double seconds = seconds(start);
                 ResourceStatus status = mirror.runtime().status();
                 ResyncProgress progress = status.resync();
-                RemoteDeviceStats wire = mirror.remote().stats();
                 print("decision", status.lastDecision());
                 print("resync_seconds", seconds);
                 print("jvm_start_to_in_sync_seconds", (System.currentTimeMillis()
                         - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0);
                 print("bytes_copied", progress.bytesDone());
                 print("regions_copied", progress.regionsCopied());
-                print("wire_bytes_sent", wire.bytesOut());
-                print("wire_bytes_received", wire.bytesIn());
+                print("standby_bytes_written", mirror.standby().device().stats().bytesWritten());
                 print("owed_regions_after", mirror.dirty().owedCount());
                 mirror.device().flush().get(1, TimeUnit.MINUTES);
             }

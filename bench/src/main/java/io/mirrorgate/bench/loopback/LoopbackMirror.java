@@ -1,9 +1,9 @@
 package io.mirrorgate.bench.loopback;
 
-import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.replicator.bitmap.MetadataFile;
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
+import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.runtime.ResourceOptions;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
@@ -16,13 +16,15 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One replicated resource wired in one process, as {@code replicator run} wires it on two
  * machines: the primary image as a {@link LocalBlockDevice}, its metadata file (created on first
  * use: every region marked, so the first connection is the product's full initial sync) as the
  * {@link PersistentDirtyRegions} and generation store, a {@link LoopbackStandby} on 127.0.0.1,
- * a ggate client to it behind a {@link RemotePeerLink}, and the {@link ResourceRuntime}.
+ * the replicator's own {@link RemotePeerLink} (a ggate client) to it, and the {@link
+ * ResourceRuntime}.
  * Closing closes everything in reverse order (the bitmap last but the primary, with its clean
  * shutdown marker).
  */
@@ -33,15 +35,15 @@ public final class LoopbackMirror implements AutoCloseable {
     private final LocalBlockDevice local;
     private final PersistentDirtyRegions dirty;
     private final LoopbackStandby standby;
-    private final RemoteBlockDevice remote;
+    private final RemotePeerLink link;
     private final ResourceRuntime runtime;
 
     private LoopbackMirror(LocalBlockDevice local, PersistentDirtyRegions dirty,
-            LoopbackStandby standby, RemoteBlockDevice remote, ResourceRuntime runtime) {
+            LoopbackStandby standby, RemotePeerLink link, ResourceRuntime runtime) {
         this.local = local;
         this.dirty = dirty;
         this.standby = standby;
-        this.remote = remote;
+        this.link = link;
         this.runtime = runtime;
     }
 
@@ -66,11 +68,14 @@ public final class LoopbackMirror implements AutoCloseable {
             opened.push(dirty);
             LoopbackStandby standby = LoopbackStandby.start(files.standby(), files.stateDirectory());
             opened.push(standby);
-            RemoteBlockDevice remote = standby.connect("bench-primary");
-            opened.push(remote);
-            ResourceRuntime runtime = new ResourceRuntime(options, local, new RemotePeerLink(remote),
-                    dirty, dirty.metadata());
-            return new LoopbackMirror(local, dirty, standby, remote, runtime);
+            RemotePeerLink link = new RemotePeerLink(options.name(),
+                    standby.clientOptions("bench-primary"), RemotePeerLink.Backoff.defaults());
+            opened.push(link);
+            link.start();
+            await(() -> "the peer link to connect (" + link.lastError() + ")", Duration.ofSeconds(30),
+                    link::isConnected);
+            ResourceRuntime runtime = new ResourceRuntime(options, local, link, dirty, dirty.metadata());
+            return new LoopbackMirror(local, dirty, standby, link, runtime);
         } catch (InterruptedException | RuntimeException e) {
             closeAll(opened, e);
             throw e;
@@ -99,8 +104,8 @@ public final class LoopbackMirror implements AutoCloseable {
         return standby;
     }
 
-    public RemoteBlockDevice remote() {
-        return remote;
+    public RemotePeerLink link() {
+        return link;
     }
 
     public LocalBlockDevice local() {
@@ -109,22 +114,22 @@ public final class LoopbackMirror implements AutoCloseable {
 
     /** Waits until {@code count} resyncs have completed (replicas recorded in sync). */
     public void awaitSyncs(long count, Duration max) throws InterruptedException {
-        await("resyncs completed >= " + count, max,
+        await(() -> count + " completed resyncs; status " + runtime.status(), max,
                 () -> runtime.status().syncsCompleted() >= count);
     }
 
     /** Waits until the resource is in {@code state}. */
     public void awaitState(ResourceStatus.State state, Duration max) throws InterruptedException {
-        await("state " + state, max, () -> runtime.status().state() == state);
+        await(() -> "state " + state + "; status " + runtime.status(), max,
+                () -> runtime.status().state() == state);
     }
 
-    private void await(String what, Duration max, BooleanSupplier condition)
+    private static void await(Supplier<String> what, Duration max, BooleanSupplier condition)
             throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + max + " waiting for " + what
-                        + "; status " + runtime.status());
+                throw new IllegalStateException("timed out after " + max + " waiting for " + what.get());
             }
             TimeUnit.MILLISECONDS.sleep(2);
         }
@@ -136,7 +141,7 @@ public final class LoopbackMirror implements AutoCloseable {
         all.push(local);
         all.push(dirty);
         all.push(standby);
-        all.push(remote);
+        all.push(link);
         all.push(runtime);
         RuntimeException failure = closeAll(all, null);
         if (failure != null) {

@@ -1,6 +1,5 @@
 package io.mirrorgate.bench.loopback;
 
-import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
@@ -19,7 +18,7 @@ import java.time.Duration;
  */
 public final class LoopbackStandby implements AutoCloseable {
     /** The export name the standby serves. */
-    public static final String EXPORT = "standby";
+    public static final String EXPORT = "/standby";
     private static final byte[] KEY = "mirrorgate-bench-key".getBytes(StandardCharsets.UTF_8);
 
     private final LocalBlockDevice device;
@@ -52,10 +51,11 @@ public final class LoopbackStandby implements AutoCloseable {
         return device;
     }
 
-    /** Connects a ggate client to the standby, as the primary's replicator does (blocking). */
-    public RemoteBlockDevice connect(String nodeId) {
-        return RemoteBlockDevice.connect(RemoteDeviceOptions.builder("127.0.0.1", port(), EXPORT, KEY)
-                .nodeId(nodeId).requestTimeout(Duration.ofSeconds(60)).build());
+    /** How the primary's ggate client reaches the standby (no compression, as configured by default). */
+    public RemoteDeviceOptions clientOptions(String nodeId) {
+        return RemoteDeviceOptions.builder("127.0.0.1", port(), EXPORT, KEY)
+                .nodeId(nodeId).requestTimeout(Duration.ofSeconds(60))
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
     }
 
     /** Stops listening and drops every connection: the peer is gone (the device stays open). */
