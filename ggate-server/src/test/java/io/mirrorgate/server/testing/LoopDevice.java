@@ -28,9 +28,22 @@ public final class LoopDevice implements AutoCloseable {
      */
     public static LoopDevice attach(Path image, int sectorSize, long sizeLimit)
             throws IOException, InterruptedException {
+        return attach(image, sectorSize, sizeLimit, false);
+    }
+
+    /** Attaches {@code image} read-only ({@code losetup -r}): nothing can write to the file through it. */
+    public static LoopDevice attachReadOnly(Path image) throws IOException, InterruptedException {
+        return attach(image, 0, 0, true);
+    }
+
+    private static LoopDevice attach(Path image, int sectorSize, long sizeLimit, boolean readOnly)
+            throws IOException, InterruptedException {
         ExternalTools.requireRoot();
         String losetup = ExternalTools.require("losetup");
         List<String> command = new ArrayList<>(List.of(losetup, "-f", "--show"));
+        if (readOnly) {
+            command.add("-r");
+        }
         if (sectorSize != 0) {
             command.addAll(List.of("--sector-size", Integer.toString(sectorSize)));
         }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * {@code peerGeneration != syncedPeer}. Hence:
  *
  * <pre>
- *   syncedPeer == 0 (never in sync)       INITIAL      local -&gt; peer, every region
+ *   syncedPeer == 0 (never in sync)       INITIAL      local -&gt; peer, owed regions (all, at first)
+ *   peer generation 0 (blank peer)        PEER_BLANK   local -&gt; peer, every region
  *   neither wrote                         IN_SYNC      local -&gt; peer, owed regions only
  *   only local wrote                      LOCAL_NEWER  local -&gt; peer, owed regions only
  *   only the peer wrote                   PEER_NEWER   peer -&gt; local, every region
@@ -23,7 +24,16 @@ import java.util.Optional;
  * PEER_NEWER resync copies <em>every</em> region because the peer's writes are not recorded on
  * this side: the local bitmap only knows what this side wrote, and the peer's own bitmap is not
  * available to us. INITIAL makes the node that runs the replicator with a fresh metadata file the
- * initial source (as {@code drbdadm primary --force} does).
+ * initial source (as {@code drbdadm primary --force} does). Its full copy comes from the
+ * metadata: {@code replicator create} marks every region, so at the first connection every region
+ * is owed; an initial sync interrupted by the peer going away or a restart of either node
+ * resumes with the regions still owed instead of starting over (they are unmarked only once the
+ * peer holds them).
+ *
+ * <p>PEER_BLANK: a peer that reports generation 0 was never given one, so it never held this
+ * resource's data: a new or replaced disk, or an export whose state was lost. Reading it as "the
+ * peer wrote while apart" would copy a blank disk over the local data; it is a full copy local to
+ * peer instead (a lost state over the right disk only costs time).
  *
  * <p>A split brain is resolved by {@link #resolve}: {@code DISCARD_LOCAL} is a full copy peer to
  * local. {@code DISCARD_REMOTE} copies local to peer the union of the regions this side owes and
@@ -41,8 +51,8 @@ public record SyncDecision(Outcome outcome, SyncDirection direction, Copy copy,
         Optional<BitSet> peerDirty, String message) {
 
     /** The decided case. */
-    public enum Outcome { INITIAL, IN_SYNC, LOCAL_NEWER, PEER_NEWER, SPLIT_BRAIN, DISCARD_LOCAL,
-        DISCARD_REMOTE }
+    public enum Outcome { INITIAL, PEER_BLANK, IN_SYNC, LOCAL_NEWER, PEER_NEWER, SPLIT_BRAIN,
+        DISCARD_LOCAL, DISCARD_REMOTE }
 
     /** Which regions are copied. */
     public enum Copy {
@@ -68,8 +78,14 @@ public record SyncDecision(Outcome outcome, SyncDirection direction, Copy copy,
     public static SyncDecision decide(Generations local, long peerGeneration) {
         String figures = figures(local, peerGeneration);
         if (local.syncedPeer() == 0) {
-            return new SyncDecision(Outcome.INITIAL, SyncDirection.LOCAL_TO_PEER, Copy.ALL,
-                    Optional.empty(), "never in sync: full copy local -> peer; " + figures);
+            return new SyncDecision(Outcome.INITIAL, SyncDirection.LOCAL_TO_PEER, Copy.OWED,
+                    Optional.empty(), "never in sync: full copy local -> peer (the regions not"
+                            + " copied yet); " + figures);
+        }
+        if (peerGeneration == 0) {
+            return new SyncDecision(Outcome.PEER_BLANK, SyncDirection.LOCAL_TO_PEER, Copy.ALL,
+                    Optional.empty(), "the peer reports no generation (a new or replaced disk):"
+                            + " full copy local -> peer; " + figures);
         }
         boolean localWrote = local.wroteWhileApart();
         boolean peerWrote = peerGeneration != local.syncedPeer();

@@ -85,4 +85,33 @@ class MirrorPairTest {
                 "only the owed regions are copied: " + done.resync());
         assertEquals(pair.primarySha256(), pair.standbySha256());
     }
+
+    @Test
+    void aStandbyDiskReplacedByABlankOneIsFilledFromThePrimaryNeverCopiedOverIt() throws Exception {
+        pair = MirrorPair.builder(dir).start();
+        pair.awaitInSync(Duration.ofSeconds(60));
+        try (NbdClient nbd = pair.nbd()) {
+            writeRandomBlocks(nbd, pair.size(), 100, 3);
+        }
+        pair.awaitInSync(Duration.ofSeconds(30));
+        String primaryBefore = pair.primarySha256();
+
+        pair.stopStandby();
+        pair.await("peer gone", Duration.ofSeconds(30), s -> !s.peerConnected());
+        // A new, blank disk with no export state: it reports generation 0.
+        java.nio.file.Files.delete(pair.standbyImage());
+        TestData.sparseFile(pair.standbyImage(), pair.size());
+        try (var state = java.nio.file.Files.list(dir.resolve("standby-state"))) {
+            for (Path file : (Iterable<Path>) state::iterator) {
+                java.nio.file.Files.delete(file);
+            }
+        }
+        pair.startStandby();
+
+        ResourceStatus synced = pair.awaitInSync(Duration.ofSeconds(60));
+        assertTrue(synced.lastDecision().contains("PEER_BLANK") || synced.message().contains("no generation"),
+                "decision: " + synced.lastDecision() + " / " + synced.message());
+        assertEquals(primaryBefore, pair.primarySha256(), "the primary was not overwritten");
+        assertEquals(primaryBefore, pair.standbySha256());
+    }
 }

@@ -20,13 +20,16 @@ class SyncDecisionTest {
     @ParameterizedTest(name = "local={0} syncedLocal={1} syncedPeer={2} peer={3} -> {4}")
     @CsvSource({
         // local, syncedLocal, syncedPeer, peer, outcome, direction, copy
-        "1, 1, 0, 0, INITIAL, LOCAL_TO_PEER, ALL",
-        "1, 1, 0, 9, INITIAL, LOCAL_TO_PEER, ALL",
+        "1, 1, 0, 0, INITIAL, LOCAL_TO_PEER, OWED",
+        "1, 1, 0, 9, INITIAL, LOCAL_TO_PEER, OWED",
         "4, 4, 7, 7, IN_SYNC, LOCAL_TO_PEER, OWED",
         "5, 4, 7, 7, LOCAL_NEWER, LOCAL_TO_PEER, OWED",
         "4, 4, 7, 8, PEER_NEWER, PEER_TO_LOCAL, ALL",
         "5, 4, 7, 8, SPLIT_BRAIN, NONE, NONE",
         "9, 4, 7, 3, SPLIT_BRAIN, NONE, NONE",
+        // a blank peer (new or replaced disk) is never a source, whatever local did
+        "4, 4, 7, 0, PEER_BLANK, LOCAL_TO_PEER, ALL",
+        "5, 4, 7, 0, PEER_BLANK, LOCAL_TO_PEER, ALL",
     })
     void decidesFromBothGenerations(long local, long syncedLocal, long syncedPeer, long peer,
             Outcome outcome, SyncDirection direction, Copy copy) {

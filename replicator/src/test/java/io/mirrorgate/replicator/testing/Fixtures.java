@@ -1,11 +1,17 @@
 package io.mirrorgate.replicator.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -35,6 +41,36 @@ public final class Fixtures {
         } finally {
             buf.release();
         }
+    }
+
+    /**
+     * Asserts that two files have the same length and bytes (faster than comparing checksums of
+     * large images); names the first MiB that differs.
+     */
+    public static void assertSameContent(Path a, Path b) throws IOException {
+        try (FileChannel ca = FileChannel.open(a, StandardOpenOption.READ);
+                FileChannel cb = FileChannel.open(b, StandardOpenOption.READ)) {
+            assertEquals(ca.size(), cb.size(), "sizes of " + a + " and " + b);
+            ByteBuffer ba = ByteBuffer.allocate(1 << 20);
+            ByteBuffer bb = ByteBuffer.allocate(1 << 20);
+            for (long pos = 0; pos < ca.size(); pos += ba.capacity()) {
+                readFully(ca, ba, pos);
+                readFully(cb, bb, pos);
+                if (!ba.equals(bb)) {
+                    fail(a + " and " + b + " differ in the MiB at offset " + pos);
+                }
+            }
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        buf.clear();
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, pos + buf.position()) < 0) {
+                break;
+            }
+        }
+        buf.flip();
     }
 
     /** Polls {@code condition} every few milliseconds until it holds, failing after {@code max}. */

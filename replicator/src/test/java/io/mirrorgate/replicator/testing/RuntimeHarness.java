@@ -31,6 +31,10 @@ public final class RuntimeHarness implements AutoCloseable {
         peerDevice = new ControllableBlockDevice(remote);
         link = new TestPeerLink(remote, peerDevice, peerGeneration, connected);
         dirty = new MemoryDirtyRegions(size, regionSize);
+        if (generations.syncedPeer() == 0) {
+            // A resource never in sync: every region owed, as replicator create makes its metadata.
+            dirty.markAllOwed();
+        }
         store = new MemoryGenerationStore(generations);
         runtime = new ResourceRuntime(options, localDevice, link, dirty, store);
     }

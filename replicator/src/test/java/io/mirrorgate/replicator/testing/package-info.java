@@ -1,2 +1,3 @@
-/** Fakes of the bitmap, store and peer link, and {@code MirrorPair}: a real standby ggate-server + primary replicator. */
+/** Fakes of the bitmap, store and peer link; {@code MirrorPair} (in-process standby and primary) and
+ * {@code ProcessMirror} (both as child processes, for crash tests), with a recording writer. */
 package io.mirrorgate.replicator.testing;
