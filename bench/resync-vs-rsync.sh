@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Resync time of Mirrorgate for 1% dirty regions of a 1 GiB image, against rsync --inplace of the
+# whole image, both over 127.0.0.1 (replicator target: Mirrorgate at least 20x faster).
+#
+#   bench/resync-vs-rsync.sh [--no-build] [--size-mib N] [--region-size BYTES]
+#                            [--dirty-percent P] [--dir PARENT] [--runs N] [--keep]
+# (defaults: 1024 MiB, 1 MiB regions, 1%, /var/tmp, 3 runs; files in PARENT/mirrorgate-resync-vs-rsync)
+#
+# 1. primary.img: N MiB of random data; rsync-target.img: a copy of it (cp); standby.img: empty.
+# 2. ResyncRun prepare: the product's full initial sync primary -> standby over a ggate connection
+#    on 127.0.0.1, then the standby's server stops and whole random regions (>= P% of them) are
+#    rewritten with new random data through the degraded mirror (they become owed in the bitmap).
+# 3. sync + drop page caches; ResyncRun resync: the standby comes back, the runtime resyncs the
+#    owed regions; timed from the runtime's start to "replicas in sync" (and the JVM's wall time).
+# 4. sync + drop page caches; rsync --inplace --no-whole-file --stats of primary.img to an rsync
+#    daemon on 127.0.0.1 holding rsync-target.img (the delta algorithm over the same loopback).
+# 5. sha256 of primary, standby and rsync target must all be equal.
+# Steps 1-5 run N times (default 3, about a minute each); prints every run's times and the medians,
+# their ratio, and PASS (>= 20x) or BELOW.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=yes
+SIZE_MIB=1024
+REGION_SIZE=1048576
+DIRTY_PERCENT=1
+PARENT=/var/tmp
+KEEP=no
+RUNS=3
+TARGET_RATIO=20
+STEP_TIMEOUT=600
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-build) BUILD=no ;;
+        --size-mib) SIZE_MIB=$2; shift ;;
+        --region-size) REGION_SIZE=$2; shift ;;
+        --dirty-percent) DIRTY_PERCENT=$2; shift ;;
+        --dir) PARENT=$2; shift ;;
+        --keep) KEEP=yes ;;
+        --runs) RUNS=$2; shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+for tool in java rsync sha256sum timeout; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
+done
+
+JAR=$ROOT/bench/target/bench.jar
+if [ "$BUILD" = yes ] || [ ! -f "$JAR" ]; then
+    echo "building (mvn -B -q -DskipTests package)..."
+    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
+fi
+OPENS=$(sed -n 's:.*<mirrorgate.jvm.opens>\(.*\)</mirrorgate.jvm.opens>.*:\1:p' "$ROOT/pom.xml")
+# shellcheck disable=SC2086
+RUN=(java $OPENS -Xmx1g -Dorg.slf4j.simpleLogger.showDateTime=true \
+    -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS -cp "$JAR" io.mirrorgate.bench.ResyncRun)
+
+# everything lives in a directory of its own, removed at the end unless --keep
+DIR=$PARENT/mirrorgate-resync-vs-rsync
+rm -rf "$DIR"
+mkdir -p "$DIR"
+FSTYPE=$(stat -f -c %T "$DIR")
+case "$FSTYPE" in
+    tmpfs|ramfs) echo "$DIR is on $FSTYPE (expected: a disk filesystem; use --dir)" >&2; exit 2 ;;
+esac
+RSYNCD_PID=
+cleanup() {
+    if [ -n "$RSYNCD_PID" ]; then kill "$RSYNCD_PID" 2>/dev/null || true; wait "$RSYNCD_PID" 2>/dev/null || true; fi
+    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+drop_caches() {
+    sync
+    if [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
+        DROPPED=yes
+    else
+        DROPPED="no (not root or not permitted)"
+    fi
+}
+value() { sed -n "s/^$1=//p" "$2" | tail -1; }
+
+run_once() {
+    PRIMARY=$DIR/primary.img
+    STANDBY=$DIR/standby.img
+    TARGET=$DIR/rsync-target.img
+    META=$DIR/primary.mgmeta
+    STATE=$DIR/standby-state
+
+    echo "== images: ${SIZE_MIB} MiB random in $DIR ($FSTYPE)"
+    timeout "$STEP_TIMEOUT" head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$PRIMARY"
+    cp "$PRIMARY" "$TARGET"
+    truncate -s $((SIZE_MIB * 1048576)) "$STANDBY"
+
+    echo "== prepare: initial sync, then ${DIRTY_PERCENT}% of ${REGION_SIZE}-byte regions rewritten while the standby is away"
+    timeout "$STEP_TIMEOUT" "${RUN[@]}" prepare --primary "$PRIMARY" --standby "$STANDBY" --metadata "$META" \
+        --state-dir "$STATE" --region-size "$REGION_SIZE" --dirty-percent "$DIRTY_PERCENT" \
+        > "$DIR/prepare.out" 2> "$DIR/prepare.log" || { cat "$DIR/prepare.log" >&2; exit 1; }
+    cat "$DIR/prepare.out"
+
+    echo "== mirrorgate resync (owed regions, primary -> standby over 127.0.0.1)"
+    drop_caches
+    T0=$(now)
+    timeout "$STEP_TIMEOUT" "${RUN[@]}" resync --primary "$PRIMARY" --standby "$STANDBY" --metadata "$META" \
+        --state-dir "$STATE" > "$DIR/resync.out" 2> "$DIR/resync.log" || { cat "$DIR/resync.log" >&2; exit 1; }
+    T1=$(now)
+    cat "$DIR/resync.out"
+    MG_SECONDS=$(value resync_seconds "$DIR/resync.out")
+    MG_WALL=$(echo "$T0 $T1" | awk '{printf "%.3f", $2 - $1}')
+    echo "page caches dropped before: $DROPPED"
+
+    echo "== rsync --inplace --no-whole-file of the whole image (rsync daemon on 127.0.0.1)"
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+        || shuf -i 20000-60000 -n 1)
+    printf '%s\n' "pid file = $DIR/rsyncd.pid" "use chroot = no" "[bench]" "    path = $DIR" \
+        "    read only = no" "    uid = root" "    gid = root" > "$DIR/rsyncd.conf"
+    rsync --daemon --no-detach --config="$DIR/rsyncd.conf" --address=127.0.0.1 --port="$PORT" \
+        2> "$DIR/rsyncd.log" &
+    RSYNCD_PID=$!
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    drop_caches
+    T0=$(now)
+    timeout "$STEP_TIMEOUT" rsync --inplace --no-whole-file --stats "$PRIMARY" \
+        "rsync://127.0.0.1:$PORT/bench/rsync-target.img" > "$DIR/rsync.out"
+    T1=$(now)
+    RSYNC_SECONDS=$(echo "$T0 $T1" | awk '{printf "%.3f", $2 - $1}')
+    grep -E "Total bytes (sent|received)|Literal data|Matched data" "$DIR/rsync.out"
+    echo "rsync_seconds=$RSYNC_SECONDS"
+    echo "page caches dropped before: $DROPPED"
+
+    kill "$RSYNCD_PID"
+    wait "$RSYNCD_PID" 2>/dev/null || true
+    RSYNCD_PID=
+
+    echo "== checksums"
+    SUMS=$(sha256sum "$PRIMARY" "$STANDBY" "$TARGET")
+    echo "$SUMS"
+    if [ "$(echo "$SUMS" | awk '{print $1}' | sort -u | wc -l)" -ne 1 ]; then
+        echo "FAIL: the images differ" >&2
+        exit 1
+    fi
+    MG_ALL+=("$MG_SECONDS"); WALL_ALL+=("$MG_WALL"); RS_ALL+=("$RSYNC_SECONDS")
+}
+
+MG_ALL=(); WALL_ALL=(); RS_ALL=()
+for run in $(seq 1 "$RUNS"); do
+    echo "######## run $run of $RUNS"
+    rm -rf "${DIR:?}"/*
+    run_once
+done
+
+echo "== result ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "runs: mirrorgate resync s = ${MG_ALL[*]}; whole JVM run s = ${WALL_ALL[*]}; rsync s = ${RS_ALL[*]}"
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+awk -v mg="$(median "${MG_ALL[@]}")" -v wall="$(median "${WALL_ALL[@]}")" -v rs="$(median "${RS_ALL[@]}")" \
+    -v target="$TARGET_RATIO" -v runs="$RUNS" 'BEGIN {
+    ratio = rs / mg; wallRatio = rs / wall;
+    printf "median of %d runs:\n", runs;
+    printf "mirrorgate resync: %.3f s (whole JVM run incl. start and connect: %.3f s)\n", mg, wall;
+    printf "rsync --inplace:   %.3f s\n", rs;
+    printf "ratio: %.1fx (on the JVM wall time: %.1fx), target >= %dx: %s\n", ratio, wallRatio,
+        target, (ratio >= target) ? "PASS" : "BELOW";
+}'
