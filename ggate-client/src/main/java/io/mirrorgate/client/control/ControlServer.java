@@ -28,6 +28,8 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     /** Longest request line accepted. */
     static final int MAX_LINE = 64 * 1024;
+    /** How long closing waits for the reply in progress to be written. */
+    private static final long REPLY_GRACE_MS = 5_000;
 
     private final ObjectMapper json = new ObjectMapper();
     private final ServerSocketChannel server;
@@ -107,7 +109,11 @@ public final class ControlServer implements AutoCloseable {
         return node;
     }
 
-    /** Stops listening and removes nothing (the run directory owns the socket file). */
+    /**
+     * Stops listening, after the request being answered (if any) got its reply: a {@code detach}
+     * ends the process right after this, and its caller must still hear that it worked. Removes
+     * nothing (the run directory owns the socket file).
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -115,5 +121,12 @@ public final class ControlServer implements AutoCloseable {
         }
         closed = true;
         server.close();
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(REPLY_GRACE_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
