@@ -4,6 +4,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.Hello;
+import io.mirrorgate.server.protocol.SocketTuning;
 import io.mirrorgate.server.protocol.Welcome;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -60,6 +61,7 @@ final class RemoteConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        SocketTuning.apply(ch.config());
                         GgateCodec codec = new GgateCodec(options.maxRequestSize());
                         // requests submitted together (one task each) and the requests that
                         // replies free up go out with one flush per loop pass, not one each

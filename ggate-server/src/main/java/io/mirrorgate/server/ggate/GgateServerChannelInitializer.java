@@ -2,6 +2,7 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.SocketTuning;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -40,7 +41,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
 
     @Override
     protected void initChannel(Channel ch) {
-        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        SocketTuning.apply(ch.config());
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
         // Replies are written with writeAndFlush as their requests complete; this turns the

@@ -24,8 +24,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     /** Frames from this length on get a buffer sized for them. */
     static final int LARGE_FRAME = 64 * 1024;
-    /** Room for one more socket read beyond the frame (the default receive buffer's maximum). */
-    static final int SLACK = 64 * 1024;
+    /** Room for one more socket read beyond the frame. */
+    static final int SLACK = SocketTuning.MAX_READ;
     /** The growth that is always allowed beyond twice what was received. */
     static final int MIN_STEP = 2 * 1024 * 1024;
     /** The payload alignment, the page size that {@code O_DIRECT} wants. */
