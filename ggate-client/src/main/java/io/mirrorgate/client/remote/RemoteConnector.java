@@ -61,8 +61,8 @@ final class RemoteConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SocketTuning.apply(ch.config());
                         GgateCodec codec = new GgateCodec(options.maxRequestSize());
+                        SocketTuning.apply(ch.config(), codec);
                         // requests submitted together (one task each) and the requests that
                         // replies free up go out with one flush per loop pass, not one each
                         ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(

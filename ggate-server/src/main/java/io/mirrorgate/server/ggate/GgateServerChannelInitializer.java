@@ -41,9 +41,9 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
 
     @Override
     protected void initChannel(Channel ch) {
-        SocketTuning.apply(ch.config());
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
+        SocketTuning.apply(ch.config(), codec);
         // Replies are written with writeAndFlush as their requests complete; this turns the
         // flushes of the replies that complete together (within one read, or queued on the loop
         // at the same time) into one syscall. Replies are still flushed in the same loop pass.

@@ -15,7 +15,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * cumulation is replaced by one pooled direct buffer with room for the whole frame plus one more
  * read, so that the rest of the frame is copied once, in place. The buffer is placed so that the
  * frame's payload starts on a 4096-byte boundary: an {@code O_DIRECT} device writes it without
- * another copy.
+ * another copy. With {@link FrameReceiveAllocator} as the channel's receive allocator, the
+ * socket reads the rest of the frame straight into that buffer, and nothing is copied at all.
  *
  * <p>Memory is bounded by what was received, not by what a header claims: a buffer is at most
  * twice the bytes buffered plus {@value #MIN_STEP} bytes, so a frame larger than that grows in
@@ -35,19 +36,62 @@ final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
 
     private int frameLength;
     private int payloadOffset;
+    /** The decoder's cumulation while it is a buffer sized here for the pending frame. */
+    private ByteBuf target;
+    /** The last view of {@link #target}'s free space lent to a socket read, and where it starts. */
+    private ByteBuf lent;
+    private int lentAt;
 
     /**
      * The frame at the reader index is {@code frameLength} bytes long (header included, already
      * checked against the limit) and its payload starts {@code payloadOffset} bytes into it;
-     * {@code 0, 0} when no frame is pending.
+     * {@code 0, 0} when no frame is pending (the frame is complete, the decoder failed).
      */
     void expect(int frameLength, int payloadOffset) {
         this.frameLength = frameLength;
         this.payloadOffset = payloadOffset;
+        if (frameLength == 0) {
+            target = null;
+            lent = null;
+        }
+    }
+
+    /** The decoder let go of its cumulation (channel closed, handler removed). */
+    void reset() {
+        expect(0, 0);
+    }
+
+    /**
+     * A retained view of the free space of the buffer being filled with a large frame, for the
+     * next socket read to land in directly (see {@link FrameReceiveAllocator}); null when no such
+     * buffer is being filled. When the read comes back through {@link #cumulate}, its bytes are
+     * taken in place, without a copy.
+     */
+    ByteBuf lend() {
+        ByteBuf t = target;
+        if (t == null || t.writableBytes() < ALIGNMENT) {
+            return null;
+        }
+        lentAt = t.writerIndex();
+        lent = t.retainedSlice(lentAt, t.writableBytes()).clear();
+        return lent;
     }
 
     @Override
     public ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+        if (cumulation != target) {
+            target = null;
+        }
+        if (in == lent) {
+            lent = null;
+            if (cumulation == target && cumulation.writerIndex() == lentAt
+                    && in.readableBytes() <= cumulation.writableBytes()) {
+                // the read landed right behind the buffered bytes: take it where it is
+                cumulation.writerIndex(lentAt + in.readableBytes());
+                in.release();
+                return cumulation;
+            }
+        }
         int buffered = cumulation.readableBytes();
         int incoming = in.readableBytes();
         boolean fitsInPlace = cumulation.refCnt() == 1 && !cumulation.isReadOnly()
@@ -73,6 +117,7 @@ final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
         }
         in.release();
         cumulation.release();
+        target = frameLength >= LARGE_FRAME ? next : null;
         return next;
     }
 }

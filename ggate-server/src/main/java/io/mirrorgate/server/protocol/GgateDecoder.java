@@ -32,6 +32,26 @@ public final class GgateDecoder extends ByteToMessageDecoder {
         setCumulator(cumulator);
     }
 
+    /** The cumulator, for the channel's {@link FrameReceiveAllocator}. */
+    FrameCumulator cumulator() {
+        return cumulator;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            super.channelInactive(ctx);
+        } finally {
+            cumulator.reset();
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cumulator.reset();
+        super.handlerRemoved0(ctx);
+    }
+
     /** Accepts LZ4-compressed payloads from now on (once the handshake negotiated it). */
     public void enableCompression() {
         compression = true;

@@ -17,9 +17,14 @@ public final class SocketTuning {
 
     private SocketTuning() {}
 
-    /** Applies the settings to a ggate channel, before it is active. */
-    public static void apply(ChannelConfig config) {
+    /**
+     * Applies the settings to a ggate channel whose pipeline has {@code codec}, before it is
+     * active; large frames are then read straight into their own buffer ({@link
+     * GgateCodec#receiveAllocator}).
+     */
+    public static void apply(ChannelConfig config, GgateCodec codec) {
         config.setOption(ChannelOption.TCP_NODELAY, true);
-        config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ));
+        config.setRecvByteBufAllocator(codec.receiveAllocator(
+                new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ)));
     }
 }

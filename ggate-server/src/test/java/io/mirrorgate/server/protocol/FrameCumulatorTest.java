@@ -111,6 +111,35 @@ class FrameCumulatorTest {
     }
 
     @Test
+    void aReadIntoTheLentViewIsTakenInPlaceAndTheLendingEndsWithTheFrame() {
+        FrameCumulator cumulator = new FrameCumulator();
+        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        byte[] frame = TestData.randomBytes(9, MIB);
+        cumulator.expect(MIB, GgateProtocol.HEADER_LENGTH);
+        assertEquals(null, cumulator.lend(), "nothing to lend before a frame buffer exists");
+        ByteBuf first = alloc.directBuffer(1000).writeBytes(frame, 0, 1000);
+        ByteBuf target = cumulator.cumulate(alloc, first, Unpooled.wrappedBuffer(frame, 1000, 1000));
+        try {
+            int at = 2000;
+            while (at < MIB) {
+                ByteBuf view = cumulator.lend();
+                assertEquals(2, target.refCnt(), "the view holds a reference");
+                int n = Math.min(100_000, MIB - at);
+                view.writeBytes(frame, at, n);
+                ByteBuf next = cumulator.cumulate(alloc, target, view);
+                assertTrue(next == target, "taken in place");
+                assertEquals(1, target.refCnt());
+                at += n;
+            }
+            assertArrayEquals(frame, ByteBufUtil.getBytes(target));
+            cumulator.expect(0, 0);
+            assertEquals(null, cumulator.lend(), "no lending once the frame is complete");
+        } finally {
+            target.release();
+        }
+    }
+
+    @Test
     void smallFramesAndFramesThatFitInPlaceUseTheMergeCumulator() {
         FrameCumulator cumulator = new FrameCumulator();
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
