@@ -61,10 +61,13 @@ public abstract class DeviceWorkload {
     public int queueDepth;
 
     /**
-     * Open the image with {@code O_DIRECT}, to measure the disk instead of the page cache
-     * ({@code -p directIo=true}); every target's local device is opened the same way.
+     * Whether the image is opened with {@code O_DIRECT}; every target's local device (the
+     * baseline's, and the one ggate-server and the NBD server export) is opened the same way.
+     * {@code true} is the headline comparison: the disk as an operator's server runs it.
+     * {@code false} measures the page cache (memory-copy speed), printed for reference; pick
+     * one with {@code -p directIo=true}.
      */
-    @Param({"false"})
+    @Param({"true", "false"})
     public boolean directIo;
 
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();

@@ -5,7 +5,8 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 
 /**
  * The baseline: the {@link DeviceWorkload} straight on a {@link LocalBlockDevice} over the
- * image (default options: buffered, 4 I/O threads), in the benchmark's own JVM, no network.
+ * image (default options, 4 I/O threads; {@code O_DIRECT} or the page cache as {@code
+ * directIo} says), in the benchmark's own JVM, no network.
  */
 public class LocalDeviceBenchmark extends BlockDeviceWorkload {
     @Override

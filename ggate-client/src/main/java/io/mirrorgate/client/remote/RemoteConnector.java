@@ -4,6 +4,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.Hello;
+import io.mirrorgate.server.protocol.SocketTuning;
 import io.mirrorgate.server.protocol.Welcome;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
@@ -22,10 +24,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * One connection attempt: TCP connect, pipeline (wire counter, codec, client handler), and the
- * handshake, bounded by the connect timeout. Network failures come back as plain {@link
- * MirrorgateException}s (ECONNREFUSED, ETIMEDOUT, EIO), refusals as {@link
- * RemoteRefusedException}s.
+ * One connection attempt: TCP connect, pipeline (flush consolidation, wire counter, codec,
+ * client handler), and the handshake, bounded by the connect timeout. Network failures come
+ * back as plain {@link MirrorgateException}s (ECONNREFUSED, ETIMEDOUT, EIO), refusals as
+ * {@link RemoteRefusedException}s.
  */
 final class RemoteConnector {
     private final RemoteDeviceOptions options;
@@ -60,6 +62,11 @@ final class RemoteConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         GgateCodec codec = new GgateCodec(options.maxRequestSize());
+                        SocketTuning.apply(ch.config(), codec);
+                        // requests submitted together (one task each) and the requests that
+                        // replies free up go out with one flush per loop pass, not one each
+                        ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(
+                                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
                         ch.pipeline().addLast("wire-counter", new WireCounter(bytesIn, bytesOut, lastReadNanos));
                         ch.pipeline().addLast("ggate-codec", codec);
                         ch.pipeline().addLast("ggate", new ClientChannelHandler(hello, key, codec,

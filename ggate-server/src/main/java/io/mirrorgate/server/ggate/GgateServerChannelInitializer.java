@@ -2,15 +2,18 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.SocketTuning;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
- * Sets up a ggate connection's pipeline ({@link GgateCodec}, {@link GgateServerHandler}) and
+ * Sets up a ggate connection's pipeline (flush consolidation, {@link GgateCodec}, {@link
+ * GgateServerHandler}) and
  * owns what the connections share: the per-export state store and the group of open
  * connections. Wire it to a server in a few lines:
  *
@@ -38,9 +41,14 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
 
     @Override
     protected void initChannel(Channel ch) {
-        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
+        SocketTuning.apply(ch.config(), codec);
+        // Replies are written with writeAndFlush as their requests complete; this turns the
+        // flushes of the replies that complete together (within one read, or queued on the loop
+        // at the same time) into one syscall. Replies are still flushed in the same loop pass.
+        ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         ch.pipeline().addLast("ggate-codec", codec);
         ch.pipeline().addLast("ggate", new GgateServerHandler(config, store, sessions, codec));
         channels.add(ch);

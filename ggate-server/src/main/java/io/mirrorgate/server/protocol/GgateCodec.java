@@ -1,6 +1,7 @@
 package io.mirrorgate.server.protocol;
 
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.channel.RecvByteBufAllocator;
 
 /**
  * The ggate codec: {@link GgateDecoder} and {@link GgateEncoder} joined. Every frame is a
@@ -43,6 +44,14 @@ public final class GgateCodec extends CombinedChannelDuplexHandler<GgateDecoder,
     /** A codec accepting payloads of at most {@code maxRequestSize} bytes. */
     public GgateCodec(int maxRequestSize) {
         super(new GgateDecoder(maxRequestSize), new GgateEncoder());
+    }
+
+    /**
+     * A receive allocator for this codec's channel that lets socket reads land directly in the
+     * buffer of a large frame being assembled (no copy), and uses {@code delegate} otherwise.
+     */
+    public RecvByteBufAllocator receiveAllocator(RecvByteBufAllocator delegate) {
+        return new FrameReceiveAllocator(delegate, inboundHandler().cumulator());
     }
 
     /** Compresses and accepts compressed payloads from now on (LZ4 was negotiated). */

@@ -18,6 +18,7 @@ import java.util.List;
  */
 public final class GgateDecoder extends ByteToMessageDecoder {
     private final int maxRequestSize;
+    private final FrameCumulator cumulator = new FrameCumulator();
     private volatile boolean compression;
     private boolean failed;
 
@@ -28,6 +29,27 @@ public final class GgateDecoder extends ByteToMessageDecoder {
                     + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
         }
         this.maxRequestSize = maxRequestSize;
+        setCumulator(cumulator);
+    }
+
+    /** The cumulator, for the channel's {@link FrameReceiveAllocator}. */
+    FrameCumulator cumulator() {
+        return cumulator;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            super.channelInactive(ctx);
+        } finally {
+            cumulator.reset();
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cumulator.reset();
+        super.handlerRemoved0(ctx);
     }
 
     /** Accepts LZ4-compressed payloads from now on (once the handshake negotiated it). */
@@ -45,6 +67,7 @@ public final class GgateDecoder extends ByteToMessageDecoder {
             decodeFrame(ctx, in, out);
         } catch (DecoderException | IllegalArgumentException e) {
             failed = true;
+            cumulator.expect(0, 0);
             in.skipBytes(in.readableBytes());
             throw e instanceof DecoderException ? (DecoderException) e : new CorruptedFrameException(e);
         }
@@ -86,8 +109,14 @@ public final class GgateDecoder extends ByteToMessageDecoder {
                     "length: " + length + " (expected: <= " + limit + ")");
         }
         if (in.readableBytes() < GgateProtocol.HEADER_LENGTH + length) {
+            // checked against the limit above: the cumulator may size a buffer for it
+            cumulator.expect(GgateProtocol.HEADER_LENGTH + (int) length,
+                    type == GgateProtocol.TYPE_REQUEST
+                            ? GgateProtocol.HEADER_LENGTH + GgateProtocol.REQUEST_FIXED_LENGTH
+                            : GgateProtocol.HEADER_LENGTH);
             return;
         }
+        cumulator.expect(0, 0);
         in.skipBytes(GgateProtocol.HEADER_LENGTH);
         ByteBuf body = in.readSlice((int) length);
         out.add(decodeBody(ctx, type, flags, body));
