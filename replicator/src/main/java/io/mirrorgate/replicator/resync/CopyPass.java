@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per region: the rate tokens are taken and their debt waited off (while still handling
  * events), a short yield while application requests hold or wait for range locks, then the
- * region's lock is requested asynchronously. When its copy reports that the flush issued after
- * its last write succeeded, the region is marked synced, counted, and only then unlocked.
+ * region's lock is requested asynchronously. When its copy reports that a flush issued after its
+ * last write completed succeeded (regions share the target's flushes: {@link SharedFlush}),
+ * the region is marked synced, counted, and only then unlocked.
  *
  * <p>No deadlock with application writes: {@link RangeLocks} grants each request one whole range
  * at once (FIFO among overlapping requests), and a request never holds a lock while it waits for
@@ -67,6 +68,7 @@ final class CopyPass implements RegionCopy.Listener {
     private final ProgressTracker progress;
     private final BlockDevice source;
     private final BlockDevice target;
+    private final SharedFlush flushes;
     private final long ioTimeoutNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Long, RegionCopy> inFlight = new LinkedHashMap<>();
@@ -86,6 +88,7 @@ final class CopyPass implements RegionCopy.Listener {
         this.progress = progress;
         this.source = source;
         this.target = target;
+        this.flushes = new SharedFlush(target);
         this.ioTimeoutNanos = options.ioTimeout().toNanos();
     }
 
@@ -178,7 +181,7 @@ final class CopyPass implements RegionCopy.Listener {
         }
         long offset = next.region * dirty.regionSize();
         RegionCopy copy = new RegionCopy(next.region, offset, next.length, source, target,
-                options.chunkSize(), options.chunksInFlight(), this);
+                flushes, options.chunkSize(), options.chunksInFlight(), this);
         inFlight.put(next.region, copy);
         cursor = next.region + 1;
         next = null;

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
  * #pump} is called, up to {@code maxChunks} chunk copies are in flight; each chunk's write (or
  * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
- * write completed. When every chunk is written, one flush of the target is issued; its success
- * is reported to the {@link Listener}, which marks the region synced and releases the lock on
+ * write completed. When every chunk is written, it requests a flush of the target issued after
+ * that ({@link SharedFlush}: one flush may serve several regions); its success is reported to
+ * the {@link Listener}, which marks the region synced and releases the lock on
  * the engine thread.
  *
  * <p>The callbacks run on whatever thread completes the I/O (a Netty event loop, the local
@@ -57,6 +58,7 @@ final class RegionCopy {
     final long length;
     private final BlockDevice source;
     private final BlockDevice target;
+    private final SharedFlush flushes;
     private final int chunkSize;
     private final int maxChunks;
     private final Listener listener;
@@ -72,12 +74,13 @@ final class RegionCopy {
     private boolean flushIssued;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
-            int chunkSize, int maxChunks, Listener listener) {
+            SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
         this.region = region;
         this.offset = offset;
         this.length = length;
         this.source = source;
         this.target = target;
+        this.flushes = flushes;
         this.chunkSize = chunkSize;
         this.maxChunks = maxChunks;
         this.listener = listener;
@@ -192,7 +195,7 @@ final class RegionCopy {
     }
 
     private void issueFlush(Pending op) {
-        call(target::flush).whenComplete((v, error) -> {
+        flushes.request(error -> {
             if (error != null) {
                 fail(error);
                 ended(op, false);

@@ -63,7 +63,7 @@ public final class ResyncEngine implements AutoCloseable {
      * @param resource the resource name, for logs and the thread name
      * @param mirror the mirror whose range locks order copies against application writes
      * @param dirty the bitmap whose owed regions are copied
-     * @param options rate limit, chunk size and I/O timeout
+     * @param options rate limit, chunk size, I/O timeout and how much is in flight
      */
     public ResyncEngine(String resource, MirrorDevice mirror, DirtyRegions dirty,
             ResyncOptions options) {
