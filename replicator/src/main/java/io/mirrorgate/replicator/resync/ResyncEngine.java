@@ -3,10 +3,8 @@ package io.mirrorgate.replicator.resync;
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.SyncDirection;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
-import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.replicator.resync.ResyncProgress.State;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
@@ -25,43 +23,47 @@ import org.slf4j.LoggerFactory;
  * application keeps writing through the {@link MirrorDevice}.
  *
  * <p>Per owed region: wait for rate tokens, yield briefly while application requests are in
- * flight, take the mirror's range lock on the whole region (it waits for writes in flight there, and new
- * writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent as
- * write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
+ * flight, take the mirror's range lock on the whole region (it waits for writes in flight there,
+ * and new writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent
+ * as write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
  * region is marked synced before its lock is released, so a later write that the peer misses
- * makes it owed again. Regions that become owed behind the cursor are picked up by wrapping
- * around until none is owed.
+ * makes it owed again, and only after a flush issued after its last write completed. Regions
+ * that become owed behind the cursor are picked up by wrapping around until none is owed.
+ *
+ * <p>Several things are in flight at once ({@link ResyncOptions#regionsInFlight()} regions, each
+ * under its own lock, with {@link ResyncOptions#chunksInFlight()} chunk copies each): the I/O
+ * completions drive each region's copy ({@link RegionCopy}) without blocking the thread they
+ * arrive on, and the engine's thread ({@link CopyPass}) does the rest; see there why this cannot
+ * deadlock with application writes.
  *
  * <p>Any failure (typically the peer going away) stops the pass: the state becomes PAUSED and
  * the future of {@link #start} fails. Calling {@link #start} again in the same direction resumes
  * the same resync: the regions already copied are no longer owed and are not copied again, and
  * the progress continues from where it was.
  *
- * <p>Every wait is bounded by the I/O timeout; a lock request that timed out releases its lock
- * as soon as it is granted.
+ * <p>Every wait is bounded by the I/O timeout; a lock granted to a copy that was stopped is
+ * released as soon as it is granted, a read buffer that arrives late is released.
  */
 public final class ResyncEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResyncEngine.class);
-    private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final int MAX_YIELDS_PER_REGION = 5;
 
     private final String resource;
     private final MirrorDevice mirror;
     private final DirtyRegions dirty;
     private final TokenBucket rate;
-    private final int chunkSize;
+    private final ResyncOptions options;
     private final Duration ioTimeout;
     private final ExecutorService thread;
     private final ProgressTracker progress = new ProgressTracker();
 
-    private volatile boolean stopRequested;
+    private volatile CopyPass current;
     private Future<?> running;
 
     /**
      * @param resource the resource name, for logs and the thread name
      * @param mirror the mirror whose range locks order copies against application writes
      * @param dirty the bitmap whose owed regions are copied
-     * @param options rate limit, chunk size and I/O timeout
+     * @param options rate limit, chunk size, I/O timeout and how much is in flight
      */
     public ResyncEngine(String resource, MirrorDevice mirror, DirtyRegions dirty,
             ResyncOptions options) {
@@ -69,7 +71,7 @@ public final class ResyncEngine implements AutoCloseable {
         this.mirror = mirror;
         this.dirty = dirty;
         this.rate = new TokenBucket(options.bytesPerSecond());
-        this.chunkSize = options.chunkSize();
+        this.options = options;
         this.ioTimeout = options.ioTimeout();
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "resync-" + resource);
@@ -95,12 +97,14 @@ public final class ResyncEngine implements AutoCloseable {
             }
         }
         progress.running();
-        stopRequested = false;
+        CopyPass pass = new CopyPass(resource, mirror, dirty, rate, options, progress, source,
+                target);
+        current = pass;
         CompletableFuture<Void> done = new CompletableFuture<>();
         LOG.info("resync {} resource={} direction={} owedRegions={} source={} target={}",
                 resume ? "resumed" : "started", resource, direction, dirty.owedCount(),
                 source.name(), target.name());
-        running = thread.submit(() -> pass(source, target, done));
+        running = thread.submit(() -> pass(pass, done));
         return done;
     }
 
@@ -123,7 +127,7 @@ public final class ResyncEngine implements AutoCloseable {
         if (running == null) {
             return;
         }
-        stopRequested = true;
+        current.stop();
         try {
             running.get(ioTimeout.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -135,23 +139,9 @@ public final class ResyncEngine implements AutoCloseable {
         running = null;
     }
 
-    private void pass(BlockDevice source, BlockDevice target, CompletableFuture<Void> done) {
+    private void pass(CopyPass pass, CompletableFuture<Void> done) {
         try {
-            long cursor = 0;
-            while (dirty.owedCount() > 0) {
-                checkStop();
-                long region = dirty.nextOwed(cursor);
-                if (region < 0) {
-                    if (cursor == 0) {
-                        throw new IllegalStateException("bitmap counts " + dirty.owedCount()
-                                + " owed regions but nextOwed(0) finds none");
-                    }
-                    cursor = 0;
-                    continue;
-                }
-                copyRegion(region, source, target);
-                cursor = region + 1;
-            }
+            pass.run();
             progress.finished();
             LOG.info("resync done resource={} bytes={}", resource, progress.snapshot().bytesDone());
             done.complete(null);
@@ -168,63 +158,6 @@ public final class ResyncEngine implements AutoCloseable {
         progress.paused(reason);
         LOG.warn("resync paused resource={} reason={}", resource, reason);
         done.completeExceptionally(cause);
-    }
-
-    private void copyRegion(long region, BlockDevice source, BlockDevice target)
-            throws Exception {
-        long regionSize = dirty.regionSize();
-        long offset = region * regionSize;
-        long length = regionLength(region, regionSize);
-        rate.acquire(length);
-        yieldToApplication();
-        RangeLocks.Lock lock = await(mirror.lockForCopy(offset, length), "lock region " + region,
-                f -> f.thenAccept(RangeLocks.Lock::close));
-        try {
-            if (!dirty.isOwed(region)) {
-                return;
-            }
-            for (long pos = offset; pos < offset + length; pos += chunkSize) {
-                checkStop();
-                int n = (int) Math.min(chunkSize, offset + length - pos);
-                copyChunk(pos, n, source, target);
-            }
-            await(target.flush(), "flush " + target.name(), null);
-            dirty.markSynced(region);
-            progress.copied(region, length);
-        } finally {
-            lock.close();
-        }
-    }
-
-    private void copyChunk(long pos, int n, BlockDevice source, BlockDevice target)
-            throws Exception {
-        ByteBuf data = await(source.read(pos, n), "read " + source.name() + " offset " + pos,
-                f -> f.thenAccept(ByteBuf::release));
-        try {
-            if (isZero(data)) {
-                await(target.writeZeroes(pos, n, false), "write-zeroes " + target.name(), null);
-            } else {
-                await(target.write(pos, data, false), "write " + target.name(), null);
-            }
-        } finally {
-            data.release();
-        }
-    }
-
-    /**
-     * Gives application requests the way before taking a region: a short pause while some are
-     * in flight or queued, bounded. (Not while holding a region: writes may be waiting for it.)
-     */
-    private void yieldToApplication() throws InterruptedException {
-        for (int i = 0; i < MAX_YIELDS_PER_REGION && mirror.busyRequests() > 0; i++) {
-            TimeUnit.NANOSECONDS.sleep(YIELD_NANOS);
-        }
-    }
-
-    private void checkStop() {
-        if (stopRequested) {
-            throw new MirrorgateException(ErrorCode.ESHUTDOWN, "resync of " + resource + " stopped");
-        }
     }
 
     private long regionLength(long region, long regionSize) {
@@ -245,27 +178,6 @@ public final class ResyncEngine implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** What to do with a result that arrives after its wait timed out (release it). */
-    private interface Abandon<T> {
-        void later(CompletableFuture<T> future);
-    }
-
-    private <T> T await(CompletableFuture<T> future, String what, Abandon<T> abandon)
-            throws Exception {
-        try {
-            return future.get(ioTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            if (abandon != null) {
-                abandon.later(future);
-            }
-            throw new MirrorgateException(ErrorCode.ETIMEDOUT, String.format(
-                    "resync of %s: %s took longer than %d ms", resource, what,
-                    ioTimeout.toMillis()), e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-        }
     }
 
     /** Stops the current pass and the thread. Idempotent. */

@@ -29,17 +29,24 @@ public final class TokenBucket {
 
     /** Takes {@code bytes} tokens, sleeping while the bucket is in debt. */
     public void acquire(long bytes) throws InterruptedException {
-        if (bytesPerSecond == 0) {
-            return;
+        long waitNanos = take(bytes);
+        if (waitNanos > 0) {
+            TimeUnit.NANOSECONDS.sleep(waitNanos);
         }
-        long waitNanos;
+    }
+
+    /**
+     * Takes {@code bytes} tokens without sleeping: returns how many nanoseconds the caller must
+     * wait before sending them (0 = at once), the debt it took on.
+     */
+    public long take(long bytes) {
+        if (bytesPerSecond == 0) {
+            return 0;
+        }
         synchronized (this) {
             refill();
             tokens -= bytes;
-            waitNanos = tokens >= 0 ? 0 : (long) (-tokens * 1e9 / bytesPerSecond);
-        }
-        if (waitNanos > 0) {
-            TimeUnit.NANOSECONDS.sleep(waitNanos);
+            return tokens >= 0 ? 0 : (long) (-tokens * 1e9 / bytesPerSecond);
         }
     }
 

@@ -1,0 +1,308 @@
+package io.mirrorgate.replicator.resync;
+
+import io.mirrorgate.replicator.mirror.RangeLocks;
+import io.mirrorgate.server.device.BlockDevice;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
+ * #pump} is called, up to {@code maxChunks} chunk copies are in flight; each chunk's write (or
+ * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
+ * write completed. When every chunk is written, it requests a flush of the target issued after
+ * that ({@link SharedFlush}: one flush may serve several regions); its success is reported to
+ * the {@link Listener}, which marks the region synced and releases the lock on
+ * the engine thread.
+ *
+ * <p>The callbacks run on whatever thread completes the I/O (a Netty event loop, the local
+ * device's pool, or the caller when the future is already complete): they only issue
+ * asynchronous requests, update this object's small state under its monitor (never held while
+ * calling a device) and hand events to the listener, which must only enqueue them. A re-entrant
+ * {@link #pump} (a device that completes inline) returns at once and the outer pump continues,
+ * so the stack does not grow with the number of chunks.
+ *
+ * <p>Buffer ownership ({@link BlockDevice}): a read buffer is released exactly once, right
+ * after its write-zeroes was issued, after its write completed, or at once when the copy was
+ * aborted before its write was issued.
+ *
+ * <p>{@link #abort} (the pass failed or stops) issues nothing more; the range lock is released
+ * only when no I/O of this region is in flight any more, by whichever thread sees that last
+ * (a lock granted after the abort is released at once). An aborted region is never reported
+ * flushed, so it is never marked synced and is copied again by the next pass.
+ */
+final class RegionCopy {
+
+    /** Where a copy reports, from any thread; implementations only enqueue. */
+    interface Listener {
+        /** The range lock was granted: the engine checks the region is still owed, then pumps. */
+        void granted(RegionCopy copy);
+
+        /** Every chunk was written and the flush issued after the last one succeeded. */
+        void flushed(RegionCopy copy);
+
+        /** An I/O failed; the copy stopped issuing requests. */
+        void failed(RegionCopy copy, Throwable cause);
+
+        /** An aborted copy released its lock. */
+        void settled(RegionCopy copy);
+    }
+
+    /** One request in flight, for the I/O timeout. */
+    record Pending(String what, long startNanos) {}
+
+    final long region;
+    final long offset;
+    final long length;
+    private final BlockDevice source;
+    private final BlockDevice target;
+    private final SharedFlush flushes;
+    private final int chunkSize;
+    private final int maxChunks;
+    private final Listener listener;
+
+    private final List<Pending> pending = new ArrayList<>();
+    private RangeLocks.Lock lock;
+    private boolean lockReleased;
+    private boolean aborted;
+    private boolean pumping;
+    private long nextPos;
+    private int chunks;
+    private int ops;
+    private boolean flushIssued;
+
+    RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
+            SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
+        this.region = region;
+        this.offset = offset;
+        this.length = length;
+        this.source = source;
+        this.target = target;
+        this.flushes = flushes;
+        this.chunkSize = chunkSize;
+        this.maxChunks = maxChunks;
+        this.listener = listener;
+        this.nextPos = offset;
+    }
+
+    /** Waits (asynchronously) for the range lock requested by {@code request}. */
+    void lock(CompletableFuture<RangeLocks.Lock> request) {
+        Pending op;
+        synchronized (this) {
+            op = begin("lock region " + region);
+        }
+        request.whenComplete((granted, error) -> {
+            boolean release;
+            synchronized (this) {
+                pending.remove(op);
+                lock = granted;
+                release = granted != null && aborted;
+                lockReleased |= release;
+            }
+            if (error != null) {
+                fail(error);
+            } else if (release) {
+                granted.close();
+                listener.settled(this);
+            } else {
+                listener.granted(this);
+            }
+        });
+    }
+
+    /** Issues chunk copies while fewer than {@code maxChunks} are in flight; then the flush. */
+    void pump() {
+        synchronized (this) {
+            if (pumping) {
+                return;
+            }
+            pumping = true;
+        }
+        while (true) {
+            long pos;
+            int n;
+            Pending op;
+            boolean flush = false;
+            synchronized (this) {
+                long end = offset + length;
+                if (aborted || nextPos >= end || chunks >= maxChunks) {
+                    pumping = false;
+                    if (aborted || nextPos < end || chunks > 0 || flushIssued) {
+                        return;
+                    }
+                    flushIssued = true;
+                    flush = true;
+                    ops++;
+                    op = begin("flush " + target.name());
+                    pos = 0;
+                    n = 0;
+                } else {
+                    pos = nextPos;
+                    n = (int) Math.min(chunkSize, end - pos);
+                    nextPos += n;
+                    chunks++;
+                    ops++;
+                    op = begin("read " + source.name() + " offset " + pos);
+                }
+            }
+            if (flush) {
+                issueFlush(op);
+                return;
+            }
+            issueRead(pos, n, op);
+        }
+    }
+
+    private void issueRead(long pos, int n, Pending readOp) {
+        call(() -> source.read(pos, n)).whenComplete((data, error) -> {
+            if (error != null) {
+                fail(error);
+                ended(readOp, true);
+                return;
+            }
+            boolean zero = ResyncEngine.isZero(data);
+            Pending writeOp;
+            synchronized (this) {
+                pending.remove(readOp);
+                writeOp = aborted ? null : begin((zero ? "write-zeroes " : "write ")
+                        + target.name() + " offset " + pos);
+            }
+            if (writeOp == null) {
+                data.release();
+                ended(null, true);
+                return;
+            }
+            CompletableFuture<Void> write;
+            if (zero) {
+                data.release();
+                write = call(() -> target.writeZeroes(pos, n, false));
+            } else {
+                write = call(() -> target.write(pos, data, false));
+            }
+            write.whenComplete((v, writeError) -> {
+                if (!zero) {
+                    data.release();
+                }
+                if (writeError != null) {
+                    fail(writeError);
+                }
+                ended(writeOp, true);
+                pump();
+            });
+        });
+    }
+
+    private void issueFlush(Pending op) {
+        flushes.request(error -> {
+            if (error != null) {
+                fail(error);
+                ended(op, false);
+                return;
+            }
+            ended(op, false);
+            boolean report;
+            synchronized (this) {
+                report = !aborted;
+            }
+            if (report) {
+                listener.flushed(this);
+            }
+        });
+    }
+
+    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> request) {
+        try {
+            return request.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Pending begin(String what) {
+        Pending op = new Pending(what, System.nanoTime());
+        pending.add(op);
+        return op;
+    }
+
+    /** A request ended; an aborted copy releases its lock once nothing is in flight. */
+    private void ended(Pending op, boolean chunk) {
+        RangeLocks.Lock release;
+        synchronized (this) {
+            if (op != null) {
+                pending.remove(op);
+            }
+            if (chunk) {
+                chunks--;
+            }
+            ops--;
+            release = takeLockIfIdle();
+        }
+        if (release != null) {
+            release.close();
+            listener.settled(this);
+        }
+    }
+
+    private void fail(Throwable error) {
+        synchronized (this) {
+            aborted = true;
+        }
+        listener.failed(this, error);
+    }
+
+    private RangeLocks.Lock takeLockIfIdle() {
+        if (aborted && ops == 0 && lock != null && !lockReleased) {
+            lockReleased = true;
+            return lock;
+        }
+        return null;
+    }
+
+    /** Stops issuing requests; releases the lock now if nothing is in flight. */
+    void abort() {
+        RangeLocks.Lock release;
+        synchronized (this) {
+            aborted = true;
+            release = takeLockIfIdle();
+        }
+        if (release != null) {
+            release.close();
+        }
+    }
+
+    synchronized boolean aborted() {
+        return aborted;
+    }
+
+    /** Whether the lock was released (or handed over by {@link #finish}). */
+    synchronized boolean settled() {
+        return lockReleased;
+    }
+
+    /**
+     * Ends a copy that was flushed (or found not owed) and not aborted: returns its granted
+     * lock, which the caller releases after marking the region synced.
+     */
+    synchronized RangeLocks.Lock finish() {
+        if (aborted || lock == null || lockReleased || ops != 0) {
+            throw new IllegalStateException("region " + region + " cannot finish: aborted="
+                    + aborted + " locked=" + (lock != null) + " ops=" + ops);
+        }
+        aborted = true;
+        lockReleased = true;
+        return lock;
+    }
+
+    /** The oldest request in flight, or null. */
+    synchronized Pending oldestPending() {
+        Pending oldest = null;
+        for (Pending p : pending) {
+            if (oldest == null || p.startNanos() < oldest.startNanos()) {
+                oldest = p;
+            }
+        }
+        return oldest;
+    }
+}
