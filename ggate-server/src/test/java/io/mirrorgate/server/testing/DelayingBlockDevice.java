@@ -17,8 +17,7 @@ import java.util.function.Supplier;
  * requests in flight while a test drops a connection), or never while stalled (a server that
  * does not answer). Stalled requests fail with ESHUTDOWN when the device closes.
  */
-public final class DelayingBlockDevice implements BlockDevice {
-    private final BlockDevice inner;
+public final class DelayingBlockDevice extends ForwardingDevice {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "delaying-device");
         t.setDaemon(true);
@@ -30,7 +29,7 @@ public final class DelayingBlockDevice implements BlockDevice {
     private volatile boolean stall;
 
     public DelayingBlockDevice(BlockDevice inner, long delayMillis) {
-        this.inner = inner;
+        super(inner);
         this.delayMillis = delayMillis;
     }
 
@@ -73,48 +72,28 @@ public final class DelayingBlockDevice implements BlockDevice {
     }
 
     @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return inner.isReadOnly();
-    }
-
-    @Override
     public CompletableFuture<ByteBuf> read(long offset, int length) {
-        return later(() -> inner.read(offset, length));
+        return later(() -> delegate.read(offset, length));
     }
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
-        return later(() -> inner.write(offset, data, fua));
+        return later(() -> delegate.write(offset, data, fua));
     }
 
     @Override
     public CompletableFuture<Void> flush() {
-        return later(inner::flush);
+        return later(delegate::flush);
     }
 
     @Override
     public CompletableFuture<Void> trim(long offset, long length) {
-        return later(() -> inner.trim(offset, length));
+        return later(() -> delegate.trim(offset, length));
     }
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
-        return later(() -> inner.writeZeroes(offset, length, fua));
+        return later(() -> delegate.writeZeroes(offset, length, fua));
     }
 
     @Override
@@ -126,6 +105,6 @@ public final class DelayingBlockDevice implements BlockDevice {
             stalledFutures.clear();
             stalled.clear();
         }
-        inner.close();
+        delegate.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.testing.ForwardingDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
@@ -22,8 +23,7 @@ import java.util.function.Supplier;
  * copies nothing: it applies the caller's buffer when the delay expires, which is legal because
  * the caller keeps it until the future completes.
  */
-public final class ControllableBlockDevice implements BlockDevice {
-    private final BlockDevice inner;
+public final class ControllableBlockDevice extends ForwardingDevice {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "controllable-device");
         t.setDaemon(true);
@@ -42,7 +42,7 @@ public final class ControllableBlockDevice implements BlockDevice {
     private CompletableFuture<Void> flushGate = CompletableFuture.completedFuture(null);
 
     public ControllableBlockDevice(BlockDevice inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** Reads overlapping {@code [offset, offset + length)} fail with EIO; -1 heals. */
@@ -115,22 +115,7 @@ public final class ControllableBlockDevice implements BlockDevice {
 
     @Override
     public String name() {
-        return "controllable(" + inner.name() + ")";
-    }
-
-    @Override
-    public long size() {
-        return inner.size();
-    }
-
-    @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return inner.isReadOnly();
+        return "controllable(" + delegate.name() + ")";
     }
 
     @Override
@@ -140,7 +125,7 @@ public final class ControllableBlockDevice implements BlockDevice {
             return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.EIO,
                     name() + ": injected read error at offset " + offset));
         }
-        return inner.read(offset, length).thenApply(buf -> {
+        return delegate.read(offset, length).thenApply(buf -> {
             afterRead.accept(offset);
             return buf;
         });
@@ -149,7 +134,7 @@ public final class ControllableBlockDevice implements BlockDevice {
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
         dataWrites.incrementAndGet();
-        return delayed(() -> inner.write(offset, data, fua));
+        return delayed(() -> delegate.write(offset, data, fua));
     }
 
     @Override
@@ -158,18 +143,18 @@ public final class ControllableBlockDevice implements BlockDevice {
         synchronized (this) {
             gate = flushGate;
         }
-        return gate.thenCompose(v -> delayed(inner::flush));
+        return gate.thenCompose(v -> delayed(delegate::flush));
     }
 
     @Override
     public CompletableFuture<Void> trim(long offset, long length) {
-        return delayed(() -> inner.trim(offset, length));
+        return delayed(() -> delegate.trim(offset, length));
     }
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
         zeroWrites.incrementAndGet();
-        return delayed(() -> inner.writeZeroes(offset, length, fua));
+        return delayed(() -> delegate.writeZeroes(offset, length, fua));
     }
 
     private CompletableFuture<Void> delayed(Supplier<CompletableFuture<Void>> op) {
@@ -210,6 +195,6 @@ public final class ControllableBlockDevice implements BlockDevice {
     @Override
     public void close() {
         timer.shutdownNow();
-        inner.close();
+        delegate.close();
     }
 }
