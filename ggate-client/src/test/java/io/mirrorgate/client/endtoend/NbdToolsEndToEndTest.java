@@ -14,7 +14,6 @@ import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -108,23 +107,7 @@ class NbdToolsEndToEndTest {
         NbdFuseDisk.requireTools();
         disk = NbdFuseDisk.attach(Files.createDirectory(dir.resolve("fs")), attach.uri());
         assertEquals(SIZE, Files.size(disk.file()));
-        disk.mkfsExt4();
-        disk.mount(false);
-        List<String> sums = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            byte[] content = TestData.randomBytes(2000 + i, (i + 1) * 1024 * 1024);
-            Files.write(disk.mountPoint().resolve("file" + i), content);
-            sums.add(TestData.sha256(content));
-        }
-        disk.umount();
-        Processes.Result fsck = disk.fsck();
-        assertEquals(0, fsck.exitCode(), () -> "e2fsck found problems:\n" + fsck.out() + fsck.err());
-
-        disk.flushBuffers();
-        disk.mount(true);
-        for (int i = 0; i < sums.size(); i++) {
-            assertEquals(sums.get(i), TestData.sha256(disk.mountPoint().resolve("file" + i)), "file" + i);
-        }
+        disk.proveExt4(6, 2000);
         disk.close();
         disk = null;
         Processes.Result imageFsck = Processes.run(TOOL, ExternalTools.require("e2fsck"), "-fn",

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * An NBD export as a real block device, where the kernel has no nbd module: {@code nbdfuse}
@@ -127,6 +128,34 @@ public final class NbdFuseDisk implements AutoCloseable {
     /** Drops the loop device's page cache, so that the next reads come over NBD. */
     public void flushBuffers() {
         Processes.run(STEP, ExternalTools.require("blockdev"), "--flushbufs", loop).assertSuccess();
+    }
+
+    /**
+     * The filesystem proof every NBD path shares: mkfs.ext4, mount, write {@code files} random
+     * files (1 MiB, 2 MiB, ...), umount, {@code e2fsck -fn} must be clean; then drop the loop
+     * device's page cache so the read-back comes over NBD, mount read-only and check each file's
+     * checksum. The filesystem stays mounted read-only.
+     */
+    public void proveExt4(int files, long seed) throws IOException {
+        mkfsExt4();
+        mount(false);
+        List<String> sums = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            byte[] content = TestData.randomBytes(seed + i, (i + 1) * 1024 * 1024);
+            Files.write(mountDir.resolve("file" + i), content);
+            sums.add(TestData.sha256(content));
+        }
+        umount();
+        Processes.Result fsck = fsck();
+        Assertions.assertEquals(0, fsck.exitCode(),
+                () -> "e2fsck found problems:\n" + fsck.out() + fsck.err());
+
+        flushBuffers();
+        mount(true);
+        for (int i = 0; i < files; i++) {
+            Assertions.assertEquals(sums.get(i), TestData.sha256(mountDir.resolve("file" + i)),
+                    "file" + i);
+        }
     }
 
     /** nbdfuse's output so far. */
