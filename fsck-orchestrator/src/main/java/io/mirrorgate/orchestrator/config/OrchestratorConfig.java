@@ -133,11 +133,13 @@ public record OrchestratorConfig(String source, String node, String address, Str
         List<ServiceCommands> services = new ArrayList<>();
         Set<String> serviceNames = new HashSet<>();
         for (Section s : top.tables("service", "service")) {
-            ServiceCommands service = new ServiceCommands(s.name("name", null), s.strings("start", null, false, COMMAND),
-                    s.strings("stop", null, false, COMMAND), s.strings("status", List.of(), true, COMMAND));
-            if (service.start() == null || service.stop() == null) {
-                throw s.error(service.start() == null ? "start" : "stop", "missing (expected: " + COMMAND + ")");
+            String name = s.name("name", null);
+            List<String> start = s.strings("start", null, false, COMMAND);
+            List<String> stop = s.strings("stop", null, false, COMMAND);
+            if (start == null || stop == null) {
+                throw s.error(start == null ? "start" : "stop", "missing (expected: " + COMMAND + ")");
             }
+            ServiceCommands service = new ServiceCommands(name, start, stop, s.strings("status", List.of(), true, COMMAND));
             if (!serviceNames.add(service.name())) {
                 throw s.error("name", Section.quote(service.name()) + " is used twice (expected: a name of its own)");
             }
