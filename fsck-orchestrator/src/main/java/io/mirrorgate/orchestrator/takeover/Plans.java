@@ -1,10 +1,11 @@
 package io.mirrorgate.orchestrator.takeover;
 
+import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.config.ResourcePlan;
 import io.mirrorgate.orchestrator.config.ServiceAddress;
 import io.mirrorgate.orchestrator.config.ServiceCommands;
-import io.mirrorgate.orchestrator.takeover.CommandRunner.Result;
+import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import io.mirrorgate.orchestrator.takeover.PlanRunner.StepDef;
 import java.time.Duration;
 import java.util.ArrayList;

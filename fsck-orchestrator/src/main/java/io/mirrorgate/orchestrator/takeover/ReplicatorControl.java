@@ -1,8 +1,9 @@
 package io.mirrorgate.orchestrator.takeover;
 
+import io.mirrorgate.orchestrator.platform.CommandRunner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.orchestrator.takeover.CommandRunner.Result;
+import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.mirrorgate.orchestrator.takeover;
 
+import io.mirrorgate.orchestrator.platform.DryRunRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

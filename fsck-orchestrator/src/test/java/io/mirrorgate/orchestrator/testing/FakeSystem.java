@@ -1,6 +1,6 @@
 package io.mirrorgate.orchestrator.testing;
 
-import io.mirrorgate.orchestrator.takeover.CommandRunner;
+import io.mirrorgate.orchestrator.platform.CommandRunner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

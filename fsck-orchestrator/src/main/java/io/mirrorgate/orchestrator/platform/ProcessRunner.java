@@ -1,4 +1,4 @@
-package io.mirrorgate.orchestrator.takeover;
+package io.mirrorgate.orchestrator.platform;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;

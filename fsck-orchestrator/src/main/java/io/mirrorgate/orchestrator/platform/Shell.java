@@ -1,4 +1,4 @@
-package io.mirrorgate.orchestrator.takeover;
+package io.mirrorgate.orchestrator.platform;
 
 import java.util.List;
 import java.util.regex.Pattern;
