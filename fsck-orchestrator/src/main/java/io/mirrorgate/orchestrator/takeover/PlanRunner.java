@@ -41,6 +41,16 @@ public final class PlanRunner {
      * of {@code steps} failed; returns the finished record (outcome ok or failed).
      */
     public PlanRecord run(PlanRecord record, List<StepDef> steps, List<StepDef> onFailure) {
+        try (AutoCloseable lock = store.lock()) {
+            return runLocked(record, steps, onFailure);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot release the plan lock: " + e, e);
+        }
+    }
+
+    private PlanRecord runLocked(PlanRecord record, List<StepDef> steps, List<StepDef> onFailure) {
         store.save(record);
         LOG.info("plan={} started reason=\"{}\" steps={}", record.plan(), record.reason(), steps.size());
         String failure = null;

@@ -38,7 +38,36 @@ public class StateStore {
             public Optional<PlanRecord> load() {
                 return Optional.empty();
             }
+
+            @Override
+            public AutoCloseable lock() {
+                return () -> {};
+            }
         };
+    }
+
+    /**
+     * Holds the state directory's {@code plan.lock} until closed, so that the daemon and a {@code
+     * promote-standby} or {@code demote} never run plans at the same time (the second one waits).
+     */
+    public AutoCloseable lock() {
+        try {
+            Files.createDirectories(dir);
+            FileChannel ch = FileChannel.open(dir.resolve("plan.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            try {
+                java.nio.channels.FileLock lock = ch.lock();
+                return () -> {
+                    lock.release();
+                    ch.close();
+                };
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + dir.resolve("plan.lock") + ": " + e.getMessage(), e);
+        }
     }
 
     public Path file() {
