@@ -16,6 +16,7 @@ import io.mirrorgate.orchestrator.heartbeat.Reachability;
 import io.mirrorgate.orchestrator.takeover.PlanRecord;
 import io.mirrorgate.orchestrator.takeover.Plans;
 import io.mirrorgate.orchestrator.takeover.ReplicaStatus;
+import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.orchestrator.takeover.StepOutcome;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public final class Supervisor {
     private final Plans plans;
     private final Reachability reachability;
     private final Executor worker;
+    private final StateStore store;
     private final Set<String> resources;
     private final long incarnation;
     private final AtomicLong sequence = new AtomicLong();
@@ -59,14 +61,14 @@ public final class Supervisor {
     private volatile boolean cutOff;
 
     public Supervisor(OrchestratorConfig config, Clock clock, PeerTracker tracker, Plans plans,
-            Reachability reachability, Executor worker, PlanRecord lastPlan) {
+            Reachability reachability, Executor worker, StateStore store) {
         this.config = config;
         this.clock = clock;
         this.tracker = tracker;
         this.plans = plans;
         this.reachability = reachability;
         this.worker = worker;
-        this.lastPlan = lastPlan;
+        this.store = store;
         this.resources = config.resources().stream().map(ResourcePlan::name).collect(Collectors.toSet());
         this.incarnation = clock.millis();
         this.localAtNanos = clock.nanos() - config.statusInterval().toNanos(); // the first tick asks
@@ -162,6 +164,37 @@ public final class Supervisor {
         lastPlan = record;
     }
 
+    /**
+     * At start-up: completes a plan that a crash interrupted (on the worker, while heartbeats go
+     * out), then asks the replicator what this node is. No decision is taken before it is done.
+     */
+    public void resumeInterrupted() {
+        busy.set(true);
+        try {
+            worker.execute(() -> {
+                try {
+                    plans.resumeInterrupted().ifPresent(this::finished);
+                    refreshLocal();
+                } catch (RuntimeException e) {
+                    LOG.error("cannot resume the interrupted plan", e);
+                } finally {
+                    busy.set(false);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            busy.set(false);
+        }
+    }
+
+    /** The last plan: the state file's (a promote-standby or demote may have run), else the last known. */
+    private PlanRecord lastPlan() {
+        try {
+            return store.load().orElse(lastPlan);
+        } catch (RuntimeException unreadable) {
+            return lastPlan;
+        }
+    }
+
     private boolean wantsFailback() {
         return FailoverPolicy.wantsFailback(local, config.autoFailback(), config.home().map(config.node()::equals)
                 .orElse(false));
@@ -231,7 +264,7 @@ public final class Supervisor {
         }
         o.put("decision", decision);
         o.put("cutOff", cutOff);
-        PlanRecord p = lastPlan;
+        PlanRecord p = lastPlan();
         if (p == null) {
             o.putNull("lastPlan");
         } else {

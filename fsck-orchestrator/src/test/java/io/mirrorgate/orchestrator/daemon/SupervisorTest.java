@@ -46,9 +46,9 @@ class SupervisorTest {
     private void start(String extraTop) {
         OrchestratorConfig config = OrchestratorConfig.parse(TestConfigs.text(dir, extraTop), "test.toml");
         tracker = new PeerTracker(codec, config.heartbeat(), "alpha", "beta", clock);
-        Plans plans = new Plans(config, system, system, new StateStore(config.stateDir()), line -> { },
-                clock::millis);
-        supervisor = new Supervisor(config, clock, tracker, plans, reachable::get, Runnable::run, null);
+        StateStore store = new StateStore(config.stateDir());
+        Plans plans = new Plans(config, system, system, store, line -> { }, clock::millis);
+        supervisor = new Supervisor(config, clock, tracker, plans, reachable::get, Runnable::run, store);
     }
 
     private void peerSays(NodeRole role, long epoch, boolean wantsFailback) {
