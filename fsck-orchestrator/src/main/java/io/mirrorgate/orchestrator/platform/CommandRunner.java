@@ -3,6 +3,7 @@ package io.mirrorgate.orchestrator.platform;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs an external command with a timeout and captures its output. The plan only ever talks to
@@ -16,6 +17,14 @@ public interface CommandRunner {
 
     default Result run(List<String> argv, Duration timeout) {
         return run(argv, Map.of(), timeout);
+    }
+
+    /**
+     * Runs {@code argv} without making the caller wait, where the runner can (a real process
+     * runner); by default it runs at once, so that fakes and dry runs keep their order.
+     */
+    default CompletableFuture<Result> runInBackground(List<String> argv, Duration timeout) {
+        return CompletableFuture.completedFuture(run(argv, Map.of(), timeout));
     }
 
     /**

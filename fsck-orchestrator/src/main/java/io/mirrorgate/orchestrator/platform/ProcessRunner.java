@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,6 +52,16 @@ public final class ProcessRunner implements CommandRunner {
             Thread.currentThread().interrupt();
         }
         return new Result(exited ? process.exitValue() : -1, text(out), text(err), !exited, since(start));
+    }
+
+    /** Runs {@code argv} on a thread of its own (e.g. arping, which takes seconds to send its count). */
+    @Override
+    public CompletableFuture<Result> runInBackground(List<String> argv, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> run(argv, Map.of(), timeout), r -> {
+            Thread t = new Thread(r, "background-" + argv.get(0));
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     private static Thread drain(InputStream in, ByteArrayOutputStream captured, String name) {

@@ -13,6 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -25,9 +29,10 @@ import java.util.function.LongSupplier;
  *       else stops the plan, which then drops any service address that is up (the node is left
  *       safe: no address up, no service started) and reports;</li>
  *   <li>{@code mount} (when configured);</li>
- *   <li>{@code addresses}: each service address brought up, then announced (gratuitous ARP);</li>
+ *   <li>{@code addresses}: each service address brought up, then announced (gratuitous ARP, in
+ *       the background: the services start while arping repeats its announcements);</li>
  *   <li>{@code services}: each start command, in order;</li>
- *   <li>{@code notify}: the notify command.</li>
+ *   <li>{@code notify}: the notify command; its detail also says how the announcements went.</li>
  * </ol>
  * Demote is the reverse: stop the services (reverse order), drop the addresses, unmount and
  * detach, {@code replicator role R secondary}, notify. Every step is idempotent, and a plan that
@@ -83,14 +88,15 @@ public final class Plans {
 
     private PlanRecord takeover(PlanRecord record) {
         Duration t = config.stepTimeout();
+        List<CompletableFuture<String>> announces = new ArrayList<>();
         List<StepDef> steps = List.of(
                 new StepDef("fence", t, this::fence),
                 new StepDef("promote", t, ctx -> promote(ctx, record.force())),
                 new StepDef("fsck", config.fsckTimeout(), this::fsck),
                 new StepDef("mount", t, this::mount),
-                new StepDef("addresses", t, this::addressesUp),
+                new StepDef("addresses", t, ctx -> addressesUp(ctx, announces)),
                 new StepDef("services", t, this::startServices),
-                new StepDef("notify", t, ctx -> notify(ctx, "takeover", record, "notify")));
+                new StepDef("notify", t, ctx -> notify(ctx, "takeover", record, "notify") + announced(ctx, announces)));
         List<StepDef> onFailure = List.of(
                 new StepDef("safe", t, this::safe),
                 new StepDef("notify-failure", t, ctx -> notify(ctx, "takeover-failed", record, "notify-failure")));
@@ -171,12 +177,31 @@ public final class Plans {
         return details.isEmpty() ? "nothing to mount" : String.join("; ", details);
     }
 
-    private String addressesUp(StepContext ctx) throws StepFailure {
+    private String addressesUp(StepContext ctx, List<CompletableFuture<String>> announces) throws StepFailure {
         List<String> details = new ArrayList<>();
         for (ServiceAddress a : config.addresses()) {
-            details.add(system.addressAdd(a, ctx) + system.announce(a, ctx));
+            details.add(system.addressAdd(a, ctx));
+            announces.add(system.announce(a, ctx));
         }
         return details.isEmpty() ? "no service address" : String.join("; ", details);
+    }
+
+    /** How the gratuitous ARPs started by the addresses step went (they ran beside the services). */
+    private static String announced(StepContext ctx, List<CompletableFuture<String>> announces) throws StepFailure {
+        List<String> details = new ArrayList<>();
+        for (CompletableFuture<String> f : announces) {
+            try {
+                details.add(f.get(ctx.remaining().toNanos(), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                details.add("announce still running");
+            } catch (ExecutionException e) {
+                details.add("announce failed (" + e.getCause() + ")");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StepFailure("interrupted");
+            }
+        }
+        return details.isEmpty() ? "" : "; " + String.join("; ", details);
     }
 
     private String addressesDown(StepContext ctx) throws StepFailure {

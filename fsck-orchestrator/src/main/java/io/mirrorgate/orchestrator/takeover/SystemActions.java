@@ -9,6 +9,7 @@ import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
@@ -52,13 +53,17 @@ public final class SystemActions {
         return a.address() + "/" + a.prefix() + " up on " + a.device();
     }
 
-    /** Gratuitous ARP (or nothing where the platform announces by itself); a failure is a warning. */
-    public String announce(ServiceAddress a, StepContext ctx) throws StepFailure {
+    /**
+     * Starts the gratuitous ARP for {@code a} (nothing where the platform announces by itself):
+     * in the background with a real runner, because {@code arping -c 3} takes two seconds and the
+     * first packet is the one that matters. The future tells how it went; a failure is a warning.
+     */
+    public CompletableFuture<String> announce(ServiceAddress a, StepContext ctx) throws StepFailure {
         if (commands.get(Kind.ANNOUNCE).isEmpty()) {
-            return "";
+            return CompletableFuture.completedFuture(a.address() + " announced by " + a.device() + " itself");
         }
-        Result r = actions.run(expand(Kind.ANNOUNCE, a), ctx.remaining());
-        return r.ok() ? ", announced" : ", announce failed (" + r.describe() + ")";
+        return actions.runInBackground(expand(Kind.ANNOUNCE, a), ctx.remaining()).thenApply(r -> r.ok()
+                ? a.address() + " announced" : a.address() + " announce failed (" + r.describe() + ")");
     }
 
     public String addressDel(ServiceAddress a, StepContext ctx) throws StepFailure {
