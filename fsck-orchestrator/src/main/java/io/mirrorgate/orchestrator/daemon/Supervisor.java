@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** After a failed automatic step-down or failback, how long before the next attempt. */
+    static final java.time.Duration RETRY_PAUSE = java.time.Duration.ofSeconds(30);
 
     private final OrchestratorConfig config;
     private final Clock clock;
@@ -59,6 +61,7 @@ public final class Supervisor {
     private volatile String decision = "starting";
     private volatile boolean takeoverFailed;
     private volatile boolean cutOff;
+    private volatile long pausedUntilNanos;
 
     public Supervisor(OrchestratorConfig config, Clock clock, PeerTracker tracker, Plans plans,
             Reachability reachability, Executor worker, StateStore store) {
@@ -72,6 +75,7 @@ public final class Supervisor {
         this.resources = config.resources().stream().map(ResourcePlan::name).collect(Collectors.toSet());
         this.incarnation = clock.millis();
         this.localAtNanos = clock.nanos() - config.statusInterval().toNanos(); // the first tick asks
+        this.pausedUntilNanos = clock.nanos();
     }
 
     /** Asks the replicator what this node is (on the worker: it runs a command). */
@@ -105,17 +109,23 @@ public final class Supervisor {
             LOG.info("decision action={} reason=\"{}\"", d.action().name().toLowerCase(), d.reason());
             decision = d.reason();
         }
+        if (d != null && d.action() != Action.NONE && d.action() != Action.TAKEOVER
+                && clock.nanos() - pausedUntilNanos < 0) {
+            d = FailoverPolicy.Decision.none("pausing after a failed plan: " + d.reason());
+            decision = d.reason();
+        }
         if (d != null && d.action() == Action.NONE) {
             busy.set(false);
             return;
         }
+        Decision work = d;
         try {
             worker.execute(() -> {
                 try {
-                    if (d == null) {
+                    if (work == null) {
                         refreshLocal();
                     } else {
-                        act(d);
+                        act(work);
                     }
                 } catch (RuntimeException e) {
                     LOG.error("supervisor work failed", e);
@@ -154,7 +164,12 @@ public final class Supervisor {
                 finished(plans.demote(d.reason()));
                 break;
             default:
-                break;
+                return;
+        }
+        if (lastPlan.outcome() != StepOutcome.OK && d.action() != Action.TAKEOVER) {
+            pausedUntilNanos = clock.nanos() + RETRY_PAUSE.toNanos();
+            LOG.warn("automatic {} failed; next attempt in {}s at the earliest", lastPlan.plan(),
+                    RETRY_PAUSE.toSeconds());
         }
         refreshLocal();
     }

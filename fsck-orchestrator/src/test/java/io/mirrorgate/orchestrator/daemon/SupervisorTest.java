@@ -11,6 +11,7 @@ import io.mirrorgate.orchestrator.heartbeat.HeartbeatMessage;
 import io.mirrorgate.orchestrator.heartbeat.NodeRole;
 import io.mirrorgate.orchestrator.heartbeat.PeerTracker;
 import io.mirrorgate.orchestrator.takeover.Plans;
+import io.mirrorgate.orchestrator.takeover.ReplicatorControl;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.orchestrator.testing.FakeClock;
 import io.mirrorgate.orchestrator.testing.FakeSystem;
@@ -223,5 +224,24 @@ class SupervisorTest {
         run(200);
         assertEquals("secondary", system.roles.get("r0"));
         assertTrue(system.running.isEmpty());
+    }
+
+    @Test
+    void aFailedStepDownIsRetriedOnlyAfterAPause() {
+        system.roles.put("r0", "primary");
+        system.failOn("replicator -c /etc/r.toml role r0 secondary", ReplicatorControl.REFUSED);
+        start("");
+        supervisor.tick();
+        for (int i = 0; i < 50; i++) { // 10s of a superseding peer
+            peerSays(NodeRole.PRIMARY, 5, false);
+            run(200);
+        }
+        assertEquals(1, system.ran("replicator -c /etc/r.toml role r0 secondary").size());
+        assertTrue(supervisor.status().path("decision").asText().startsWith("pausing after a failed plan"));
+        for (int i = 0; i < 110; i++) { // past the 30s pause
+            peerSays(NodeRole.PRIMARY, 5, false);
+            run(200);
+        }
+        assertEquals(2, system.ran("replicator -c /etc/r.toml role r0 secondary").size());
     }
 }
