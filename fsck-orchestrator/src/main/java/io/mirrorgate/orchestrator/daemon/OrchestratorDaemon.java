@@ -20,6 +20,7 @@ import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -80,7 +81,7 @@ public final class OrchestratorDaemon implements AutoCloseable {
                 throw new MirrorgateException(ErrorCode.EINVAL, config.source() + ": key address: cannot resolve \""
                         + config.address() + "\" (expected: this node's address)");
             }
-            DatagramChannel channel = DatagramChannel.open(bindTo.getAddress() instanceof java.net.Inet6Address
+            DatagramChannel channel = DatagramChannel.open(bindTo.getAddress() instanceof Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             opened.push(channel);
             channel.bind(bindTo);

@@ -19,6 +19,7 @@ import io.mirrorgate.orchestrator.takeover.ReplicaStatus;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.orchestrator.takeover.StepOutcome;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,7 +42,7 @@ public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** After a failed automatic step-down or failback, how long before the next attempt. */
-    static final java.time.Duration RETRY_PAUSE = java.time.Duration.ofSeconds(30);
+    static final Duration RETRY_PAUSE = Duration.ofSeconds(30);
 
     private final OrchestratorConfig config;
     private final Clock clock;

@@ -1,14 +1,15 @@
 package io.mirrorgate.orchestrator.takeover;
 
-import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.config.ResourcePlan;
 import io.mirrorgate.orchestrator.config.ServiceAddress;
 import io.mirrorgate.orchestrator.config.ServiceCommands;
+import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import io.mirrorgate.orchestrator.takeover.PlanRunner.StepDef;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +231,7 @@ public final class Plans {
     private String stopServices(StepContext ctx) throws StepFailure {
         List<String> details = new ArrayList<>();
         List<ServiceCommands> reversed = new ArrayList<>(config.services());
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         for (ServiceCommands s : reversed) {
             if (Boolean.FALSE.equals(system.serviceRunning(s, ctx))) {
                 details.add(s.name() + " not running");

@@ -1,8 +1,8 @@
 package io.mirrorgate.orchestrator.takeover;
 
-import io.mirrorgate.orchestrator.platform.CommandRunner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import java.io.IOException;
 import java.time.Duration;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -56,7 +57,7 @@ public class StateStore {
             FileChannel ch = FileChannel.open(dir.resolve("plan.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             try {
-                java.nio.channels.FileLock lock = ch.lock();
+                FileLock lock = ch.lock();
                 return () -> {
                     lock.release();
                     ch.close();

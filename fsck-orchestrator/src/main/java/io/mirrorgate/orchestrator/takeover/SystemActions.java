@@ -1,11 +1,11 @@
 package io.mirrorgate.orchestrator.takeover;
 
-import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.config.ServiceAddress;
 import io.mirrorgate.orchestrator.config.ServiceCommands;
+import io.mirrorgate.orchestrator.platform.CommandRunner;
+import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import io.mirrorgate.orchestrator.platform.CommandSet;
 import io.mirrorgate.orchestrator.platform.CommandSet.Kind;
-import io.mirrorgate.orchestrator.platform.CommandRunner.Result;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package io.mirrorgate.orchestrator.takeover;
 
-import io.mirrorgate.orchestrator.platform.DryRunRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
+import io.mirrorgate.orchestrator.platform.DryRunRunner;
 import io.mirrorgate.orchestrator.testing.FakeSystem;
 import io.mirrorgate.orchestrator.testing.TestConfigs;
 import java.io.PrintWriter;
