@@ -12,8 +12,9 @@ import io.mirrorgate.orchestrator.heartbeat.PeerTracker.Liveness;
  *   <li>peer dead, this node secondary: take over (the daemon first checks the ping targets: a
  *       node cut off from all of them does not), unless a takeover already failed during this
  *       outage (that needs the operator);</li>
- *   <li>this node primary, and the peer primary with a higher epoch, or this node fenced: it was
- *       superseded, so it steps down (stops its services and addresses, becomes secondary);</li>
+ *   <li>this node primary and fenced (its replicator met a higher epoch), whatever the peer's
+ *       state, or the peer alive and primary with a higher epoch: it was superseded, so it steps
+ *       down (stops its services and addresses, becomes secondary);</li>
  *   <li>with {@code auto_failback}: the node that is not home hands the role back (demote) when
  *       the home node is alive, secondary, in sync and asks for it; the home node then takes the
  *       role (a takeover without force) once the peer says it is secondary.</li>
@@ -45,6 +46,9 @@ public final class FailoverPolicy {
         if (local.role() == NodeRole.UNKNOWN) {
             return Decision.none("own role unknown: " + local.error());
         }
+        if (local.role() == NodeRole.PRIMARY && local.fenced()) {
+            return new Decision(Action.STEP_DOWN, "superseded: the replicator says this primary is fenced");
+        }
         if (liveness == Liveness.WAITING) {
             return Decision.none("waiting for the peer's first heartbeat (initdead)");
         }
@@ -59,9 +63,6 @@ public final class FailoverPolicy {
         }
         // the peer is alive (or late): its heartbeat is current
         if (local.role() == NodeRole.PRIMARY) {
-            if (local.fenced()) {
-                return new Decision(Action.STEP_DOWN, "superseded: the replicator says this primary is fenced");
-            }
             if (peer.role() == NodeRole.PRIMARY && peer.epoch() > local.epoch()) {
                 return new Decision(Action.STEP_DOWN, "superseded: the peer is primary with epoch " + peer.epoch()
                         + " > " + local.epoch());

@@ -244,4 +244,18 @@ class SupervisorTest {
         }
         assertEquals(2, system.ran("replicator -c /etc/r.toml role r0 secondary").size());
     }
+
+    @Test
+    void aFencedPrimaryStepsDownWithoutWaitingForThePeer() {
+        system.roles.put("r0", "primary");
+        system.fenced = true; // restarted after a crash; its replicator met the new primary's epoch
+        system.running.add("db");
+        start("");
+        supervisor.tick(); // asks the replicator
+        run(200);
+        assertEquals("secondary", system.roles.get("r0"));
+        assertTrue(system.running.isEmpty());
+        assertEquals("superseded: the replicator says this primary is fenced",
+                supervisor.status().path("lastPlan").path("reason").asText());
+    }
 }

@@ -35,6 +35,7 @@ public class FakeSystem implements CommandRunner {
     public final Map<String, String> roles = new HashMap<>();
     public final Map<String, Long> epochs = new HashMap<>();
     public String peerRole = "secondary";
+    public boolean fenced;
     public int fsckExit;
     public int replicatorExit;
     private final Map<Predicate<String>, Integer> failures = new LinkedHashMap<>();
@@ -146,7 +147,7 @@ public class FakeSystem implements CommandRunner {
             StringBuilder sb = new StringBuilder("[");
             roles.forEach((r, role) -> sb.append(sb.length() > 1 ? "," : "").append("{\"resource\":\"").append(r)
                     .append("\",\"role\":\"").append(role).append("\",\"state\":\"connected\",\"epoch\":")
-                    .append(epochs.getOrDefault(r, 1L)).append(",\"fenced\":false,\"peer\":{\"connected\":true,")
+                    .append(epochs.getOrDefault(r, 1L)).append(",\"fenced\":").append(fenced).append(",\"peer\":{\"connected\":true,")
                     .append("\"role\":\"").append(peerRole).append("\",\"epoch\":1}}"));
             return Result.success(sb.append("]").toString());
         }
