@@ -192,6 +192,18 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     @Override
     public CompletableFuture<byte[]> exchange(Session session, byte[] request) {
         return CompletableFuture.supplyAsync(() -> {
+            try {
+                return answer(session, request);
+            } catch (MirrorgateException e) {
+                LOG.error("replication handshake refused resource={} peer={} node={} code={} reason=\"{}\"",
+                        resource, session.peer(), session.nodeId(), e.code(), e.getMessage());
+                throw e;
+            }
+        }, io);
+    }
+
+    private byte[] answer(Session session, byte[] request) {
+        {
             checkServing(session);
             PeerInfo primary = PeerInfo.decode(request);
             if (primary.regionSize() != regions.regionSize()) {
@@ -216,7 +228,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
                 metadata.storePeerNode(primary.node());
             }
             return info().encode();
-        }, io);
+        }
     }
 
     /** Requests of a connection that is no longer the admitted primary's, or in the wrong role, fail. */
