@@ -123,7 +123,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private void attempt(BiConsumer<Channel, Welcome> connected, Consumer<MirrorgateException> failed) {
         attempting = true;
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
-                options.compression() ? GgateProtocol.FEATURE_LZ4 : 0, options.epoch(), session,
+                (options.compression() ? GgateProtocol.FEATURE_LZ4 : 0) | GgateProtocol.FEATURE_PEER,
+                options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
         connector.connect(hello, (ch, w) -> {
             attempting = false;
@@ -297,9 +298,10 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             reply.release();
             fail(p, new MirrorgateException(reply.error(), "ggate://" + peer + options.exportPath()
                     + " " + p + ": " + reply.reason()));
-        } else if (p.command == Command.READ) {
+        } else if (p.command == Command.READ || p.command == Command.PEER_INFO) {
             ByteBuf data = reply.payload() != null ? reply.payload() : Unpooled.EMPTY_BUFFER;
-            if (data.readableBytes() != p.length || !reply.crcMatches()) {
+            boolean lengthOk = p.command != Command.READ || data.readableBytes() == p.length;
+            if (!lengthOk || !reply.crcMatches()) {
                 reply.release();
                 fail(p, new MirrorgateException(ErrorCode.EBADMSG, "ggate://" + peer
                         + options.exportPath() + " " + p + ": read payload of " + data.readableBytes()
