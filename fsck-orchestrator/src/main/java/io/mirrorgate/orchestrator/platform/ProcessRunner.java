@@ -35,10 +35,11 @@ public final class ProcessRunner implements CommandRunner {
         Thread outReader = drain(process.getInputStream(), out, "stdout-" + argv.get(0));
         Thread errReader = drain(process.getErrorStream(), err, "stderr-" + argv.get(0));
         boolean exited = false;
+        boolean interrupted = false;
         try {
             exited = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true; // shutting down: the command is killed, not "timed out"
         }
         if (!exited) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -49,7 +50,11 @@ public final class ProcessRunner implements CommandRunner {
             outReader.join(1000);
             errReader.join(1000);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
+            return new Result(-1, text(out), "interrupted: " + argv.get(0) + " killed", false, since(start));
         }
         return new Result(exited ? process.exitValue() : -1, text(out), text(err), !exited, since(start));
     }
