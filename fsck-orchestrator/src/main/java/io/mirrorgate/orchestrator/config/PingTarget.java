@@ -1,8 +1,8 @@
 package io.mirrorgate.orchestrator.config;
 
 /**
- * A ping target: {@code "HOST:PORT"} is reached by a TCP connection (a refused connection also
- * proves the path works), a bare {@code "HOST"} by the platform's ping command (ICMP).
+ * A ping target: {@code "HOST:PORT"} is reached by a TCP connection that completes (a port that
+ * listens: a refusal does not count), a bare {@code "HOST"} by the platform's ping command (ICMP).
  *
  * @param host name or address
  * @param port TCP port, or 0 for ICMP

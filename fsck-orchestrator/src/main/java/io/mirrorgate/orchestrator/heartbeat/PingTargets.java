@@ -4,7 +4,6 @@ import io.mirrorgate.orchestrator.config.PingTarget;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.CommandTemplate;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -15,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configured ping targets, tried in order until one answers: {@code HOST:PORT} by a TCP
- * connection (an answer, even a refusal, proves the path), {@code HOST} by the platform's ping
- * command (ICMP, exit 0).
+ * connection that completes (a refusal does not count: a local firewall's REJECT looks the same),
+ * {@code HOST} by the platform's ping command (ICMP, exit 0).
  */
 public final class PingTargets implements Reachability {
     private static final Logger LOG = LoggerFactory.getLogger(PingTargets.class);
@@ -52,8 +51,6 @@ public final class PingTargets implements Reachability {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(t.host(), t.port()), (int) Math.max(1, timeout.toMillis()));
             return true;
-        } catch (ConnectException refused) {
-            return refused.getMessage() != null && refused.getMessage().contains("refused");
         } catch (IOException e) {
             return false;
         }
