@@ -31,6 +31,21 @@ final class DaemonControl {
         }
     }
 
+    /**
+     * After a plan run by the command line: the running daemon (if any) asks the replicator again
+     * at once, so that its next heartbeat carries this node's new role (not the one of up to
+     * {@code status_interval} ago). Quiet when no daemon runs.
+     */
+    static void refresh(Path socket) {
+        if (Files.exists(socket)) {
+            try {
+                ControlClient.call(socket, "refresh", Map.of());
+            } catch (IOException noDaemon) {
+                // nothing to tell
+            }
+        }
+    }
+
     static MirrorgateException notRunning(Path socket) {
         return new MirrorgateException(ErrorCode.ECONNREFUSED, "the orchestrator is not running (no answer on "
                 + socket + "; start it with fsck-orchestrator run)");

@@ -22,7 +22,8 @@ final class DemoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var plans = PlanCommands.plans(parent.loadConfig(), parent.runner, dryRun, spec.commandLine().getOut());
-        return PlanCommands.exitCode(plans.demote("demote"));
+        var config = parent.loadConfig();
+        var plans = PlanCommands.plans(config, parent.runner, dryRun, spec.commandLine().getOut());
+        return PlanCommands.finish(config, dryRun, plans.demote("demote"));
     }
 }

@@ -27,7 +27,11 @@ final class PlanCommands {
         }, System::currentTimeMillis);
     }
 
-    static int exitCode(PlanRecord record) {
+    /** The exit code of a finished plan; after a real run, the daemon refreshes its view of this node. */
+    static int finish(OrchestratorConfig config, boolean dryRun, PlanRecord record) {
+        if (!dryRun) {
+            DaemonControl.refresh(config.control());
+        }
         return record.outcome() == StepOutcome.OK ? ExitCodes.OK : ExitCodes.FAILURE;
     }
 }

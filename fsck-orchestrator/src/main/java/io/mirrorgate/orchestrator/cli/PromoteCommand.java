@@ -46,7 +46,7 @@ final class PromoteCommand implements Callable<Integer> {
                         + " --force to fence it and take over)");
             });
         }
-        return PlanCommands.exitCode(plans.takeover("promote-standby" + (force ? " --force" : ""), force));
+        return PlanCommands.finish(config, dryRun, plans.takeover("promote-standby" + (force ? " --force" : ""), force));
     }
 
     /** Why the peer counts as alive and primary, if it does. */

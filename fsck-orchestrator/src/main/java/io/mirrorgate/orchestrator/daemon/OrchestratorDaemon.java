@@ -128,11 +128,13 @@ public final class OrchestratorDaemon implements AutoCloseable {
 
     private static ObjectNode handle(JsonNode request, Supervisor supervisor) {
         String command = request.path("command").asText();
-        if (!command.equals("status")) {
+        if (command.equals("refresh")) {
+            supervisor.refreshLocal(); // a plan ran beside the daemon: the next heartbeat must say so
+        } else if (!command.equals("status")) {
             ObjectNode error = JSON.createObjectNode();
             error.put("ok", false);
             error.put("code", "EINVAL");
-            error.put("error", "unknown command \"" + command + "\" (expected: status)");
+            error.put("error", "unknown command \"" + command + "\" (expected: status or refresh)");
             return error;
         }
         ObjectNode reply = supervisor.status();

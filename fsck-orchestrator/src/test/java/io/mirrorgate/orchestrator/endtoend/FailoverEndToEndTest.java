@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * dead machine's would be): beta's orchestrator takes over by itself (fence, promote, attach and
  * fsck, mount, address with gratuitous ARP, service); the client's neighbour entry points at
  * beta's MAC and every file written before the kill reads back intact. Prints the time from the
- * kill to the first successful read.
+ * kill to the first successful read. Then alpha comes back: its orchestrator makes it secondary
+ * (superseded), it is resynced, and {@code demote} on beta followed by {@code promote-standby}
+ * on alpha moves everything back, with the files written on beta meanwhile.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FailoverEndToEndTest {
@@ -124,6 +126,8 @@ class FailoverEndToEndTest {
                 + "warntime = \"500ms\"\ndeadtime = \"1s\"\ninitdead = \"30s\"\n"
                 + "[resource.r0]\ndevice = \"" + home.resolve("dev") + "\"\nmount = \"" + home.resolve("mnt") + "\"\n"
                 + "attach = " + toml(List.of("sh", "-c", attach(home))) + "\n"
+                + "detach = " + toml(List.of("sh", "-c", "H=" + home + "; losetup -d $(readlink $H/dev); "
+                        + "kill $(cat $H/nbdfuse.pid); fusermount3 -u -z $H/fuse; rm -f $H/dev $H/nbdfuse.pid")) + "\n"
                 + "[[service_address]]\naddress = \"" + SERVICE + "/24\"\ninterface = \"" + NetnsLab.iface(node) + "\"\n"
                 + "[[service]]\nname = \"files\"\nstart = " + toml(List.of("sh", "-c", startService(home))) + "\n"
                 + "stop = " + toml(List.of("sh", "-c", "kill $(cat " + pid + ")")) + "\n"
@@ -241,6 +245,48 @@ class FailoverEndToEndTest {
             System.out.println("  " + step.path("step").asText() + " " + step.path("durationMs").asLong() + "ms "
                     + step.path("detail").asText());
         }
+
+        // beta writes on; alpha comes back as after a reboot (nothing mounted, no address, link up)
+        byte[] later = TestData.randomBytes(200, 3 << 20);
+        Files.write(dir.resolve("beta").resolve("mnt").resolve("after-takeover"), later);
+        sums.put("after-takeover", TestData.sha256(later));
+        lab.sh("sync");
+        rebooted(alpha);
+        lab.sh(lab.in("alpha", List.of("ip", "addr", "del", SERVICE + "/24", "dev", "valpha")).toArray(String[]::new));
+        lab.sh(lab.in("alpha", List.of("ip", "link", "set", "valpha", "up")).toArray(String[]::new));
+        startJava("alpha", "alpha-replicator-2", ReplicatorMain.class, List.of("-c", alphaR.toString(), "run"),
+                "replicator running");
+        startJava("alpha", "alpha-orchestrator-2", OrchestratorMain.class, List.of("-c", alphaO.toString(), "run"),
+                "fsck-orchestrator running");
+        await("alpha superseded, secondary", 120, ReplicatorMain.class, alphaR, s -> s.path(0).path("role").asText()
+                .equals("secondary"), "status", "--json");
+        await("beta in sync with alpha", 120, ReplicatorMain.class, betaR, s -> s.path(0).path("state").asText()
+                .equals("connected") && s.path(0).path("resync").path("state").asText().equals("done"),
+                "status", "--json");
+
+        // a planned switch back: demote on beta, then promote-standby on alpha
+        runCli("beta", betaO, "demote");
+        await("alpha hears beta secondary", 30, OrchestratorMain.class, alphaO, s -> s.path("peer").path("role")
+                .asText().equals("secondary"), "status", "--json");
+        runCli("alpha", alphaO, "promote-standby");
+        for (Map.Entry<String, String> e : sums.entrySet()) {
+            assertEquals("ok " + e.getKey() + " " + e.getValue(), read(client, e.getKey(), 60), "through alpha again");
+        }
+        assertTrue(lab.neighbour("client", SERVICE).contains(lab.mac("alpha")), lab.neighbour("client", SERVICE));
+    }
+
+    /** What a reboot clears: the dead node's mount, loop device and FUSE mount. */
+    private void rebooted(Path home) {
+        lab.sh("umount", "-l", home.resolve("mnt").toString());
+        lab.sh("sh", "-c", "losetup -d $(readlink " + home.resolve("dev") + ")");
+        lab.sh("fusermount3", "-u", "-z", home.resolve("fuse").toString());
+        lab.sh("rm", "-f", home.resolve("dev").toString(), home.resolve("nbdfuse.pid").toString());
+    }
+
+    private void runCli(String node, Path config, String command) {
+        var r = lab.tryRun(lab.in(node, NetnsLab.java(OrchestratorMain.class, List.of("-c", config.toString(),
+                command))));
+        assertTrue(r.ok(), node + " " + command + ": " + r.describe() + "\n" + r.output() + r.errors());
     }
 
     /** Asks the client for {@code name} until it answers "ok" (or the time is up); its last answer. */
