@@ -103,23 +103,24 @@ public final class Supervisor {
         if (!busy.compareAndSet(false, true)) {
             return; // a plan or a status query is running
         }
-        boolean stale = clock.nanos() - localAtNanos >= config.statusInterval().toNanos();
-        Decision d = stale ? null : FailoverPolicy.decide(local, liveness, tracker.last(), wantsFailback(),
-                peerIsHome(), takeoverFailed);
-        if (d != null && !d.reason().equals(decision)) {
+        // decide on what is known now (a plan's steps are idempotent, so acting on a status up to
+        // status_interval old costs nothing, and waiting for a fresh one would delay a takeover)
+        Decision d = FailoverPolicy.decide(local, liveness, tracker.last(), wantsFailback(), peerIsHome(),
+                takeoverFailed);
+        if (!d.reason().equals(decision)) {
             LOG.info("decision action={} reason=\"{}\"", d.action().name().toLowerCase(), d.reason());
             decision = d.reason();
         }
-        if (d != null && d.action() != Action.NONE && d.action() != Action.TAKEOVER
-                && clock.nanos() - pausedUntilNanos < 0) {
+        if (d.action() != Action.NONE && d.action() != Action.TAKEOVER && clock.nanos() - pausedUntilNanos < 0) {
             d = FailoverPolicy.Decision.none("pausing after a failed plan: " + d.reason());
             decision = d.reason();
         }
-        if (d != null && d.action() == Action.NONE) {
+        boolean stale = clock.nanos() - localAtNanos >= config.statusInterval().toNanos();
+        if (d.action() == Action.NONE && !stale) {
             busy.set(false);
             return;
         }
-        Decision work = d;
+        Decision work = d.action() == Action.NONE ? null : d;
         try {
             worker.execute(() -> {
                 try {
