@@ -46,7 +46,8 @@ final class PromoteCommand implements Callable<Integer> {
                         + " --force to fence it and take over)");
             });
         }
-        return PlanCommands.finish(config, dryRun, plans.takeover("promote-standby" + (force ? " --force" : ""), force));
+        String reason = "promote-standby" + (force ? " --force" : "");
+        return PlanCommands.finish(config, dryRun, plans.takeover(reason, force));
     }
 
     /** Why the peer counts as alive and primary, if it does. */

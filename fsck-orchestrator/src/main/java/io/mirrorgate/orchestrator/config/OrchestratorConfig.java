@@ -51,7 +51,8 @@ public record OrchestratorConfig(String source, String node, String address, Str
     private static final TomlMapper TOML = new TomlMapper();
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
-    private static final String COMMAND = "a command as an array of strings, e.g. [\"/usr/sbin/service\", \"nginx\", \"start\"]";
+    private static final String COMMAND =
+            "a command as an array of strings, e.g. [\"/usr/sbin/service\", \"nginx\", \"start\"]";
 
     /** Reads and validates {@code file}. */
     public static OrchestratorConfig load(Path file) {
@@ -139,7 +140,8 @@ public record OrchestratorConfig(String source, String node, String address, Str
             if (start == null || stop == null) {
                 throw s.error(start == null ? "start" : "stop", "missing (expected: " + COMMAND + ")");
             }
-            ServiceCommands service = new ServiceCommands(name, start, stop, s.strings("status", List.of(), true, COMMAND));
+            ServiceCommands service = new ServiceCommands(name, start, stop,
+                    s.strings("status", List.of(), true, COMMAND));
             if (!serviceNames.add(service.name())) {
                 throw s.error("name", Section.quote(service.name()) + " is used twice (expected: a name of its own)");
             }

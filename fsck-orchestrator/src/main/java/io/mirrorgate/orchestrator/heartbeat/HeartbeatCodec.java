@@ -76,7 +76,8 @@ public final class HeartbeatCodec {
 
     public byte[] encode(HeartbeatMessage m) {
         if (m.resources().size() > MAX_RESOURCES) {
-            throw new IllegalArgumentException("resources: " + m.resources().size() + " (expected: <= " + MAX_RESOURCES + ")");
+            throw new IllegalArgumentException("resources: " + m.resources().size() + " (expected: <= "
+                    + MAX_RESOURCES + ")");
         }
         ByteBuffer b = ByteBuffer.allocate(MAX_PACKET);
         b.put(MAGIC).put(VERSION).put((byte) m.role().ordinal()).put((byte) (m.wantsFailback() ? 1 : 0))
@@ -168,7 +169,8 @@ public final class HeartbeatCodec {
     private static void putString(ByteBuffer b, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_STRING) {
-            throw new IllegalArgumentException("\"" + s + "\": " + bytes.length + " bytes (expected: <= " + MAX_STRING + ")");
+            throw new IllegalArgumentException("\"" + s + "\": " + bytes.length + " bytes (expected: <= "
+                    + MAX_STRING + ")");
         }
         b.put((byte) bytes.length).put(bytes);
     }

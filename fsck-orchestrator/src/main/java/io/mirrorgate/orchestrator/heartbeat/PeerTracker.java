@@ -119,9 +119,11 @@ public final class PeerTracker {
         if (l != reported) {
             long silentMs = (now - (last == null ? startNanos : lastHeardNanos)) / 1_000_000;
             if (l == Liveness.LATE) {
-                LOG.warn("late heartbeat peer={} silentMs={} warntimeMs={}", peer, silentMs, config.warntime().toMillis());
+                LOG.warn("late heartbeat peer={} silentMs={} warntimeMs={}", peer, silentMs,
+                        config.warntime().toMillis());
             } else if (l == Liveness.DEAD) {
-                LOG.warn("peer dead peer={} silentMs={} {}Ms={}", peer, silentMs, last == null ? "initdead" : "deadtime",
+                LOG.warn("peer dead peer={} silentMs={} {}Ms={}", peer, silentMs,
+                        last == null ? "initdead" : "deadtime",
                         (last == null ? config.initdead() : config.deadtime()).toMillis());
             } else {
                 LOG.info("peer alive peer={} role={} epoch={}", peer, last.role().label(), last.epoch());

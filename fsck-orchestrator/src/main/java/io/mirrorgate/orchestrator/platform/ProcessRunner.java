@@ -22,7 +22,8 @@ public final class ProcessRunner implements CommandRunner {
     @Override
     public Result run(List<String> argv, Map<String, String> env, Duration timeout) {
         long start = System.nanoTime();
-        ProcessBuilder builder = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().putAll(env);
         Process process;
         try {

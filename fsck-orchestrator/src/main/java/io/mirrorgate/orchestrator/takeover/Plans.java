@@ -262,7 +262,8 @@ public final class Plans {
         for (ResourcePlan r : config.resources()) {
             Result result = replicator.role(r.name(), false, false, ctx.remaining());
             if (!result.ok()) {
-                throw new StepFailure("replicator role " + r.name() + " secondary: " + ReplicatorControl.meaning(result));
+                throw new StepFailure("replicator role " + r.name() + " secondary: "
+                        + ReplicatorControl.meaning(result));
             }
             done.add(r.name());
         }

@@ -191,6 +191,11 @@ class RealReplicatorFailoverTest {
             assertArrayEquals(data, client.read(5L << 20, data.length), "written through alpha, read through beta");
         }
         JsonNode plan = beta.supervisor().status().path("lastPlan");
+        while (plan.path("outcome").asText().equals("running")) { // the services are up before the record ends
+            assertTrue(System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(90), plan.toString());
+            Thread.sleep(50);
+            plan = beta.supervisor().status().path("lastPlan");
+        }
         assertEquals("ok", plan.path("outcome").asText(), plan.toString());
         assertTrue(betaStatus.path("epoch").asLong() > alphaStatus.path("epoch").asLong(), betaStatus.toString());
 
