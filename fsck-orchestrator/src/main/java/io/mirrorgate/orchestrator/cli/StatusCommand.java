@@ -1,10 +1,15 @@
 package io.mirrorgate.orchestrator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.orchestrator.takeover.PlanRecord;
+import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.server.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {"Ask the running daemon about both nodes (role, epoch, resources), the peer's",
             "last heartbeat and its age, the heartbeat counters (accepted, forged, replayed, ...),",
             "the current decision, and the last plan with each step's outcome and duration.",
-            "Exit 69 when the daemon is not running."})
+            "When the daemon is not running: the last plan from the state file, and exit 69."})
 final class StatusCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     OrchestratorMain parent;
@@ -29,9 +34,23 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = parent.loadConfig();
-        JsonNode reply = DaemonControl.status(config.control()).orElseThrow(() -> DaemonControl.notRunning(
-                config.control()));
         PrintWriter out = spec.commandLine().getOut();
+        Optional<JsonNode> answer = DaemonControl.status(config.control());
+        if (answer.isEmpty()) {
+            // no daemon: what the state file says of the last plan is still worth showing
+            Optional<PlanRecord> last = new StateStore(config.stateDir()).load();
+            if (json) {
+                ObjectNode o = new ObjectMapper().createObjectNode();
+                o.put("running", false);
+                o.set("lastPlan", last.map(r -> (JsonNode) r.toJson()).orElse(NullNode.getInstance()));
+                out.println(o);
+            } else {
+                plan(last.map(PlanRecord::toJson).map(JsonNode.class::cast).orElse(NullNode.getInstance()), out);
+            }
+            out.flush();
+            throw DaemonControl.notRunning(config.control());
+        }
+        JsonNode reply = answer.get();
         if (json) {
             ObjectNode copy = reply.deepCopy();
             copy.remove("ok");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.orchestrator.testing.FakeSystem;
 import io.mirrorgate.orchestrator.testing.TestConfigs;
 import io.mirrorgate.server.cli.ExitCodes;
@@ -113,10 +115,24 @@ class OrchestratorCliTest {
     }
 
     @Test
-    void statusWithoutADaemonExits69() {
+    void statusWithoutADaemonShowsTheLastPlanAndExits69() throws Exception {
+        Run none = cli("status");
+        assertEquals(ExitCodes.UNAVAILABLE, none.exitCode());
+        assertTrue(none.err().startsWith("fsck-orchestrator: the orchestrator is not running (no answer on "),
+                none.err());
+        assertEquals("last plan: none\n", none.out());
+
+        system.fsckExit = 4;
+        cli("promote-standby");
         Run r = cli("status");
         assertEquals(ExitCodes.UNAVAILABLE, r.exitCode());
-        assertTrue(r.err().startsWith("fsck-orchestrator: the orchestrator is not running (no answer on "), r.err());
+        assertTrue(r.out().startsWith("last plan: takeover failed, started "), r.out());
+        assertTrue(r.out().contains("  fsck            failed "), r.out());
+        Run json = cli("status", "--json");
+        assertEquals(ExitCodes.UNAVAILABLE, json.exitCode());
+        JsonNode o = new ObjectMapper().readTree(json.out());
+        assertFalse(o.path("running").asBoolean(true));
+        assertEquals("failed", o.path("lastPlan").path("outcome").asText());
     }
 
     @Test
