@@ -402,8 +402,14 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             return;
         }
         state = to;
-        log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+        if (from == ConnectionState.CONNECTING && to == ConnectionState.CLOSED) {
+            // a first connection that failed: whoever retries it (a peer link) reports it
+            log.debug("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
                 peer, options.exportPath(), from, to, reason);
+        } else {
+            log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+                peer, options.exportPath(), from, to, reason);
+        }
         for (StateListener l : listeners) {
             try {
                 l.stateChanged(from, to, reason);

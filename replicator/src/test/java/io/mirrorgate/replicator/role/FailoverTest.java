@@ -162,6 +162,29 @@ class FailoverTest {
     }
 
     @Test
+    void withAfterFencedBecomeSecondaryTheOldPrimaryRejoinsByItself() throws Exception {
+        nodes = ReplicatorNodes.start(dir, SIZE, "region_size = \"1MiB\"", "resync_rate = \"unlimited\"",
+                "after_fenced = \"become-secondary\"");
+        ReplicatorNode a = nodes.a();
+        ReplicatorNode b = nodes.b();
+        a.awaitInSync(MAX);
+        a.kill();
+        b.role("primary", true);
+        byte[] data = TestData.randomBytes(31, 65536);
+        try (NbdClient nbd = b.nbd()) {
+            nbd.write(31 * REGION, data, true);
+        }
+        a.start(); // configured primary: fenced at once, then secondary by itself
+        JsonNode synced = b.awaitInSync(MAX);
+        assertEquals(REGION, synced.path("resync").path("bytesDone").asLong(), "only the region B wrote: " + synced);
+        assertEquals("secondary", a.status().path("role").asText());
+        assertTrue(a.logText().contains("fenced primary became secondary"), a.logText());
+        b.stop();
+        a.stop();
+        assertEquals(TestData.sha256(a.image()), TestData.sha256(b.image()));
+    }
+
+    @Test
     void aReplicaOfAnotherDiskIsRefusedOnBothSides() throws Exception {
         nodes = ReplicatorNodes.start(dir, SIZE, "region_size = \"1MiB\"", "resync_rate = \"unlimited\"");
         ReplicatorNode a = nodes.a();
