@@ -48,6 +48,9 @@ final class StatusText {
             lines.add("  FENCED: " + r.path("fencedBy").asText() + " (writes refused; make this node secondary:"
                     + " replicator role " + r.path("resource").asText() + " secondary)");
         }
+        if (r.path("fencedPeer").isTextual()) {
+            lines.add("  fenced peer: " + r.path("fencedPeer").asText());
+        }
         JsonNode peer = r.path("peer");
         boolean connected = peer.path("connected").asBoolean();
         boolean secondary = r.path("role").asText().equals("secondary");

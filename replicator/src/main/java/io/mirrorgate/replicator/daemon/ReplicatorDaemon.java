@@ -129,6 +129,11 @@ public final class ReplicatorDaemon implements AutoCloseable {
             throw new MirrorgateException(ErrorCode.ENOENT, "resource " + r.name() + ": metadata " + r.metadata()
                     + " does not exist (expected: made by replicator create " + r.name() + ")");
         }
+        if (r.role() == Role.SECONDARY && r.listen().isEmpty()) {
+            throw new MirrorgateException(ErrorCode.EINVAL, r.source() + ": resource " + r.name()
+                    + ": key listen: off, but role is \"secondary\" (expected: listen = \"HOST:PORT\", where the"
+                    + " primary peer reaches this replica; or run only the primary resources by name)");
+        }
     }
 
     /**

@@ -147,7 +147,8 @@ class FailoverTest {
                     () -> nbd.write(9 * REGION, TestData.randomBytes(9, 4096), true));
             assertTrue(refused.getMessage().contains("EPERM"), refused.getMessage());
         }
-        JsonNode bNow = b.status();
+        JsonNode bNow = b.await("B says whom it fenced", MAX, s -> s.path("fencedPeer").isTextual());
+        assertTrue(bNow.path("fencedPeer").asText().contains("node alpha"), bNow.toString());
         assertTrue(!bNow.path("peer").path("connected").asBoolean(), "B does not take A as its secondary: " + bNow);
         assertEquals(bImage, TestData.sha256(b.image()), "the fenced primary never wrote to the new primary");
         var text = a.cli("status", ReplicatorNode.RESOURCE);
