@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator run [RESOURCE...]}: serves until SIGTERM or SIGINT, then stops cleanly. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the mirror of the primary resources (all of them, or those named) in the",
-            "foreground, until SIGTERM or SIGINT. Prints one line when serving:",
+        description = {"Run the mirror of the primary resources in the foreground.",
+            "All of them, or those named, until SIGTERM or SIGINT. Prints one line when serving:",
             "  replicator running resource=r0 nbd=127.0.0.1:10810 control=PATH metrics=HOST:PORT",
             "The peer need not be up: it is connected in the background, and writes go on locally",
             "(degraded) until it is."})

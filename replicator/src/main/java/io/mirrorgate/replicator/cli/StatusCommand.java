@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator status [RESOURCE] [--json] [--watch] [--interval S]}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the resources of the running replicator: role, state, peer, mode, owed",
-            "(dirty) bytes, resync progress (percent, bytes done/total, rate, ETA), generations and",
-            "counters. --watch redraws until the resync completes (exit 0); exit 69 when the",
+        description = {"Show the resources of the running replicator and their resync progress.",
+            "Role, state, peer, mode, owed (dirty) bytes, resync progress (percent, bytes",
+            "done/total, rate, ETA), generations and counters. --watch redraws, fitted to the",
+            "terminal's width, until the resync completes (exit 0); exit 69 when the",
             "replicator goes away, 78 on split brain (also without --watch)."})
 final class StatusCommand implements Callable<Integer> {
 

@@ -80,7 +80,8 @@ final class RunningResource implements AutoCloseable {
             NbdServer nbd = null;
             if (config.nbdListen().isPresent()) {
                 nbd = NbdServer.start(new SingleExportResolver(config.name(), runtime.device(), Access.RW),
-                        config.nbdListen().get().host(), config.nbdListen().get().port());
+                        config.nbdListen().get().host(), config.nbdListen().get().port(),
+                        "nbd_listen of resource " + config.name());
             }
             return new RunningResource(config, local, regions, peer, runtime, nbd);
         } catch (RuntimeException e) {
