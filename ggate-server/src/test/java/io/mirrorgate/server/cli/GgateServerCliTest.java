@@ -127,6 +127,17 @@ class GgateServerCliTest {
     }
 
     @Test
+    void aServerWhoseExportPathIsMissingExits66NamingIt() throws Exception {
+        Path missing = dir.resolve("missing.img");
+        Path exports = exports("127.0.0.1 RW " + missing);
+        Result r = run("-e", exports.toString(), "-k", key().toString(), "-l", "127.0.0.1:0",
+                "--nbd-listen", "off", "--state-dir", dir.resolve("state").toString());
+        assertEquals(ExitCodes.NO_SUCH, r.code(), r.err());
+        assertTrue(r.err().contains(missing.toString()), r.err());
+        r.assertNoJavaNames();
+    }
+
+    @Test
     void aListenAddressInUseExits69NamingTheAddressAndTheListener() throws Exception {
         Path exports = exports("127.0.0.1 RW " + image("disk.img"));
         Path key = key();
