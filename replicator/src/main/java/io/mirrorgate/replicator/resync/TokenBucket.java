@@ -11,9 +11,10 @@ import java.util.function.LongSupplier;
  * its bytes are then owed; the next request waits until the debt is paid off at the rate. The
  * bucket saves at most {@link #BURST_NANOS} of unused rate while idle. So the bytes granted in
  * any window of time exceed {@code rate × window} by at most one request and that small saving:
- * with requests of 1 MiB at 48 MiB/s, every 200 ms window holds the rate within 10%. (Requests
- * much larger than a window's worth are granted one at a time, as they come; the rate then holds
- * over windows of several requests.) The clock can be injected for tests.
+ * with requests of 1 MiB at 48 MiB/s, every 200 ms window holds the rate within 10%. The resync
+ * takes a whole region's tokens at once and {@link RegionCopy} spreads the region's chunks over
+ * the time they pay for, so regions larger than a window's worth do not go out in bursts
+ * either. The clock can be injected for tests.
  */
 public final class TokenBucket {
     /** The most unused rate the bucket saves (a late caller catches up that much): 2 ms worth. */
