@@ -157,6 +157,42 @@ public final class RemoteBlockDevice implements BlockDevice {
                 .thenApply(o -> null);
     }
 
+    /** Whether the server is a replicator's replica that answers {@link #exchangePeerInfo}. */
+    public boolean peerInfoSupported() {
+        return (connection.features() & GgateProtocol.FEATURE_PEER) != 0;
+    }
+
+    /**
+     * The replication handshake between two replicators: sends this side's peer information
+     * and completes with the server's. Fails with {@code ENOTSUP} when the server is a plain
+     * export ({@link #peerInfoSupported()} is false).
+     */
+    public CompletableFuture<byte[]> exchangePeerInfo(byte[] info) {
+        MirrorgateException refused = refuse(0, 0, false);
+        if (refused == null && !peerInfoSupported()) {
+            refused = new MirrorgateException(ErrorCode.ENOTSUP, name()
+                    + ": the server is a plain export, it has no replication handshake");
+        }
+        if (refused == null) {
+            refused = checkSize(info.length);
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        ByteBuf payload = Unpooled.wrappedBuffer(info);
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.PEER_INFO,
+                0, 0, info.length, Payloads.crc32c(payload), payload, true)).thenApply(o -> {
+                    ByteBuf answer = (ByteBuf) o;
+                    try {
+                        byte[] bytes = new byte[answer.readableBytes()];
+                        answer.getBytes(answer.readerIndex(), bytes);
+                        return bytes;
+                    } finally {
+                        answer.release();
+                    }
+                });
+    }
+
     @Override
     public CompletableFuture<ByteBuf> read(long offset, int length) {
         MirrorgateException refused = refuse(offset, length, false);

@@ -123,7 +123,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private void attempt(BiConsumer<Channel, Welcome> connected, Consumer<MirrorgateException> failed) {
         attempting = true;
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
-                options.compression() ? GgateProtocol.FEATURE_LZ4 : 0, options.epoch(), session,
+                (options.compression() ? GgateProtocol.FEATURE_LZ4 : 0) | GgateProtocol.FEATURE_PEER,
+                options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
         connector.connect(hello, (ch, w) -> {
             attempting = false;
@@ -297,9 +298,10 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             reply.release();
             fail(p, new MirrorgateException(reply.error(), options.uri()
                     + " " + p + ": " + reply.reason()));
-        } else if (p.command == Command.READ) {
+        } else if (p.command == Command.READ || p.command == Command.PEER_INFO) {
             ByteBuf data = reply.payload() != null ? reply.payload() : Unpooled.EMPTY_BUFFER;
-            if (data.readableBytes() != p.length || !reply.crcMatches()) {
+            boolean lengthOk = p.command != Command.READ || data.readableBytes() == p.length;
+            if (!lengthOk || !reply.crcMatches()) {
                 reply.release();
                 fail(p, new MirrorgateException(ErrorCode.EBADMSG, options.uri()
                         + " " + p + ": read payload of " + data.readableBytes()
@@ -400,8 +402,14 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             return;
         }
         state = to;
-        log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+        if (from == ConnectionState.CONNECTING && to == ConnectionState.CLOSED) {
+            // a first connection that failed: whoever retries it (a peer link) reports it
+            log.debug("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
                 peer, options.exportPath(), from, to, reason);
+        } else {
+            log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+                peer, options.exportPath(), from, to, reason);
+        }
         for (StateListener l : listeners) {
             try {
                 l.stateChanged(from, to, reason);

@@ -97,6 +97,7 @@ public final class Cli {
                 return ExitCodes.UNAVAILABLE;
             case EINVAL:
             case EPROTO:
+            case EBUSY:
                 return ExitCodes.DATA_ERROR;
             default:
                 return e instanceof java.io.IOException || e instanceof UncheckedIOException

@@ -14,6 +14,8 @@ public enum ErrorCode {
     EIO(5),
     /** Out of memory or over a configured buffer limit. */
     ENOMEM(12),
+    /** Busy: the resource is in a role or state that refuses the request now (for example primary on both nodes). */
+    EBUSY(16),
     /** Access refused: host not allowed or authentication failed. */
     EACCES(13),
     /** Invalid request: misaligned, bad flags, malformed. */

@@ -6,6 +6,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;
@@ -23,8 +24,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,8 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private byte[] serverNonce;
     private String peer = "?";
     private RequestDispatcher dispatcher;
+    private ReplicationEndpoint.Session session;
+    private Export admittedExport;
     private ScheduledFuture<?> handshakeTimer;
     private boolean violationLogged;
     private boolean closedHere;
@@ -137,13 +142,36 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             return;
         }
         phase = Phase.ADMITTING;
-        store.admit(export.name(), hello.epoch()).whenComplete((state, failure) ->
-                onLoop(ctx, () -> admitted(ctx, export, state, failure)));
+        CompletableFuture<ExportStateStore.ExportState> admission;
+        ReplicationEndpoint.Session candidate = null;
+        if (export.replication() != null) {
+            candidate = new ChannelSession(ctx.channel(), peer, hello.nodeId(), hello.epoch());
+            ReplicationEndpoint.Session s = candidate;
+            admission = callEndpoint(() -> export.replication().admit(s))
+                    .thenApply(a -> new ExportStateStore.ExportState(a.highestEpoch(), a.generation()));
+        } else {
+            admission = store.admit(export.name(), hello.epoch());
+        }
+        ReplicationEndpoint.Session s = candidate;
+        admission.whenComplete((state, failure) ->
+                onLoop(ctx, () -> admitted(ctx, export, s, state, failure)));
     }
 
-    private void admitted(ChannelHandlerContext ctx, Export export,
+    private static <T> CompletableFuture<T> callEndpoint(Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void admitted(ChannelHandlerContext ctx, Export export, ReplicationEndpoint.Session s,
             ExportStateStore.ExportState state, Throwable failure) {
+        if (failure == null && s != null) {
+            session = s;
+        }
         if (phase != Phase.ADMITTING) {
+            endSession(export);
             return;
         }
         if (failure != null) {
@@ -160,12 +188,16 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             return;
         }
         int features = hello.features() & GgateProtocol.SUPPORTED_FEATURES;
+        if (export.replication() == null) {
+            features &= ~GgateProtocol.FEATURE_PEER;
+        }
         if ((features & GgateProtocol.FEATURE_LZ4) != 0) {
             codec.enableCompression();
         }
         BlockDevice device = export.device();
         dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
-                config.maxRequestSize(), config.maxInFlight(), peer);
+                session, config.maxRequestSize(), config.maxInFlight(), peer);
+        admittedExport = export;
         sessions.register(export.name(), hello.session(), dispatcher);
         phase = Phase.READY;
         handshakeTimer.cancel(false);
@@ -183,6 +215,20 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
                 code, reason);
         phase = Phase.CLOSED;
         ctx.writeAndFlush(Welcome.refusal(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Tells the replication endpoint, once, that the admitted connection is gone. */
+    private void endSession(Export export) {
+        ReplicationEndpoint.Session s = session;
+        session = null;
+        if (s != null && export != null && export.replication() != null) {
+            try {
+                export.replication().ended(s);
+            } catch (RuntimeException e) {
+                log.warn("replication endpoint failed to end a session peer={} export={}", peer,
+                        export.name(), e);
+            }
+        }
     }
 
     private InetAddress peerAddress(ChannelHandlerContext ctx) {
@@ -231,6 +277,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         if (dispatcher != null) {
             dispatcher.channelClosed();
         }
+        endSession(admittedExport);
         phase = Phase.CLOSED;
         super.channelInactive(ctx);
     }

@@ -5,10 +5,12 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -38,6 +40,7 @@ final class RequestDispatcher {
     private final Access access;
     private final long epoch;
     private final ExportStateStore store;
+    private final ReplicationEndpoint.Session session;
     private final int maxRequestSize;
     private final int maxInFlight;
     private final String peer;
@@ -48,7 +51,9 @@ final class RequestDispatcher {
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
     RequestDispatcher(ChannelHandlerContext ctx, Export export, Access access, long epoch,
-            ExportStateStore store, int maxRequestSize, int maxInFlight, String peer) {
+            ExportStateStore store, ReplicationEndpoint.Session session, int maxRequestSize,
+            int maxInFlight, String peer) {
+        this.session = session;
         this.ctx = ctx;
         this.export = export;
         this.device = export.device();
@@ -120,7 +125,7 @@ final class RequestDispatcher {
         ErrorCode code = null;
         if (command == null) {
             code = ErrorCode.EINVAL;
-            refusal = "command: " + r.commandCode() + " (expected: 1 to 7)";
+            refusal = "command: " + r.commandCode() + " (expected: 1 to 8)";
         } else if (command == Command.READ && !access.canRead()) {
             code = ErrorCode.EPERM;
             refusal = "export " + export.name() + " was opened write-only: reads are not permitted";
@@ -128,10 +133,13 @@ final class RequestDispatcher {
             code = ErrorCode.EROFS;
             refusal = "export " + export.name() + " was opened read-only: "
                     + command + " is not permitted";
-        } else if (command.mutating()
-                && ExportStateStore.fencedReason(epoch, store.highestEpoch(export.name())) != null) {
+        } else if (command.mutating() && ExportStateStore.fencedReason(epoch, highestEpoch()) != null) {
             code = ErrorCode.ESTALE;
-            refusal = ExportStateStore.fencedReason(epoch, store.highestEpoch(export.name()));
+            refusal = ExportStateStore.fencedReason(epoch, highestEpoch());
+        } else if (command == Command.PEER_INFO && export.replication() == null) {
+            code = ErrorCode.ENOTSUP;
+            refusal = "export " + export.name() + " is a plain export, not a replicator's replica:"
+                    + " no replication handshake";
         } else if (command.hasPayload() && !r.crcMatches()) {
             code = ErrorCode.EBADMSG;
             refusal = String.format("payload CRC32C mismatch at offset %d (expected: 0x%08x):"
@@ -158,6 +166,8 @@ final class RequestDispatcher {
                 return device.writeZeroes(r.offset(), r.length(), r.fua()).thenApply(v -> Reply.ok(seq));
             case SET_GENERATION:
                 return setGeneration(r);
+            case PEER_INFO:
+                return exchange(r);
             case DISCONNECT:
                 drain("client asked to disconnect");
                 return CompletableFuture.completedFuture(Reply.ok(seq));
@@ -189,7 +199,27 @@ final class RequestDispatcher {
         }
         log.info("ggate export generation set peer={} export={} generation={}",
                 peer, export.name(), Long.toUnsignedString(generation));
+        if (export.replication() != null) {
+            return export.replication().setGeneration(session, generation)
+                    .thenApply(v -> Reply.ok(r.sequence()));
+        }
         return store.setGeneration(export.name(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
+    }
+
+    /** The replication handshake: the payload goes to the endpoint, its answer back as the reply's. */
+    private CompletableFuture<Reply> exchange(Request r) {
+        ByteBuf payload = r.payload();
+        byte[] request = new byte[payload.readableBytes()];
+        payload.getBytes(payload.readerIndex(), request);
+        r.release();
+        return export.replication().exchange(session, request)
+                .thenApply(answer -> Reply.ok(r.sequence(), Unpooled.wrappedBuffer(answer)));
+    }
+
+    /** The highest epoch of the export: the replication endpoint's, or the state store's. */
+    private long highestEpoch() {
+        return export.replication() != null ? export.replication().highestEpoch()
+                : store.highestEpoch(export.name());
     }
 
     private void onLoop(Reply reply) {

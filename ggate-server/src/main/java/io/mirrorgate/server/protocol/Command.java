@@ -10,7 +10,14 @@ public enum Command {
     /** Sets the export's generation; the payload is the generation as a u64. */
     SET_GENERATION(6, true, true),
     /** Asks the server to finish the requests in flight, reply, and close. */
-    DISCONNECT(7, false, false);
+    DISCONNECT(7, false, false),
+    /**
+     * The replication handshake between two replicators: the payload is the primary's peer
+     * information, the reply's payload the secondary's (opaque to the ggate layer; see the
+     * replicator's {@code PeerInfo}). Only on connections that negotiated {@link
+     * GgateProtocol#FEATURE_PEER}.
+     */
+    PEER_INFO(8, true, false);
 
     private final int code;
     private final boolean hasPayload;

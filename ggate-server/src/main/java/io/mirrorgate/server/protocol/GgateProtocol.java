@@ -28,8 +28,13 @@ public final class GgateProtocol {
 
     /** Feature bit: LZ4 payload compression. */
     public static final int FEATURE_LZ4 = 0x01;
+    /**
+     * Feature bit: the export is a replicator's replica that answers {@link Command#PEER_INFO}.
+     * Granted only by exports that have a {@link io.mirrorgate.server.export.ReplicationEndpoint}.
+     */
+    public static final int FEATURE_PEER = 0x02;
     /** Every feature this version supports. */
-    public static final int SUPPORTED_FEATURES = FEATURE_LZ4;
+    public static final int SUPPORTED_FEATURES = FEATURE_LZ4 | FEATURE_PEER;
 
     /** Length of the client and server nonces. */
     public static final int NONCE_LENGTH = 32;

@@ -82,6 +82,19 @@ public interface DirtyRegions extends AutoCloseable {
     /** Marks every region owed, durably (full sync, or a resolved split brain). */
     void markAllOwed();
 
+    /**
+     * Marks {@code regions} owed, durably (the peer's marked regions at a rejoin). Blocks until
+     * durable. This default announces each region as a write that did not reach the peer.
+     */
+    default void markOwed(java.util.BitSet regions) {
+        long size = regionSize();
+        for (int r = regions.nextSetBit(0); r >= 0 && r < regionCount(); r = regions.nextSetBit(r + 1)) {
+            long offset = r * size;
+            beginWrite(offset, 1).join();
+            endWrite(offset, 1, false);
+        }
+    }
+
     /** Unmarks the activity set's idle regions, syncs the file, and releases it. Idempotent. */
     @Override
     void close();

@@ -126,7 +126,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
         }
         MetadataHeader h = new MetadataHeader(1, UUID.randomUUID(), resource, localNode, "",
                 Generations.initial(), true, regionSize, volumeSize, regionCount, BITMAP_OFFSET,
-                bitmapLength(regionCount));
+                bitmapLength(regionCount), 0);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             write(ch, 0, h.encode());
             write(ch, MetadataHeader.SIZE, h.withSequence(0).encode());
@@ -275,6 +275,21 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
     @Override
     public synchronized void storeGenerations(Generations generations) {
         storeHeader(header.withGenerations(generations));
+    }
+
+    /** The highest fencing epoch this replica has seen (its own when it was promoted). */
+    public synchronized long epoch() {
+        return header.epoch();
+    }
+
+    /** Stores the highest epoch seen, durably. */
+    public synchronized void storeEpoch(long epoch) {
+        storeHeader(header.withEpoch(epoch));
+    }
+
+    /** Adopts the resource UUID of the primary (a blank secondary at its first sync), durably. */
+    public synchronized void storeUuid(UUID uuid) {
+        storeHeader(header.withUuid(uuid));
     }
 
     /** Stores the peer's node name (learned at connection), durably. */

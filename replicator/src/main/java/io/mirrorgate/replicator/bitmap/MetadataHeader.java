@@ -10,7 +10,8 @@ import java.util.zip.CRC32C;
 
 /**
  * One copy of the metadata header (see {@link MetadataFile} for where the copies live). All
- * integers little-endian; names UTF-8, NUL-padded.
+ * integers little-endian; names UTF-8, NUL-padded. The epoch was added in the reserved area: a
+ * file written before it reads as epoch 0.
  *
  * <pre>
  *   0                   1                   2                   3
@@ -38,7 +39,9 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |  bitmap offset | bitmap length in bytes (2 x u64)            | 288
  *  +---------------------------------------------------------------+
- *  |                  reserved, zero (204 bytes)                   | 304
+ *  |  epoch (u64): the highest fencing epoch this replica has seen | 304
+ *  +---------------------------------------------------------------+
+ *  |                  reserved, zero (196 bytes)                   | 312
  *  +-------------------------------+-------------------------------+
  *  |                               | CRC32C of bytes 0..507 (u32)  | 508
  *  +-------------------------------+-------------------------------+
@@ -46,7 +49,7 @@ import java.util.zip.CRC32C;
  */
 record MetadataHeader(long sequence, UUID uuid, String resource, String localNode, String peerNode,
         Generations generations, boolean clean, long regionSize, long volumeSize, long regionCount,
-        long bitmapOffset, long bitmapLength) {
+        long bitmapOffset, long bitmapLength, long epoch) {
 
     static final byte[] MAGIC = "MGMETA\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
@@ -65,22 +68,32 @@ record MetadataHeader(long sequence, UUID uuid, String resource, String localNod
 
     MetadataHeader withSequence(long next) {
         return new MetadataHeader(next, uuid, resource, localNode, peerNode, generations, clean, regionSize,
-                volumeSize, regionCount, bitmapOffset, bitmapLength);
+                volumeSize, regionCount, bitmapOffset, bitmapLength, epoch);
     }
 
     MetadataHeader withGenerations(Generations g) {
         return new MetadataHeader(sequence, uuid, resource, localNode, peerNode, g, clean, regionSize,
-                volumeSize, regionCount, bitmapOffset, bitmapLength);
+                volumeSize, regionCount, bitmapOffset, bitmapLength, epoch);
     }
 
     MetadataHeader withClean(boolean c) {
         return new MetadataHeader(sequence, uuid, resource, localNode, peerNode, generations, c, regionSize,
-                volumeSize, regionCount, bitmapOffset, bitmapLength);
+                volumeSize, regionCount, bitmapOffset, bitmapLength, epoch);
+    }
+
+    MetadataHeader withEpoch(long e) {
+        return new MetadataHeader(sequence, uuid, resource, localNode, peerNode, generations, clean, regionSize,
+                volumeSize, regionCount, bitmapOffset, bitmapLength, e);
+    }
+
+    MetadataHeader withUuid(UUID u) {
+        return new MetadataHeader(sequence, u, resource, localNode, peerNode, generations, clean, regionSize,
+                volumeSize, regionCount, bitmapOffset, bitmapLength, epoch);
     }
 
     MetadataHeader withPeerNode(String peer) {
         return new MetadataHeader(sequence, uuid, resource, localNode, peer, generations, clean, regionSize,
-                volumeSize, regionCount, bitmapOffset, bitmapLength);
+                volumeSize, regionCount, bitmapOffset, bitmapLength, epoch);
     }
 
     /** The 512 bytes of this header copy, checksum included. */
@@ -95,6 +108,7 @@ record MetadataHeader(long sequence, UUID uuid, String resource, String localNod
         b.putInt(clean ? 1 : 0).putInt(0);
         b.putLong(regionSize).putLong(volumeSize).putLong(regionCount);
         b.putLong(bitmapOffset).putLong(bitmapLength);
+        b.putLong(epoch);
         b.putInt(CRC_OFFSET, crc(b.array()));
         return b.array();
     }
@@ -134,7 +148,7 @@ record MetadataHeader(long sequence, UUID uuid, String resource, String localNod
         boolean clean = b.getInt() == 1;
         b.getInt();
         return new MetadataHeader(sequence, uuid, resource, local, peer, g, clean, b.getLong(), b.getLong(),
-                b.getLong(), b.getLong(), b.getLong());
+                b.getLong(), b.getLong(), b.getLong(), b.getLong());
     }
 
     private static int crc(byte[] bytes) {

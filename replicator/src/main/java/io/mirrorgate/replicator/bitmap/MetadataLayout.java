@@ -85,7 +85,7 @@ final class MetadataLayout {
             MetadataHeader h = readHeader(path, ch);
             BitSet marked = BitSet.valueOf(read(ch, MetadataFile.BITMAP_OFFSET, (int) h.bitmapLength()));
             return new MetadataSnapshot(path, h.uuid(), h.resource(), h.localNode(), h.peerNode(), h.generations(),
-                    h.clean(), h.regionSize(), h.volumeSize(), h.regionCount(), marked);
+                    h.clean(), h.regionSize(), h.volumeSize(), h.regionCount(), marked, h.epoch());
         } catch (NoSuchFileException e) {
             throw new MirrorgateException(ErrorCode.ENOENT, path + ": no metadata file", e);
         } catch (IOException e) {

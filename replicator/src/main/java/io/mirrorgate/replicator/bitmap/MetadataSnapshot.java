@@ -11,7 +11,7 @@ import java.util.UUID;
  */
 public record MetadataSnapshot(Path path, UUID uuid, String resource, String localNode, String peerNode,
         Generations generations, boolean cleanShutdown, long regionSize, long volumeSize, long regionCount,
-        BitSet marked) {
+        BitSet marked, long epoch) {
 
     public MetadataSnapshot {
         marked = (BitSet) marked.clone();

@@ -311,6 +311,96 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         LOG.info("all regions owed resource={} regions={}", file.resource(), regionCount);
     }
 
+    /**
+     * Marks {@code regions} owed, durably, in one metadata sync (the peer's marked regions at a
+     * rejoin: they are copied as if written here while apart). Blocks until durable.
+     */
+    @Override
+    public void markOwed(BitSet regions) {
+        CompletableFuture<Void> wait;
+        synchronized (lock) {
+            if (closed) {
+                throw closedException();
+            }
+            checkNotCommitter("markOwed");
+            BitSet add = (BitSet) regions.clone();
+            if (add.length() > regionCount) {
+                throw new IllegalArgumentException("regions: up to " + (add.length() - 1)
+                        + " (expected: below " + regionCount + ")");
+            }
+            owed.or(add);
+            for (int r = add.nextSetBit(0); r >= 0; r = add.nextSetBit(r + 1)) {
+                if (!marked.get(r)) {
+                    marked.set(r);
+                    file.setMarked(r, true);
+                }
+                if (!durable.get(r)) {
+                    open.regions.set(r);
+                }
+            }
+            wait = open.done;
+            queueCommit();
+        }
+        await(wait);
+    }
+
+    /**
+     * The regions marked in the mapping now: where this replica may differ from its peer (owed
+     * regions, the activity set, writes not yet known durable on both sides).
+     */
+    public BitSet markedRegions() {
+        synchronized (lock) {
+            return (BitSet) marked.clone();
+        }
+    }
+
+    /**
+     * Unmarks every region that is neither owed nor being written, the activity set included, and
+     * waits until that is on disk: what {@link #close} does, without closing. For a role change,
+     * after both replicas were flushed and {@link #bothDurable(long)} was reported: the marks
+     * left are exactly the owed regions.
+     */
+    public void settle() {
+        CompletableFuture<Void> wait;
+        synchronized (lock) {
+            if (closed) {
+                throw closedException();
+            }
+            checkNotCommitter("settle");
+            int unmarked = unmark(writes.takeUnmarkable(owed, true));
+            wait = open.done;
+            queueCommit();
+            LOG.debug("bitmap settled resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
+                    marked.cardinality());
+        }
+        await(wait);
+    }
+
+    /**
+     * The replicas are identical (a secondary told by its primary that the resync completed):
+     * nothing is owed and every region not being written is unmarked, durably.
+     */
+    public void clearAll() {
+        CompletableFuture<Void> wait;
+        synchronized (lock) {
+            if (closed) {
+                throw closedException();
+            }
+            checkNotCommitter("clearAll");
+            owed.clear();
+            unmark(writes.takeUnmarkable(owed, true));
+            BitSet untracked = (BitSet) marked.clone();
+            for (int r = untracked.nextSetBit(0); r >= 0; r = untracked.nextSetBit(r + 1)) {
+                if (writes.takeIfUnmarkable(r, owed)) {
+                    unmark(r);
+                }
+            }
+            wait = open.done;
+            queueCommit();
+        }
+        await(wait);
+    }
+
     /** Regions marked in the mapping right now (durable or about to be). */
     public long markedCount() {
         synchronized (lock) {

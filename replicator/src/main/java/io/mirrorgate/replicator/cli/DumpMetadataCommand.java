@@ -49,6 +49,7 @@ final class DumpMetadataCommand implements Callable<Integer> {
             o.put("generation", m.generations().local());
             o.put("syncedLocal", m.generations().syncedLocal());
             o.put("syncedPeer", m.generations().syncedPeer());
+            o.put("epoch", m.epoch());
             o.put("cleanShutdown", m.cleanShutdown());
             o.put("regionSize", m.regionSize());
             o.put("volumeSize", m.volumeSize());
@@ -66,6 +67,7 @@ final class DumpMetadataCommand implements Callable<Integer> {
             out.printf("generations:    local=%d syncedLocal=%d syncedPeer=%d%s%n", m.generations().local(),
                     m.generations().syncedLocal(), m.generations().syncedPeer(),
                     m.generations().wroteWhileApart() ? " (wrote while apart)" : "");
+            out.printf("epoch:          %d%n", m.epoch());
             out.printf("clean shutdown: %s%n", m.cleanShutdown() ? "yes" : "no (every marked region is resynced)");
             out.printf("volume:         %d bytes (%s), %d regions of %s%n", m.volumeSize(),
                     Sizes.format(m.volumeSize()), m.regionCount(), Sizes.format(m.regionSize()));

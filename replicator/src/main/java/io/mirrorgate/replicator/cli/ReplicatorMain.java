@@ -15,14 +15,15 @@ import picocli.CommandLine.Option;
  * resolve} talk to a running replicator, {@code dump-metadata} reads a metadata file.
  */
 @Command(name = "replicator", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        subcommands = {CreateCommand.class, RunCommand.class, StatusCommand.class, ResolveCommand.class,
-            DumpMetadataCommand.class},
+        subcommands = {CreateCommand.class, RunCommand.class, StatusCommand.class, RoleCommand.class,
+            FenceCommand.class, ResolveCommand.class, DumpMetadataCommand.class},
         description = {
             "Keep a block device identical on two machines.",
             "",
             "'create' writes a resource's metadata (dirty-region bitmap and generations).",
-            "'run' mirrors every primary resource to its peer's ggate-server and serves the",
-            "mirrored volume over NBD; 'status' and 'resolve' talk to it over its control socket.",
+            "'run' runs every resource in its role: a primary mirrors to its peer and serves the",
+            "mirrored volume over NBD, a secondary serves its replica to the peer's primary.",
+            "'status', 'role', 'fence' and 'resolve' talk to it over its control socket.",
             "'dump-metadata' reads a metadata file, also while the replicator is stopped."},
         footer = {"", "Exit codes: 0 ok, 64 usage, 65 bad configuration or refused request,",
             "66 no such resource or file, 69 replicator not running or peer unavailable,",

@@ -14,11 +14,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator run [RESOURCE...]}: serves until SIGTERM or SIGINT, then stops cleanly. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the mirror of the primary resources in the foreground.",
+        description = {"Run the resources in their start-up roles, in the foreground.",
             "All of them, or those named, until SIGTERM or SIGINT. Prints one line when serving:",
-            "  replicator running resource=r0 nbd=127.0.0.1:10810 control=PATH metrics=HOST:PORT",
+            "  replicator running resource=r0 nbd=127.0.0.1:10810 role=primary listen=HOST:PORT",
+            "    control=PATH metrics=HOST:PORT",
             "The peer need not be up: it is connected in the background, and writes go on locally",
-            "(degraded) until it is."})
+            "(degraded) until it is. Change a role later with: replicator role RESOURCE ROLE"})
 final class RunCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     ReplicatorMain parent;
@@ -26,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "RESOURCE", description = "Resources to run (default: every primary).")
+    @Parameters(arity = "0..*", paramLabel = "RESOURCE", description = "Resources to run (default: all).")
     List<String> resources = new ArrayList<>();
 
     @Override

@@ -26,7 +26,11 @@ final class StatusText {
 
     /** Whether the resource finished its resync and is connected in sync. */
     static boolean inSync(JsonNode r) {
-        return r.path("state").asText().equals("connected") && r.path("resync").path("state").asText().equals("done");
+        boolean connected = r.path("state").asText().equals("connected");
+        if (r.path("role").asText().equals("secondary")) {
+            return connected; // the primary runs the resync; a connected secondary has nothing to wait for
+        }
+        return connected && r.path("resync").path("state").asText().equals("done");
     }
 
     static boolean splitBrain(JsonNode r) {
@@ -38,13 +42,28 @@ final class StatusText {
         List<String> lines = new ArrayList<>();
         lines.add(r.path("resource").asText() + " role:" + r.path("role").asText() + " state:"
                 + r.path("state").asText() + " mode:" + r.path("mode").asText() + " nbd:"
-                + (r.path("nbd").isNull() ? "off" : r.path("nbd").asText()));
+                + (r.path("nbd").isNull() ? "off" : r.path("nbd").asText()) + " epoch:" + r.path("epoch").asLong()
+                + (r.path("listen").isTextual() ? " listen:" + r.path("listen").asText() : ""));
+        if (r.path("fenced").asBoolean(false)) {
+            lines.add("  FENCED: " + r.path("fencedBy").asText() + " (writes refused; make this node secondary:"
+                    + " replicator role " + r.path("resource").asText() + " secondary)");
+        }
         JsonNode peer = r.path("peer");
         boolean connected = peer.path("connected").asBoolean();
-        lines.add("  peer: " + peer.path("address").asText() + " " + peer.path("path").asText() + " "
-                + (connected ? "connected generation:" + peer.path("generation").asLong()
-                        : "disconnected" + (peer.path("lastError").isTextual()
-                                ? " (" + peer.path("lastError").asText() + ")" : "")));
+        boolean secondary = r.path("role").asText().equals("secondary");
+        if (secondary) {
+            lines.add("  peer: " + peer.path("address").asText() + " "
+                    + (connected ? "primary " + peer.path("node").asText() + " connected"
+                            : "no primary connected"));
+        } else {
+            String who = peer.path("node").isTextual() ? " " + peer.path("role").asText() + " "
+                    + peer.path("node").asText() + " epoch:" + peer.path("epoch").asLong() + " marked:"
+                    + peer.path("markedRegions").asLong() : "";
+            lines.add("  peer: " + peer.path("address").asText() + " " + peer.path("path").asText() + " "
+                    + (connected ? "connected generation:" + peer.path("generation").asLong() + who
+                            : "disconnected" + (peer.path("lastError").isTextual()
+                                    ? " (" + peer.path("lastError").asText() + ")" : "")));
+        }
         lines.add("  owed: " + Sizes.format(r.path("owedBytes").asLong()) + " (" + r.path("owedRegions").asLong()
                 + " regions of " + Sizes.format(r.path("regionSize").asLong()) + ")");
         if (splitBrain(r)) {

@@ -115,7 +115,7 @@ public final class ReplicatorConfig {
         return new ReplicatorConfig(sourceName, node, control, metrics, resources);
     }
 
-    /** Two resources must not share a replica, a metadata file or an NBD endpoint. */
+    /** Two resources must not share a replica, a metadata file, an NBD endpoint or a listen address. */
     private static void rejectSharedFiles(String source, Map<String, ResourceConfig> resources) {
         Map<Object, String> owners = new HashMap<>();
         for (ResourceConfig r : resources.values()) {
@@ -124,6 +124,11 @@ public final class ReplicatorConfig {
             r.nbdListen().ifPresent(hp -> {
                 if (hp.port() != 0) {
                     claim(source, owners, r, "nbd_listen", hp);
+                }
+            });
+            r.listen().ifPresent(hp -> {
+                if (hp.port() != 0) {
+                    claim(source, owners, r, "listen", hp);
                 }
             });
         }

@@ -17,8 +17,11 @@ import java.util.OptionalLong;
  * local             (required)                   local replica: image file or block device
  * metadata          &lt;local&gt;.mgmeta               dirty-region bitmap and generations
  * role              secondary                    primary | secondary (start-up role)
- * remote            (required)                   host:port of the peer's ggate-server
- * remote_path       same as local                export path on the peer
+ * remote            (required)                   host:port of the peer (its listen, or its ggate-server)
+ * remote_path       same as local                export path on the peer (or the resource name)
+ * listen            off                          host:port where this node serves its replica to a
+ *                                                primary peer (needed for role changes)
+ * after_fenced      stay                         stay | become-secondary
  * key_file          /etc/mirrorgate/key          shared key (HMAC authentication)
  * mode              fullsync                     fullsync | memsync | async
  * async_backlog     64MiB                        bound of the async backlog (1MiB..64GiB)
@@ -53,6 +56,8 @@ public final class ResourceConfig {
     private final Duration timeout;
     private final OptionalLong resyncRate;
     private final Optional<HostPort> nbdListen;
+    private final Optional<HostPort> listen;
+    private final AfterFenced afterFenced;
     private final SplitBrainPolicy splitBrain;
 
     private ResourceConfig(String source, String name, String node, ConfigSection s) {
@@ -80,6 +85,8 @@ public final class ResourceConfig {
         this.timeout = s.duration("timeout", "10s", Duration.ofMillis(100), Duration.ofHours(1));
         this.resyncRate = resyncRate(s);
         this.nbdListen = Optional.ofNullable(s.endpoint("nbd_listen", "off", true, 0));
+        this.listen = Optional.ofNullable(s.endpoint("listen", "off", true, 0));
+        this.afterFenced = s.choice("after_fenced", "stay", AfterFenced.class);
         this.splitBrain = s.choice("split_brain", "refuse", SplitBrainPolicy.class);
         if (metadata.equals(local)) {
             throw s.error("metadata", ConfigSection.quote(metadata.toString())
@@ -183,6 +190,16 @@ public final class ResourceConfig {
     /** Where the mirrored volume is served over NBD; empty when {@code off}. */
     public Optional<HostPort> nbdListen() {
         return nbdListen;
+    }
+
+    /** Where this node serves its replica to a primary peer (the secondary role); empty when off. */
+    public Optional<HostPort> listen() {
+        return listen;
+    }
+
+    /** What this node does as a primary superseded by a higher epoch. */
+    public AfterFenced afterFenced() {
+        return afterFenced;
     }
 
     public SplitBrainPolicy splitBrain() {

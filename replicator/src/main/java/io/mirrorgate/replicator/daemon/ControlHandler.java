@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.generation.SyncDecision;
 import io.mirrorgate.server.error.ErrorCode;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * {"command":"resolve","resource":"r0","discard":"remote"}
  *                                               -&gt; {"ok":true,"decision":"DISCARD_REMOTE","message":"..."}
  * {"command":"retry","resource":"r0"}           -&gt; {"ok":true} (re-runs the connection decision)
+ * {"command":"role","resource":"r0","role":"primary","force":false}
+ *                                               -&gt; {"ok":true,"role":"primary","epoch":4,"message":"..."}
+ * {"command":"fence","resource":"r0"}           -&gt; {"ok":true,"epoch":5,"message":"..."}
  * </pre>
  *
  * A failure is {@code {"ok":false,"error":"...","code":"EINVAL"}}; the resource objects are
@@ -51,8 +55,10 @@ final class ControlHandler implements Function<JsonNode, ObjectNode> {
                 case "status" -> status(request);
                 case "resolve" -> resolve(request);
                 case "retry" -> retry(request);
+                case "role" -> role(request);
+                case "fence" -> fence(request);
                 default -> throw new MirrorgateException(ErrorCode.EINVAL, "unknown command \"" + command
-                        + "\" (expected: status, resolve or retry)");
+                        + "\" (expected: status, resolve, retry, role or fence)");
             };
         } catch (RuntimeException e) {
             ObjectNode error = json.createObjectNode();
@@ -110,6 +116,37 @@ final class ControlHandler implements Function<JsonNode, ObjectNode> {
         r.runtime().retryPeer();
         ObjectNode reply = ok();
         reply.put("resource", r.name());
+        return reply;
+    }
+
+    private ObjectNode role(JsonNode request) {
+        RunningResource r = resource(request);
+        String wanted = request.path("role").asText("");
+        Role role = switch (wanted) {
+            case "primary" -> Role.PRIMARY;
+            case "secondary" -> Role.SECONDARY;
+            default -> throw new MirrorgateException(ErrorCode.EINVAL, "role: \"" + wanted
+                    + "\" (expected: primary or secondary)");
+        };
+        boolean force = request.path("force").asBoolean(false);
+        LOG.warn("role change requested resource={} role={} force={}", r.name(), wanted, force);
+        String message = r.changeRole(role, force);
+        ObjectNode reply = ok();
+        reply.put("resource", r.name());
+        reply.put("role", StatusJson.lower(r.role()));
+        reply.put("epoch", r.endpoint().epoch());
+        reply.put("message", message);
+        return reply;
+    }
+
+    private ObjectNode fence(JsonNode request) {
+        RunningResource r = resource(request);
+        LOG.warn("fence requested resource={}", r.name());
+        String message = r.fence();
+        ObjectNode reply = ok();
+        reply.put("resource", r.name());
+        reply.put("epoch", r.endpoint().epoch());
+        reply.put("message", message);
         return reply;
     }
 

@@ -88,7 +88,7 @@ final class MetricsServer implements AutoCloseable {
             new Metric("mirrorgate_resyncs_completed_total", "counter", "Resyncs that ended in sync",
                     s -> s.status().syncsCompleted()),
             new Metric("mirrorgate_peer_connects_total", "counter", "Times the peer connected",
-                    s -> s.resource().peer().connects()));
+                    s -> s.resource().primary().map(p -> p.peer().connects()).orElse(0L)));
 
     private final HttpServer server;
     private final ExecutorService executor;

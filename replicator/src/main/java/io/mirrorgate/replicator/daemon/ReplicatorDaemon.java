@@ -24,12 +24,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code replicator run}: every selected primary resource of a configuration (local device,
- * bitmap, peer link, mirror, resync, NBD export named after the resource), one control socket
- * and one Prometheus endpoint.
+ * {@code replicator run}: every selected resource of a configuration, each in its start-up role
+ * (primary: local device, bitmap, peer link, mirror, resync, NBD export named after the resource;
+ * secondary: local device, bitmap and the replica served to the peer's primary on {@code
+ * listen}), one control socket and one Prometheus endpoint.
  *
- * <p>{@link #start} checks everything it can before opening anything (the resources exist and
- * are primary, the local replicas, metadata and key files are there, the control socket is not
+ * <p>{@link #start} checks everything it can before opening anything (the resources exist, the
+ * local replicas, metadata and key files are there, the control socket is not
  * in use), then opens the resources in configuration order; a failure half way closes what was
  * opened. The peer is never waited for: it connects in the background. {@link #close()} is the
  * SIGTERM path: control and metrics stop, then each resource closes (NBD drains, both replicas
@@ -54,7 +55,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Starts the primary resources of {@code config} (all of them when {@code names} is empty). */
+    /** Starts the resources of {@code config} (all of them when {@code names} is empty). */
     public static ReplicatorDaemon start(ReplicatorConfig config, List<String> names) {
         return start(config, names, RemotePeerLink.Backoff.defaults());
     }
@@ -104,21 +105,15 @@ public final class ReplicatorDaemon implements AutoCloseable {
     private static List<ResourceConfig> select(ReplicatorConfig config, List<String> names) {
         List<ResourceConfig> selected = new ArrayList<>();
         if (names.isEmpty()) {
-            config.resources().values().stream().filter(r -> r.role() == Role.PRIMARY).forEach(selected::add);
+            selected.addAll(config.resources().values());
             if (selected.isEmpty()) {
-                throw new MirrorgateException(ErrorCode.EINVAL, config.source() + ": no resource has role"
-                        + " = \"primary\" (expected: at least one; a secondary is served by ggate-server)");
+                throw new MirrorgateException(ErrorCode.EINVAL, config.source() + ": no resource is configured"
+                        + " (expected: at least one [resource.NAME] table)");
             }
             return selected;
         }
         for (String name : names) {
-            ResourceConfig r = config.resource(name);
-            if (r.role() != Role.PRIMARY) {
-                throw new MirrorgateException(ErrorCode.EINVAL, config.source() + ": resource " + name
-                        + ": key role: \"secondary\" (expected: \"primary\" to run it here; the secondary's"
-                        + " replica is exported by ggate-server)");
-            }
-            selected.add(r);
+            selected.add(config.resource(name));
         }
         return selected;
     }
@@ -168,22 +163,27 @@ public final class ReplicatorDaemon implements AutoCloseable {
 
     /**
      * The line printed on stdout when serving: {@code replicator running resource=r0
-     * nbd=127.0.0.1:10810 [resource=r1 nbd=...] control=/run/mirrorgate/replicator.sock
-     * metrics=127.0.0.1:9380}, with bound ports ({@code nbd=off}, {@code metrics=off} when not
-     * configured).
+     * nbd=127.0.0.1:10810 role=primary [listen=0.0.0.0:7790] [resource=r1 ...]
+     * control=/run/mirrorgate/replicator.sock metrics=127.0.0.1:9380}, with bound ports ({@code
+     * nbd=off} while secondary or not configured, {@code metrics=off} when not configured).
      */
     public String readyLine() {
         StringBuilder line = new StringBuilder("replicator running");
-        resources.values().forEach(r -> line.append(" resource=").append(r.name()).append(" nbd=")
-                .append(r.nbdAddress() == null ? "off" : format(r.nbdAddress())));
+        resources.values().forEach(r -> {
+            line.append(" resource=").append(r.name())
+                    .append(" nbd=").append(r.nbdAddress() == null ? "off" : format(r.nbdAddress()))
+                    .append(" role=").append(StatusJson.lower(r.role()));
+            if (r.listenAddress() != null) {
+                line.append(" listen=").append(format(r.listenAddress()));
+            }
+        });
         line.append(" control=").append(config.control());
         line.append(" metrics=").append(metrics == null ? "off" : format(metrics.address()));
         return line.toString();
     }
 
     private static String format(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return StatusJson.format(a);
     }
 
     /** The names of the running resources, in configuration order. */
@@ -194,6 +194,16 @@ public final class ReplicatorDaemon implements AutoCloseable {
     /** The bound NBD address of {@code resource}, or null when its {@code nbd_listen} is off. */
     public InetSocketAddress nbdAddress(String resource) {
         return running(resource).nbdAddress();
+    }
+
+    /** The bound listen address of {@code resource}, or null when its {@code listen} is off. */
+    public InetSocketAddress listenAddress(String resource) {
+        return running(resource).listenAddress();
+    }
+
+    /** Changes the role of {@code resource} (as {@code replicator role}); returns what was done. */
+    public String changeRole(String resource, io.mirrorgate.replicator.config.Role role, boolean force) {
+        return running(resource).changeRole(role, force);
     }
 
     /** The bound metrics address, or null when metrics are off. */

@@ -2,14 +2,16 @@ package io.mirrorgate.replicator.daemon;
 
 import io.mirrorgate.replicator.bitmap.MetadataFile;
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
+import io.mirrorgate.replicator.config.AfterFenced;
 import io.mirrorgate.replicator.config.ResourceConfig;
-import io.mirrorgate.replicator.config.SplitBrainPolicy;
-import io.mirrorgate.replicator.generation.SplitBrainResolution;
-import io.mirrorgate.replicator.mirror.MirrorDevice;
+import io.mirrorgate.replicator.config.Role;
+import io.mirrorgate.replicator.generation.PeerInfo;
+import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
-import io.mirrorgate.replicator.resync.ResyncOptions;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
+import io.mirrorgate.replicator.resync.ResyncProgress;
+import io.mirrorgate.replicator.role.ReplicaEndpoint;
+import io.mirrorgate.replicator.role.ReplicaListener;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.server.daemon.CloseStack;
@@ -17,46 +19,52 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.export.Access;
-import io.mirrorgate.server.export.SingleExportResolver;
-import io.mirrorgate.server.nbd.NbdServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One primary resource while the replicator runs: local device, bitmap, peer link, runtime and
- * (when {@code nbd_listen} is set) the NBD server of the mirrored volume, opened in that order
- * and closed in reverse. {@link #close} is the clean shutdown: stop NBD (its connections drain),
- * stop the runtime, flush both replicas and report them durable to the bitmap, close the bitmap
- * (clean-shutdown flag), the peer and the local device.
+ * One resource while the replicator runs, in either role. It always owns the local device, the
+ * bitmap (metadata), the {@link ReplicaEndpoint} (epoch, handshake) and, when {@code listen}
+ * is set, the {@link ReplicaListener} through which a primary peer reaches the replica. While
+ * primary it also runs a {@link PrimarySide} (peer link, mirror, resync, NBD).
+ *
+ * <p>Role changes ({@link #changeRole}) run one at a time: to primary raises the epoch (with
+ * {@code force} also while a primary is connected, which is then cut off and fenced) and opens
+ * the primary side; to secondary closes it cleanly (NBD drained, both replicas flushed, the
+ * bitmap settled to the owed regions) and lets the listener admit the peer's primary. {@link
+ * #close} is the clean shutdown of whatever role is current.
  */
-final class RunningResource implements AutoCloseable {
+final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     private static final Logger LOG = LoggerFactory.getLogger(RunningResource.class);
-    private static final long FLUSH_TIMEOUT_MS = 30_000;
+    /** How long a node started as primary waits for the peer's first answer before serving. */
+    private static final Duration START_AWAIT_PEER = Duration.ofSeconds(3);
 
     private final ResourceConfig config;
+    private final byte[] key;
+    private final RemotePeerLink.Backoff backoff;
     private final LocalBlockDevice local;
     private final PersistentDirtyRegions regions;
-    private final RemotePeerLink peer;
-    private final ResourceRuntime runtime;
-    private final NbdServer nbd;
+    private ReplicaEndpoint endpoint;
+    private ReplicaListener listener;
+    private volatile Role role = Role.SECONDARY;
+    private volatile PrimarySide primary;
+    private volatile String fencedBy;
     private boolean closed;
 
-    private RunningResource(ResourceConfig config, LocalBlockDevice local, PersistentDirtyRegions regions,
-            RemotePeerLink peer, ResourceRuntime runtime, NbdServer nbd) {
+    private RunningResource(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff,
+            LocalBlockDevice local, PersistentDirtyRegions regions) {
         this.config = config;
+        this.key = key;
+        this.backoff = backoff;
         this.local = local;
         this.regions = regions;
-        this.peer = peer;
-        this.runtime = runtime;
-        this.nbd = nbd;
     }
 
-    /** Opens everything of {@code config}; a failure half way closes what was opened. */
+    /** Opens everything of {@code config} in its start-up role; a failure half way closes what was opened. */
     static RunningResource open(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff) {
         CloseStack opened = new CloseStack("resource " + config.name());
         try {
@@ -71,34 +79,170 @@ final class RunningResource implements AutoCloseable {
                 throw e;
             }
             opened.push(regions);
-            RemotePeerLink peer = new RemotePeerLink(config.name(), RemotePeerLink.options(config, key), backoff);
-            opened.push(peer);
-            ResourceRuntime runtime = new ResourceRuntime(options(config), local, peer, regions, metadata);
-            opened.push(runtime);
-            runtime.start();
-            peer.start();
-            NbdServer nbd = null;
-            if (config.nbdListen().isPresent()) {
-                nbd = NbdServer.start(new SingleExportResolver(config.name(), runtime.device(), Access.RW),
-                        config.nbdListen().get().host(), config.nbdListen().get().port(),
-                        "nbd_listen of resource " + config.name());
+            RunningResource r = new RunningResource(config, key, backoff, local, regions);
+            r.endpoint = new ReplicaEndpoint(config.name(), config.node(), regions, r);
+            opened.push(r.endpoint);
+            if (config.listen().isPresent()) {
+                r.listener = ReplicaListener.start(config.name(), config.local(), local, r.endpoint, key,
+                        config.listen().get(), config.remote().host(), config.metadata().toAbsolutePath().getParent());
+                opened.push(r.listener);
             }
-            return new RunningResource(config, local, regions, peer, runtime, nbd);
+            if (config.role() == Role.PRIMARY) {
+                synchronized (r) { // a role change triggered meanwhile (fenced at once) waits for this
+                    r.becomePrimary(START_AWAIT_PEER);
+                }
+            }
+            LOG.info("resource started resource={} role={} epoch={} listen={}", config.name(),
+                    StatusJson.lower(r.role), r.endpoint.epoch(), r.listenAddress());
+            return r;
         } catch (RuntimeException e) {
             opened.closeAfter(e);
             throw e;
         }
     }
 
-    /** The runtime options of a configured resource. */
-    static ResourceOptions options(ResourceConfig config) {
-        ResyncOptions resync = new ResyncOptions(config.resyncRate().orElse(0),
-                ResyncOptions.DEFAULT_CHUNK, config.timeout().multipliedBy(6).compareTo(Duration.ofSeconds(60)) > 0
-                        ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60));
-        Optional<SplitBrainResolution> policy = config.splitBrain() == SplitBrainPolicy.DISCARD_SECONDARY
-                ? Optional.of(SplitBrainResolution.DISCARD_REMOTE) : Optional.empty();
-        return new ResourceOptions(config.name(), config.role(), config.mode(), config.asyncBacklog(), resync, policy);
+    /** Opens the primary side presenting this node's epoch (lock held or during open). */
+    private void becomePrimary(Duration awaitPeer) {
+        role = Role.PRIMARY;
+        fencedBy = null;
+        try {
+            primary = PrimarySide.open(config, key, local, regions, endpoint.epoch(), handshake(), backoff,
+                    awaitPeer, this::onFenced);
+        } catch (RuntimeException e) {
+            role = Role.SECONDARY;
+            throw e;
+        }
     }
+
+    /** The handshake the primary side runs with a replicator peer. */
+    private RemotePeerLink.Handshake handshake() {
+        return new RemotePeerLink.Handshake() {
+            @Override
+            public PeerInfo local() {
+                return endpoint.info();
+            }
+
+            @Override
+            public void check(PeerInfo peer) {
+                if (!peer.uuid().equals(regions.metadata().uuid())) {
+                    throw new MirrorgateException(ErrorCode.EINVAL, "resource " + config.name() + ": UUID"
+                            + " mismatch: node " + peer.node() + " has " + peer.uuid() + ", this node "
+                            + config.node() + " has " + regions.metadata().uuid()
+                            + "; refusing to resync into a different disk");
+                }
+                if (peer.role() == Role.PRIMARY) {
+                    throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name()
+                            + " is primary on node " + peer.node() + " too");
+                }
+            }
+        };
+    }
+
+    /**
+     * Changes the role on the running daemon; idempotent. To primary is refused ({@code EBUSY})
+     * while a primary peer is connected, unless {@code force}: the epoch is raised first, so
+     * the old primary's writes are refused from then on. Returns what was done, in one line.
+     */
+    synchronized String changeRole(Role target, boolean force) {
+        checkOpen();
+        String name = config.name();
+        if (target == role && !(target == Role.PRIMARY && fencedBy != null && force)) {
+            return "resource " + name + " is already " + StatusJson.lower(target) + " on node " + config.node()
+                    + " (epoch " + endpoint.epoch() + ")" + (fencedBy != null ? ", fenced: " + fencedBy : "");
+        }
+        if (target == Role.PRIMARY) {
+            if (role == Role.PRIMARY) {
+                // a fenced primary taking the role back by force: a new epoch, a new primary side
+                closePrimary(false);
+            }
+            String connected = endpoint.connectedPrimary();
+            if (connected != null && !force) {
+                throw new MirrorgateException(ErrorCode.EBUSY, "resource " + name + ": node " + connected
+                        + " is connected as primary (expected: make it secondary first, or use --force to"
+                        + " fence it and take over)");
+            }
+            long epoch = endpoint.raiseEpoch();
+            if (connected != null) {
+                endpoint.dropPrimary();
+            }
+            becomePrimary(Duration.ZERO);
+            LOG.warn("role changed resource={} node={} role=primary epoch={} forced={} fenced={}", name,
+                    config.node(), epoch, force, connected == null ? "-" : connected);
+            return "resource " + name + " is now primary on node " + config.node() + " (epoch " + epoch + ")"
+                    + (connected != null ? "; node " + connected + " was fenced" : "")
+                    + (primary.nbdAddress() != null ? "; NBD on " + StatusJson.format(primary.nbdAddress()) : "");
+        }
+        closePrimary(true);
+        role = Role.SECONDARY;
+        fencedBy = null;
+        LOG.warn("role changed resource={} node={} role=secondary epoch={}", name, config.node(), endpoint.epoch());
+        return "resource " + name + " is now secondary on node " + config.node() + " (epoch " + endpoint.epoch()
+                + ")" + (listener != null ? "; serving the replica to the primary on "
+                        + StatusJson.format(listener.address()) : "; no listen address configured: the peer"
+                        + " cannot reach this replica");
+    }
+
+    /**
+     * Raises the epoch without changing the role: a primary connected now is cut off, and every
+     * primary presenting an older epoch is refused from now on.
+     */
+    synchronized String fence() {
+        checkOpen();
+        String connected = endpoint.connectedPrimary();
+        long epoch = endpoint.raiseEpoch();
+        if (connected != null) {
+            endpoint.dropPrimary();
+        }
+        return "resource " + config.name() + ": epoch raised to " + epoch + " on node " + config.node()
+                + (connected != null ? "; node " + connected + " was cut off" : "");
+    }
+
+    private void closePrimary(boolean settle) {
+        PrimarySide side = primary;
+        primary = null;
+        if (side != null) {
+            side.close(settle);
+        }
+    }
+
+    // ---- ReplicaEndpoint.Host ----
+
+    @Override
+    public Role role() {
+        return role;
+    }
+
+    @Override
+    public boolean fenced() {
+        return fencedBy != null;
+    }
+
+    @Override
+    public void superseded(long epoch, String node) {
+        PrimarySide side = primary;
+        if (side != null) {
+            side.runtime().fence("node " + node + " was promoted with epoch " + Long.toUnsignedString(epoch));
+        }
+    }
+
+    /** The runtime reports its fencing (on its control thread). */
+    private void onFenced(String reason) {
+        fencedBy = reason;
+        if (config.afterFenced() == AfterFenced.BECOME_SECONDARY) {
+            // not on the runtime's control thread: the role change closes that runtime
+            CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false)).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.error("cannot become secondary after being fenced resource={} error={}", config.name(),
+                            MirrorgateException.messageOf(e));
+                } else {
+                    LOG.warn("fenced primary became secondary resource={} (after_fenced = become-secondary)",
+                            config.name());
+                }
+            });
+        }
+    }
+
+    // ---- views for status, metrics and the control socket ----
 
     String name() {
         return config.name();
@@ -108,97 +252,87 @@ final class RunningResource implements AutoCloseable {
         return config;
     }
 
-    ResourceRuntime runtime() {
-        return runtime;
-    }
-
-    MirrorDevice device() {
-        return runtime.device();
-    }
-
-    RemotePeerLink peer() {
-        return peer;
-    }
-
     PersistentDirtyRegions regions() {
         return regions;
     }
 
+    ReplicaEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The primary side's runtime; fails with {@code EBUSY} while secondary. */
+    ResourceRuntime runtime() {
+        PrimarySide side = primary;
+        if (side == null) {
+            throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name() + " is secondary on node "
+                    + config.node() + ": the primary decides and resyncs");
+        }
+        return side.runtime();
+    }
+
+    /** The primary side, if this node is primary now. */
+    Optional<PrimarySide> primary() {
+        return Optional.ofNullable(primary);
+    }
+
+    /** Why this primary was fenced, or null. */
+    String fencedBy() {
+        return fencedBy;
+    }
+
     ResourceStatus status() {
-        return runtime.status();
+        PrimarySide side = primary;
+        if (side != null) {
+            ResourceStatus s = side.runtime().status();
+            return new ResourceStatus(s.resource(), Role.PRIMARY, s.state(), s.peerConnected(), s.mode(),
+                    s.regionSize(), s.owedRegions(), s.owedBytes(), s.generations(), s.peerGeneration(),
+                    s.lastDecision(), s.message(), s.syncsCompleted(), s.resync(), s.counters());
+        }
+        boolean connected = endpoint.primaryConnected();
+        long owed = regions.owedCount();
+        return new ResourceStatus(config.name(), Role.SECONDARY,
+                connected ? ResourceStatus.State.CONNECTED : ResourceStatus.State.DISCONNECTED, connected,
+                config.mode(), regions.regionSize(), owed, owed * regions.regionSize(),
+                regions.metadata().generations(), -1, null, null, 0, ResyncProgress.idle(),
+                new MirrorCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, !connected, 0, 0));
     }
 
-    /** The bound NBD address, or null when {@code nbd_listen} is off. */
+    /** The bound NBD address, or null while secondary or when {@code nbd_listen} is off. */
     InetSocketAddress nbdAddress() {
-        return nbd != null ? nbd.localAddress() : null;
+        PrimarySide side = primary;
+        return side != null ? side.nbdAddress() : null;
     }
 
+    /** The bound listen address, or null when {@code listen} is off. */
+    InetSocketAddress listenAddress() {
+        return listener != null ? listener.address() : null;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new MirrorgateException(ErrorCode.ESHUTDOWN, "resource " + config.name() + " is shutting down");
+        }
+    }
+
+    /** The clean shutdown of the current role, then the listener, the bitmap and the device. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        LOG.info("resource stopping resource={}", config.name());
+        LOG.info("resource stopping resource={} role={}", config.name(), StatusJson.lower(role));
         RuntimeException failure = null;
-        failure = run(failure, nbd == null ? null : nbd::close);
-        boolean peerAttached = runtime.device().isPeerAttached();
-        failure = run(failure, runtime::close);
-        failure = run(failure, () -> flushBoth(peerAttached));
-        failure = run(failure, regions::close);
-        failure = run(failure, peer::close);
-        failure = run(failure, local::close);
+        PrimarySide side = primary;
+        primary = null;
+        failure = PrimarySide.run(failure, side == null ? null : side::close);
+        failure = PrimarySide.run(failure, listener == null ? null : listener::close);
+        failure = PrimarySide.run(failure, endpoint::close);
+        failure = PrimarySide.run(failure, regions::close);
+        failure = PrimarySide.run(failure, local::close);
         LOG.info("resource stopped resource={} owedRegions={}", config.name(), regions.owedCount());
         if (failure != null) {
             throw failure;
         }
-    }
-
-    /**
-     * Flushes the local replica and, when it was receiving writes, the peer; when both are
-     * durable the bitmap may unmark what they hold, so that the clean shutdown leaves only
-     * owed regions marked.
-     */
-    private void flushBoth(boolean peerAttached) {
-        long mark = regions.durabilityMark();
-        wait(local.flush(), "local flush");
-        if (!peerAttached || !peer.isConnected()) {
-            return;
-        }
-        try {
-            wait(peer.device().flush(), "peer flush");
-        } catch (MirrorgateException e) {
-            LOG.warn("peer flush at shutdown failed, regions stay marked resource={} error={}",
-                    config.name(), e.getMessage());
-            return;
-        }
-        regions.bothDurable(mark);
-    }
-
-    private void wait(java.util.concurrent.CompletableFuture<Void> f, String what) {
-        try {
-            f.get(FLUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MirrorgateException(ErrorCode.EIO, config.name() + ": interrupted during " + what, e);
-        } catch (Exception e) {
-            throw new MirrorgateException(MirrorgateException.codeOf(e.getCause() != null ? e.getCause() : e),
-                    config.name() + ": " + what + " failed: " + MirrorgateException.messageOf(e), e);
-        }
-    }
-
-    private static RuntimeException run(RuntimeException failure, Runnable step) {
-        if (step == null) {
-            return failure;
-        }
-        try {
-            step.run();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                return e;
-            }
-            failure.addSuppressed(e);
-        }
-        return failure;
     }
 }

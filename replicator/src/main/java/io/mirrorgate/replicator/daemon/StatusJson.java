@@ -2,11 +2,13 @@ package io.mirrorgate.replicator.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The JSON form of a resource's status, as {@code replicator status --json} prints it and the
@@ -14,9 +16,11 @@ import java.util.Locale;
  *
  * <pre>
  * {"resource":"r0", "role":"primary", "state":"sync-source", "mode":"fullsync",
- *  "nbd":"127.0.0.1:10810",
+ *  "nbd":"127.0.0.1:10810", "epoch":3, "fenced":false, "fencedBy":null, "uuid":"...",
+ *  "listen":"0.0.0.0:7790",
  *  "peer":{"address":"backup:3080", "path":"/data/r0.img", "connected":true,
- *          "generation":7, "connects":1, "lastError":null},
+ *          "generation":7, "node":"beta", "role":"secondary", "epoch":3, "markedRegions":0,
+ *          "connects":1, "lastError":null},
  *  "regionSize":4194304, "owedRegions":3, "owedBytes":12582912,
  *  "generations":{"local":7, "syncedLocal":7, "syncedPeer":7},
  *  "decision":"LOCAL_NEWER", "message":"...", "syncsCompleted":1,
@@ -32,6 +36,12 @@ import java.util.Locale;
  */
 final class StatusJson {
     private StatusJson() {}
+
+    /** {@code host:port} of a bound address ({@code [v6]:port} for IPv6). */
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
 
     static String lower(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -50,13 +60,35 @@ final class StatusJson {
         } else {
             o.putNull("nbd");
         }
+        o.put("epoch", r.endpoint().epoch());
+        o.put("fenced", r.fencedBy() != null);
+        o.put("fencedBy", r.fencedBy());
+        o.put("uuid", r.regions().metadata().uuid().toString());
+        InetSocketAddress listen = r.listenAddress();
+        o.put("listen", listen == null ? null : format(listen));
         ObjectNode peer = o.putObject("peer");
-        peer.put("address", r.peer().address());
-        peer.put("path", r.peer().exportPath());
+        peer.put("address", r.config().remote().toString());
+        peer.put("path", r.config().remotePath());
         peer.put("connected", s.peerConnected());
         peer.put("generation", s.peerGeneration());
-        peer.put("connects", r.peer().connects());
-        peer.put("lastError", s.peerConnected() ? null : r.peer().lastError());
+        Optional<PrimarySide> primary = r.primary();
+        Optional<PeerInfo> info = primary.flatMap(PrimarySide::peerInfo);
+        if (primary.isPresent()) {
+            peer.put("node", info.map(PeerInfo::node).orElse(null));
+            peer.put("role", info.map(i -> lower(i.role())).orElse(null));
+            peer.put("epoch", info.map(PeerInfo::epoch).orElse(null));
+            peer.put("markedRegions", info.map(i -> (long) i.marked().cardinality()).orElse(null));
+            peer.put("connects", primary.get().peer().connects());
+            peer.put("lastError", s.peerConnected() ? null : primary.get().peer().lastError());
+        } else {
+            String node = r.endpoint().connectedPrimary();
+            peer.put("node", node);
+            peer.put("role", node == null ? null : "primary");
+            peer.putNull("epoch");
+            peer.putNull("markedRegions");
+            peer.put("connects", 0);
+            peer.putNull("lastError");
+        }
         o.put("regionSize", s.regionSize());
         o.put("owedRegions", s.owedRegions());
         o.put("owedBytes", s.owedBytes());

@@ -135,6 +135,38 @@ public record SyncDecision(Outcome outcome, SyncDirection direction, Copy copy,
                         + " are not known here); " + figures);
     }
 
+    /**
+     * The decision once the peer's marked regions are known (the peer is another replicator and
+     * told them in the handshake): every copy that is not a full one becomes the local owed
+     * regions plus the peer's marked regions, in the decided direction. After a failover the new
+     * primary's writes are owed on its side and the old primary's activity set is marked on its
+     * side: their union is what may differ, never the whole volume. A blank peer (PEER_BLANK)
+     * still gets everything; a split brain still copies nothing until resolved.
+     */
+    public SyncDecision withPeerMarks(Optional<BitSet> peerMarked) {
+        if (peerMarked.isEmpty() || outcome == Outcome.PEER_BLANK || outcome == Outcome.SPLIT_BRAIN
+                || copy == Copy.NONE) {
+            return this;
+        }
+        String what = direction == SyncDirection.PEER_TO_LOCAL ? "peer -> local" : "local -> peer";
+        String cut = message.contains(";") ? message.substring(message.indexOf(';')) : "";
+        return new SyncDecision(outcome, direction, Copy.OWED_AND_PEER_DIRTY,
+                peerMarked.map(b -> (BitSet) b.clone()), outcomeText() + ": owed and peer-marked regions ("
+                        + peerMarked.get().cardinality() + " marked on the peer) " + what + cut);
+    }
+
+    private String outcomeText() {
+        return switch (outcome) {
+            case INITIAL -> "never in sync";
+            case IN_SYNC -> "in sync";
+            case LOCAL_NEWER -> "local wrote while apart";
+            case PEER_NEWER -> "peer wrote while apart";
+            case DISCARD_LOCAL -> "discard local";
+            case DISCARD_REMOTE -> "discard remote";
+            default -> outcome.name().toLowerCase();
+        };
+    }
+
     /** Whether this decision refuses to copy anything (split brain). */
     public boolean refused() {
         return outcome == Outcome.SPLIT_BRAIN;

@@ -1,2 +1,5 @@
-/** Generation counters of the replicas: sync direction and split-brain detection. */
+/**
+ * Generation counters of the replicas and what two replicators tell each other at connection
+ * ({@link io.mirrorgate.replicator.generation.PeerInfo}): sync direction and split-brain detection.
+ */
 package io.mirrorgate.replicator.generation;

@@ -60,6 +60,7 @@ public final class MirrorDevice implements BlockDevice {
     private volatile boolean attached;
     private volatile boolean localStale;
     private volatile boolean closed;
+    private volatile String fenced;
     private volatile Consumer<Throwable> peerLostListener = cause -> { };
 
     /**
@@ -91,6 +92,10 @@ public final class MirrorDevice implements BlockDevice {
      * the peer. Fails ({@code EINVAL}) when the peer's device is smaller than the local one.
      */
     public synchronized void attachPeer(boolean localStale) {
+        if (fenced != null) {
+            throw new MirrorgateException(ErrorCode.EROFS, name() + ": fenced, the peer is not written: "
+                    + fenced);
+        }
         BlockDevice remote = peer.device();
         if (remote.size() < local.size() || remote.blockSize() > local.blockSize()) {
             throw new MirrorgateException(ErrorCode.EINVAL, String.format(
@@ -101,6 +106,26 @@ public final class MirrorDevice implements BlockDevice {
         this.localStale = localStale;
         apartPeriod.end();
         this.attached = true;
+    }
+
+    /**
+     * This primary was superseded (the peer was promoted with a higher epoch): from now on every
+     * write fails with {@code EROFS} and nothing is sent to the peer. Reads still work.
+     */
+    public void fence(String reason) {
+        synchronized (this) {
+            if (fenced != null) {
+                return;
+            }
+            fenced = reason;
+            attached = false;
+        }
+        LOG.error("mirror fenced, writes refused device={} reason=\"{}\"", name(), reason);
+    }
+
+    /** Why this primary was fenced, or null while it is not. */
+    public String fencedReason() {
+        return fenced;
     }
 
     /** Stops sending writes to the peer (it is away or must not be written): degraded. */
@@ -338,6 +363,16 @@ public final class MirrorDevice implements BlockDevice {
      */
     CompletableFuture<Void> peerFailed(Throwable cause) {
         stats.peerWriteFailures.increment();
+        if (MirrorgateException.codeOf(cause) == ErrorCode.ESTALE) {
+            // The peer was promoted over this node: the write it refused is not acknowledged
+            // (it would be lost when this node is resynced from the new primary).
+            fence("the peer refused a write with a newer epoch: "
+                    + MirrorgateException.messageOf(cause));
+            peerLostListener.accept(cause);
+            return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.EROFS, name()
+                    + ": fenced by the peer, the write is not acknowledged: "
+                    + MirrorgateException.messageOf(cause)));
+        }
         boolean wasAttached;
         synchronized (this) {
             wasAttached = attached;
@@ -364,6 +399,11 @@ public final class MirrorDevice implements BlockDevice {
     private MirrorgateException refuse(long offset, long length, boolean mutating) {
         if (closed) {
             return new MirrorgateException(ErrorCode.ESHUTDOWN, name() + ": closed");
+        }
+        String fencedNow = fenced;
+        if (mutating && fencedNow != null) {
+            return new MirrorgateException(ErrorCode.EROFS, name() + ": this primary was fenced, writes are"
+                    + " refused (" + fencedNow + ")");
         }
         return mutating ? DeviceRequests.checkWrite(this, offset, length)
                 : DeviceRequests.check(this, offset, length);

@@ -1,5 +1,8 @@
 package io.mirrorgate.replicator.mirror;
 
+import io.mirrorgate.replicator.generation.PeerInfo;
+import io.mirrorgate.server.error.MirrorgateException;
+import java.util.Optional;
 import io.mirrorgate.server.device.BlockDevice;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,6 +28,15 @@ public interface PeerLink {
      */
     long generation();
 
+    /**
+     * What the peer told of itself in the replication handshake (another replicator: its role,
+     * epoch, generations and marked regions); empty for a plain ggate-server export or while
+     * not connected.
+     */
+    default Optional<PeerInfo> peerInfo() {
+        return Optional.empty();
+    }
+
     /** Asks the peer to record {@code generation} as its data generation, durably. */
     CompletableFuture<Void> setGeneration(long generation);
 
@@ -38,5 +50,12 @@ public interface PeerLink {
 
         /** The peer is gone; its requests fail until the next {@link #connected()}. */
         void disconnected();
+
+        /**
+         * The peer refused this side (a handshake refusal: {@code ESTALE} when this side's epoch
+         * is older, so it was superseded; {@code EBUSY} when the peer is primary too).
+         */
+        default void refused(MirrorgateException cause) {
+        }
     }
 }

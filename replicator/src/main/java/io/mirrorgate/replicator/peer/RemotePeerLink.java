@@ -6,12 +6,14 @@ import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.client.remote.RemoteRefusedException;
 import io.mirrorgate.client.remote.StateListener;
 import io.mirrorgate.replicator.config.ResourceConfig;
+import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -47,11 +49,34 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
      * @param max the longest delay after network failures
      * @param refused the delay after a refused handshake
      */
-    public record Backoff(Duration initial, Duration max, Duration refused) {
-        /** 100 ms doubling to 5 s after network failures, 30 s after a refusal. */
-        public static Backoff defaults() {
-            return new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(30));
+    public record Backoff(Duration initial, Duration max, Duration refused, Duration busy) {
+        /** With the default {@code busy} delay (1 s). */
+        public Backoff(Duration initial, Duration max, Duration refused) {
+            this(initial, max, refused, Duration.ofSeconds(1));
         }
+
+        /**
+         * 100 ms doubling to 500 ms after network failures (a peer that comes back is noticed
+         * within half a second; a refused TCP connection costs next to nothing), 30 s after a refusal
+         * (key, access, fencing), 1 s after a busy peer (primary too, or waiting to be made
+         * secondary).
+         */
+        public static Backoff defaults() {
+            return new Backoff(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30),
+                    Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * The replication handshake with a peer that is another replicator: what this side tells,
+     * and the check of what the peer told (a refusal throws, with the reason).
+     */
+    public interface Handshake {
+        /** This side's information now. */
+        PeerInfo local();
+
+        /** Accepts the peer's information, or throws a {@link MirrorgateException} saying why not. */
+        void check(PeerInfo peer);
     }
 
     private final String resource;
@@ -64,6 +89,9 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
     private final AtomicLong failedAttempts = new AtomicLong();
 
     private volatile RemoteBlockDevice current;
+    private volatile Handshake handshake;
+    private final CompletableFuture<Void> firstOutcome = new CompletableFuture<>();
+    private volatile PeerInfo peerInfo;
     private boolean announced;
     private boolean started;
     private boolean closed;
@@ -91,16 +119,35 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
      * remote_path}, the node name as node id, epoch 0, its compression and timeout.
      */
     public static RemoteDeviceOptions options(ResourceConfig config, byte[] key) {
+        return options(config, key, 0);
+    }
+
+    /** As {@link #options(ResourceConfig, byte[])}, presenting {@code epoch} (the fencing token). */
+    public static RemoteDeviceOptions options(ResourceConfig config, byte[] key, long epoch) {
         Duration timeout = config.timeout();
         return RemoteDeviceOptions.builder(config.remote().host(), config.remote().port(),
                         config.remotePath(), key)
                 .nodeId(config.node())
-                .epoch(0)
+                .epoch(epoch)
                 .compression(config.compression())
                 .requestTimeout(timeout)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-                .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
                 .build();
+    }
+
+    /** Sets the replication handshake run on each connection to a replicator peer (before start). */
+    public void handshake(Handshake h) {
+        this.handshake = h;
+    }
+
+    /**
+     * Completes once the first connection attempt has an outcome: connected (handshake done),
+     * refused, or failed. A new primary waits for it (bounded) before serving writes, so that a
+     * superseded node learns it is fenced before it accepts any.
+     */
+    public CompletableFuture<Void> firstOutcome() {
+        return firstOutcome;
     }
 
     /** Starts connecting in the background; returns at once. */
@@ -145,7 +192,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
             }
             failedAttempts.incrementAndGet();
             if (refused) {
-                delay = backoff.refused().toNanos();
+                delay = refusalDelay(cause);
             } else {
                 delay = nextDelayNanos;
                 nextDelayNanos = Math.min(nextDelayNanos * 2, backoff.max().toNanos());
@@ -156,6 +203,16 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         lastError = reason;
         long ms = TimeUnit.NANOSECONDS.toMillis(delay);
         if (refused) {
+            MirrorgateException refusal = (MirrorgateException) cause;
+            listeners.forEach(l -> l.refused(refusal));
+        }
+        firstOutcome.complete(null);
+        if (refused && MirrorgateException.codeOf(cause) == ErrorCode.EBUSY) {
+            if (!reason.equals(previous)) {
+                LOG.warn("peer busy resource={} peer={} reason=\"{}\" retryInMs={}", resource,
+                        device.name(), reason, ms);
+            }
+        } else if (refused) {
             LOG.error("peer refused the connection resource={} peer={} code={} reason=\"{}\" retryInMs={}"
                     + " (check key_file, the peer's exports file and its fencing epoch)", resource,
                     device.name(), MirrorgateException.codeOf(cause), reason, ms);
@@ -187,7 +244,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
             lastBlockSize = d.blockSize();
             d.addStateListener(stateListener(d));
             if (d.state() == ConnectionState.CONNECTED) {
-                enterConnected(d, "connected");
+                handshake(d, "connected");
             } else if (d.state() == ConnectionState.CLOSED) {
                 replace(d, "closed right after connecting");
             }
@@ -203,7 +260,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 if (to == ConnectionState.CONNECTED) {
                     lastSize = d.size();
                     lastBlockSize = d.blockSize();
-                    enterConnected(d, reason);
+                    handshake(d, reason);
                 } else if (announced) {
                     announced = false;
                     lastError = reason;
@@ -218,6 +275,110 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         };
     }
 
+    /**
+     * Runs the replication handshake when the peer is a replicator (then announces the
+     * connection once it succeeded), or announces at once for a plain export. Lock held.
+     */
+    private void handshake(RemoteBlockDevice d, String reason) {
+        Handshake h = handshake;
+        if (h == null || !d.peerInfoSupported()) {
+            peerInfo = null;
+            enterConnected(d, reason);
+            return;
+        }
+        byte[] mine;
+        try {
+            mine = h.local().encode();
+        } catch (RuntimeException e) {
+            LOG.error("cannot describe this side for the peer handshake resource={}", resource, e);
+            handshakeFailed(d, e);
+            return;
+        }
+        d.exchangePeerInfo(mine).thenApply(PeerInfo::decode).whenComplete((info, err) -> {
+            synchronized (this) {
+                if (d != current || closed) {
+                    return;
+                }
+                Throwable failure = err;
+                if (failure == null) {
+                    try {
+                        h.check(info);
+                    } catch (RuntimeException e) {
+                        failure = e;
+                    }
+                }
+                if (failure != null) {
+                    handshakeFailed(d, failure);
+                    return;
+                }
+                peerInfo = info;
+                if (d.state() == ConnectionState.CONNECTED) {
+                    enterConnected(d, reason);
+                }
+            }
+        });
+    }
+
+    /**
+     * The handshake failed: a refusal by either side (mismatched resource, fenced, busy) drops the
+     * device and tries again later; a network failure reconnects. Lock held.
+     */
+    private void handshakeFailed(RemoteBlockDevice d, Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                ? err.getCause() : err;
+        ErrorCode code = MirrorgateException.codeOf(cause);
+        String reason = MirrorgateException.messageOf(cause);
+        String previous = lastError;
+        lastError = reason;
+        boolean network = code == ErrorCode.ESHUTDOWN || code == ErrorCode.ETIMEDOUT
+                || code == ErrorCode.ECONNREFUSED || code == ErrorCode.EIO;
+        if (network) {
+            LOG.warn("peer handshake interrupted, reconnecting resource={} peer={} reason=\"{}\"", resource,
+                    device.name(), reason);
+            d.reconnectNow().whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.debug("peer reconnect after a failed handshake failed resource={}: {}", resource,
+                            MirrorgateException.messageOf(e));
+                }
+            });
+            return;
+        }
+        MirrorgateException refusal = cause instanceof MirrorgateException m ? m
+                : new MirrorgateException(code, reason, cause);
+        failedAttempts.incrementAndGet();
+        long delay = refusalDelay(refusal);
+        if (code == ErrorCode.EBUSY) {
+            if (!reason.equals(previous)) {
+                LOG.warn("peer busy resource={} peer={} reason=\"{}\" retryInMs={}", resource,
+                        device.name(), reason, TimeUnit.NANOSECONDS.toMillis(delay));
+            }
+        } else {
+            LOG.error("peer handshake refused resource={} peer={} code={} reason=\"{}\" retryInMs={}",
+                    resource, device.name(), code, reason, TimeUnit.NANOSECONDS.toMillis(delay));
+        }
+        listeners.forEach(l -> l.refused(refusal));
+        firstOutcome.complete(null);
+        current = null;
+        peerInfo = null;
+        closeAsync(d);
+        schedule(delay);
+    }
+
+    private long refusalDelay(Throwable cause) {
+        return MirrorgateException.codeOf(cause) == ErrorCode.EBUSY ? backoff.busy().toNanos()
+                : backoff.refused().toNanos();
+    }
+
+    /** Closes {@code d} off its own event loop (a listener may be running on it); logs a failure. */
+    private void closeAsync(RemoteBlockDevice d) {
+        CompletableFuture.runAsync(d::close).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.warn("closing a peer connection failed resource={} peer={} error={}", resource,
+                        device.name(), MirrorgateException.messageOf(e));
+            }
+        });
+    }
+
     /** Called with the lock held. */
     private void enterConnected(RemoteBlockDevice d, String reason) {
         if (announced) {
@@ -230,6 +391,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 resource, device.name(), d.size(), d.generation(), d.maxRequestSize(),
                 d.compressionNegotiated(), reason);
         listeners.forEach(Listener::connected);
+        firstOutcome.complete(null);
     }
 
     /** The current device closed for good: drop it and connect a new one (lock held). */
@@ -243,7 +405,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         LOG.warn("peer connection closed for good, connecting anew resource={} peer={} reason=\"{}\" retryInMs={}",
                 resource, device.name(), reason, TimeUnit.NANOSECONDS.toMillis(delay));
         // not on d's own event loop, which this listener may be running on
-        CompletableFuture.runAsync(d::close);
+        closeAsync(d);
         schedule(delay);
     }
 
@@ -299,6 +461,12 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
     public long generation() {
         RemoteBlockDevice d = current();
         return d != null ? d.generation() : -1;
+    }
+
+    @Override
+    public Optional<PeerInfo> peerInfo() {
+        PeerInfo info = peerInfo;
+        return isConnected() && info != null ? Optional.of(info) : Optional.empty();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.mirrorgate.replicator.runtime;
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.replicator.generation.Generations;
+import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.generation.SyncDecision;
 import io.mirrorgate.replicator.generation.SyncDirection;
@@ -68,6 +69,8 @@ public final class ResourceRuntime implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong syncsCompleted =
             new java.util.concurrent.atomic.AtomicLong();
     private AutoCloseable listenerHandle;
+    private volatile java.util.function.Consumer<String> fencedListener = reason -> { };
+    private boolean fencedReported;
     private boolean closed;
 
     public ResourceRuntime(ResourceOptions options, BlockDevice local, PeerLink peer,
@@ -82,8 +85,13 @@ public final class ResourceRuntime implements AutoCloseable {
         this.mirror = new MirrorDevice(local, peer, dirty, store, options.mode(),
                 options.asyncBacklogBytes(), metadata);
         this.engine = new ResyncEngine(options.name(), mirror, dirty, options.resync());
-        mirror.onPeerLost(cause -> control.execute(() -> peerLost(
-                "peer request failed: " + MirrorgateException.messageOf(cause))));
+        mirror.onPeerLost(cause -> control.execute(() -> {
+            if (mirror.fencedReason() != null) {
+                fenced(mirror.fencedReason());
+            } else {
+                peerLost("peer request failed: " + MirrorgateException.messageOf(cause));
+            }
+        }));
     }
 
     /** Listens to the peer link; decides at once if the peer is already connected. */
@@ -99,12 +107,38 @@ public final class ResourceRuntime implements AutoCloseable {
                 mirror.detachPeer();
                 control.execute(() -> peerLost("peer disconnected"));
             }
+
+            @Override
+            public void refused(MirrorgateException cause) {
+                if (cause.code() == ErrorCode.ESTALE) {
+                    fence("the peer has a newer epoch: " + cause.getMessage());
+                }
+            }
         });
         if (peer.isConnected()) {
             control.execute(this::connect);
         }
         LOG.info("resource started resource={} mode={} peer={} connected={}", options.name(),
                 options.mode().configName(), peer.device().name(), peer.isConnected());
+    }
+
+    /**
+     * This primary was superseded (the peer was promoted with a higher epoch): writes are refused
+     * with {@code EROFS} from now on, nothing is written to the peer, the resync stops. Idempotent.
+     */
+    public void fence(String reason) {
+        mirror.fence(reason);
+        control.execute(() -> fenced(reason));
+    }
+
+    /** Why this primary was fenced, or null. */
+    public String fencedReason() {
+        return mirror.fencedReason();
+    }
+
+    /** Registers what to do once this primary is fenced (called once, on the control thread). */
+    public void onFenced(java.util.function.Consumer<String> listener) {
+        this.fencedListener = listener;
     }
 
     /** The mirrored volume, to export over NBD or use locally. */
@@ -132,7 +166,7 @@ public final class ResourceRuntime implements AutoCloseable {
                         state, peer.isConnected() ? "connected" : "away"));
             }
             SyncDecision decision = SyncDecision.resolve(resolution, store.generations(),
-                    peer.generation(), peerDirty);
+                    peer.generation(), peerDirty.or(() -> peer.peerInfo().map(PeerInfo::marked)));
             begin(decision);
             return decision;
         }, control);
@@ -153,19 +187,20 @@ public final class ResourceRuntime implements AutoCloseable {
     // ---- control thread ----
 
     private void connect() {
-        if (!peer.isConnected() || isClosed()) {
+        if (!peer.isConnected() || isClosed() || mirror.fencedReason() != null) {
             return;
         }
         mirror.detachPeer();
         engine.pause();
         Generations generations = store.generations();
         long peerGeneration = peer.generation();
-        SyncDecision decision = SyncDecision.decide(generations, peerGeneration);
+        Optional<BitSet> peerMarked = peer.peerInfo().map(PeerInfo::marked);
+        SyncDecision decision = SyncDecision.decide(generations, peerGeneration).withPeerMarks(peerMarked);
         if (decision.refused() && options.splitBrainPolicy().isPresent()) {
             LOG.warn("split brain resolved by policy resource={} policy={} {}", options.name(),
                     options.splitBrainPolicy().get(), decision.message());
             decision = SyncDecision.resolve(options.splitBrainPolicy().get(), generations,
-                    peerGeneration, Optional.empty());
+                    peerGeneration, peerMarked);
         }
         if (decision.refused()) {
             lastDecision = decision;
@@ -184,7 +219,7 @@ public final class ResourceRuntime implements AutoCloseable {
                 decision.message());
         switch (decision.copy()) {
             case ALL -> dirty.markAllOwed();
-            case OWED_AND_PEER_DIRTY -> decision.peerDirty().ifPresent(this::markOwed);
+            case OWED_AND_PEER_DIRTY -> decision.peerDirty().ifPresent(dirty::markOwed);
             default -> { }
         }
         boolean localTarget = decision.direction() == SyncDirection.PEER_TO_LOCAL;
@@ -206,23 +241,16 @@ public final class ResourceRuntime implements AutoCloseable {
         }, control);
     }
 
-    /** Marks the peer's dirty regions owed, through the bitmap's write announcement. */
-    private void markOwed(BitSet regions) {
-        long regionSize = dirty.regionSize();
-        for (int r = regions.nextSetBit(0); r >= 0; r = regions.nextSetBit(r + 1)) {
-            long offset = r * regionSize;
-            long length = Math.min(regionSize, mirror.size() - offset);
-            dirty.beginWrite(offset, length).orTimeout(
-                    options.resync().ioTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
-            dirty.endWrite(offset, length, false);
-        }
-    }
-
     private void completed(SyncDirection direction, long myEpoch) {
         if (myEpoch != epoch || !mirror.isPeerAttached()) {
             return;
         }
         long localGeneration = store.generations().local();
+        boolean replicatorPeer = peer.peerInfo().isPresent();
+        if (direction == SyncDirection.PEER_TO_LOCAL && replicatorPeer) {
+            adoptPeerGeneration(myEpoch);
+            return;
+        }
         CompletableFuture<Void> peerRecorded = direction == SyncDirection.LOCAL_TO_PEER
                 ? peer.setGeneration(localGeneration) : CompletableFuture.completedFuture(null);
         long peerGeneration = direction == SyncDirection.LOCAL_TO_PEER ? localGeneration
@@ -250,11 +278,54 @@ public final class ResourceRuntime implements AutoCloseable {
         });
     }
 
+    /**
+     * A peer-to-local resync from another replicator completed: this replica now holds the
+     * peer's data, so it takes the peer's generation (both record the same figures), then the
+     * peer is told, which clears its marks. A crash in between recopies what the peer still marks.
+     */
+    private void adoptPeerGeneration(long myEpoch) {
+        long peerGeneration = peer.generation();
+        CompletableFuture.runAsync(() -> {
+            if (myEpoch != epoch || !mirror.isPeerAttached()) {
+                return;
+            }
+            store.storeGenerations(new Generations(peerGeneration, peerGeneration, peerGeneration));
+            mirror.setLocalStale(false);
+        }, metadata).thenCompose(v -> peer.setGeneration(peerGeneration)).whenCompleteAsync((v, err) -> {
+            if (err != null) {
+                LOG.error("cannot record the replicas in sync resource={} error={}", options.name(),
+                        MirrorgateException.messageOf(err));
+                return;
+            }
+            if (myEpoch != epoch || !mirror.isPeerAttached()) {
+                return;
+            }
+            state = ResourceStatus.State.CONNECTED;
+            LOG.info("replicas in sync resource={} generation={} (taken from the peer)", options.name(),
+                    peerGeneration);
+            syncsCompleted.incrementAndGet();
+        }, control);
+    }
+
+    /** On the control thread: the mirror is fenced; stop the resync and report once. */
+    private void fenced(String reason) {
+        mirror.detachPeer();
+        epoch++;
+        engine.pause();
+        state = ResourceStatus.State.FENCED;
+        if (!fencedReported) {
+            fencedReported = true;
+            LOG.error("primary fenced resource={} reason=\"{}\" (writes are refused; make this node secondary"
+                    + " with: replicator role {} secondary)", options.name(), reason, options.name());
+            fencedListener.accept(reason);
+        }
+    }
+
     private void peerLost(String reason) {
         mirror.detachPeer();
         epoch++;
         engine.pause();
-        if (state != ResourceStatus.State.SPLIT_BRAIN) {
+        if (state != ResourceStatus.State.SPLIT_BRAIN && state != ResourceStatus.State.FENCED) {
             state = peer.isConnected() ? ResourceStatus.State.DEGRADED
                     : ResourceStatus.State.DISCONNECTED;
         }

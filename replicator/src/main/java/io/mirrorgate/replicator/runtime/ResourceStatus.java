@@ -44,6 +44,8 @@ public record ResourceStatus(String resource, Role role, State state,
         /** Connected, but peer writes failed or the resync paused: writes are local only. */
         DEGRADED,
         /** Both wrote while apart: nothing is copied until resolved. */
-        SPLIT_BRAIN
+        SPLIT_BRAIN,
+        /** This primary was superseded by a higher epoch: writes are refused, the peer untouched. */
+        FENCED
     }
 }

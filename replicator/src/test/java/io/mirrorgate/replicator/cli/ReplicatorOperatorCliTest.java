@@ -85,6 +85,24 @@ class ReplicatorOperatorCliTest {
     }
 
     @Test
+    void aTakenReplicaListenAddressExits69NamingIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            Path config = config("metrics = \"off\"");
+            Files.writeString(config, Files.readString(config) + "listen = \"" + address + "\"\n");
+            Keys.generate(dir.resolve("key"), false);
+            assertEquals(ExitCodes.OK, MirrorPair.cli(config, "create", "r0", "--size", "1M").exitCode());
+            MirrorPair.CliResult run = MirrorPair.cli(config, "run");
+            assertEquals(ExitCodes.UNAVAILABLE, run.exitCode(), run.err());
+            assertEquals("replicator: cannot listen for the peer on " + address + ": address already in use"
+                    + " (another program listens there; choose another address with listen of resource r0)\n",
+                    run.err());
+            MirrorPair.CliResult dump = MirrorPair.cli(config, "dump-metadata", "r0");
+            assertTrue(dump.out().contains("clean shutdown: yes\n"), dump.out());
+        }
+    }
+
+    @Test
     void aTakenMetricsAddressExits69NamingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String address = "127.0.0.1:" + taken.getLocalPort();

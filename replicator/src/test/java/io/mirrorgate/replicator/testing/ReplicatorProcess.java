@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  * goes to {@code stderrFile}.
  */
 public final class ReplicatorProcess implements AutoCloseable {
-    /** {@code replicator running resource=r0 nbd=127.0.0.1:PORT control=PATH metrics=HOST:PORT|off}. */
+    /** {@code replicator running resource=r0 nbd=127.0.0.1:PORT role=primary ... control=PATH metrics=HOST:PORT|off}. */
     public static final Pattern READY = Pattern.compile(
-            "replicator running resource=(\\S+) nbd=(\\S+) (?:resource=\\S+ nbd=\\S+ )*control=(\\S+) metrics=(\\S+)");
+            "replicator running resource=(\\S+) nbd=(\\S+) (?:(?!control=)\\S+ )*control=(\\S+) metrics=(\\S+)");
 
     private final Process process;
     private final String readyLine;

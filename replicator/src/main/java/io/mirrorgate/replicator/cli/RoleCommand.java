@@ -1,0 +1,54 @@
+package io.mirrorgate.replicator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.server.cli.ExitCodes;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code replicator role RESOURCE primary|secondary [--force] [--json]}, as {@code hastctl role}. */
+@Command(name = "role", mixinStandardHelpOptions = true,
+        description = {"Change the role of RESOURCE on the running replicator (idempotent).",
+            "primary: refused while the peer is connected as primary, unless --force, which first",
+            "  raises the epoch so that the old primary is fenced (its writes are refused), then",
+            "  takes the role and opens the NBD endpoint (nbd_listen).",
+            "secondary: the NBD endpoint drains (nothing acknowledged is lost), both replicas are",
+            "  flushed, and the replica is served to the peer's primary on the listen address."})
+final class RoleCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    ReplicatorMain parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RESOURCE")
+    String resource;
+
+    @Parameters(index = "1", paramLabel = "ROLE", description = "primary or secondary")
+    String role;
+
+    @Option(names = "--force", description = "To primary: fence a connected primary and take over.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the control socket's JSON reply.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!role.equals("primary") && !role.equals("secondary")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "ROLE: \"" + role
+                    + "\" (expected: primary or secondary)");
+        }
+        JsonNode reply = Control.call(parent.loadConfig().control(), "role",
+                Map.of("resource", resource, "role", role, "force", force));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(json ? new ObjectMapper().writeValueAsString(reply) : reply.path("message").asText());
+        out.flush();
+        return ExitCodes.OK;
+    }
+}
