@@ -151,7 +151,7 @@ public final class ReplicatorConfig {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             throw new ConfigException("cannot determine the host name for the default node name ("
-                    + e + "): set node = \"NAME\" in the configuration file", e);
+                    + Reasons.of(e) + "): set node = \"NAME\" in the configuration file", e);
         }
     }
 
