@@ -89,7 +89,7 @@ class ReadmeCommandsTest {
         KNOWN.put("replicator [-c CONFIG] create RESOURCE [--size SIZE] [--force]", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] run [RESOURCE...]", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] status [RESOURCE] [--json] [--watch] [--interval S]", How.SYNOPSIS);
-        KNOWN.put("replicator [-c CONFIG] role RESOURCE (primary | secondary) [--force]", How.SYNOPSIS);
+        KNOWN.put("replicator [-c CONFIG] role RESOURCE primary|secondary [--force]", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] fence RESOURCE", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] resolve RESOURCE (--discard-local | --discard-remote)", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] dump-metadata RESOURCE [--json]", How.SYNOPSIS);
@@ -304,14 +304,20 @@ class ReadmeCommandsTest {
         // the README's replicator.toml, with this machine's paths and ports
         String toml = blocks(readme()).stream().filter(b -> b[0].equals("toml")).findFirst().orElseThrow()[1];
         Path config = moved("/etc/mirrorgate/replicator.toml");
-        Files.writeString(config, toml
-                .replace("\"/run/mirrorgate/replicator.sock\"", "\"" + moved("/run/mirrorgate/replicator.sock") + "\"")
-                .replace("\"127.0.0.1:9380\"", "\"127.0.0.1:0\"")
-                .replace("local = \"/var/lib/mirrorgate/r0.img\"", "local = \"" + moved("/var/lib/mirrorgate/r0.img")
-                        + "\"\nkey_file = \"" + key + "\"")
-                .replace("\"beta:3080\"", "\"" + ggate + "\"")
-                .replace("remote_path = \"/var/lib/mirrorgate/r0.img\"", "remote_path = \"" + standby + "\"")
-                .replace("\"127.0.0.1:10810\"", "\"127.0.0.1:0\""));
+        // the standby is the plain ggate-server above (the README's other way), its export the path
+        for (String[] change : new String[][] {
+            {"\"/run/mirrorgate/replicator.sock\"", "\"" + moved("/run/mirrorgate/replicator.sock") + "\""},
+            {"\"127.0.0.1:9380\"", "\"127.0.0.1:0\""},
+            {"local = \"/var/lib/mirrorgate/r0.img\"", "local = \"" + moved("/var/lib/mirrorgate/r0.img")
+                    + "\"\nkey_file = \"" + key + "\""},
+            {"\"beta:7790\"", "\"" + ggate + "\""},
+            {"remote_path = \"r0\"", "remote_path = \"" + standby + "\""},
+            {"\"0.0.0.0:7790\"", "\"127.0.0.1:0\""},
+            {"\"127.0.0.1:10810\"", "\"127.0.0.1:0\""}}) {
+            assertTrue(toml.contains(change[0]), "the README's configuration has " + change[0] + ":\n" + toml);
+            toml = toml.replace(change[0], change[1]);
+        }
+        Files.writeString(config, toml);
         String c = config.toString();
         // replicator [-c CONFIG] create RESOURCE [--size SIZE]
         assertTrue(cli(ReplicatorMain::newCommandLine, "-c", c, "create", "r0", "--size", "64M").ok().out()
