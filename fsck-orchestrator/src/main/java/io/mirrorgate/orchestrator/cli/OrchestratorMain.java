@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "Mirrorgate failover manager: watches the peer and promotes the standby.",
             "",
             "The takeover plan (fence, promote, fsck, mount, service IPs, services, notify)",
-            "is not part of this release yet; see README.md for the roadmap."})
+            "is not part of this release yet: this program has its command-line frame only."})
 public final class OrchestratorMain implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Print stack traces of failures.")

@@ -89,6 +89,44 @@ final class StatusText {
         return lines;
     }
 
+    /**
+     * {@code lines} fitted to a terminal {@code width} columns wide: a longer line is broken at
+     * spaces, its continuation indented by four more columns than the line (a word longer than
+     * the room left is cut), so that a redraw never wraps and scrolls.
+     */
+    static List<String> fit(List<String> lines, int width) {
+        List<String> fitted = new ArrayList<>();
+        for (String line : lines) {
+            if (line.length() <= width) {
+                fitted.add(line);
+                continue;
+            }
+            int indent = 0;
+            while (indent < line.length() && line.charAt(indent) == ' ') {
+                indent++;
+            }
+            String continuation = " ".repeat(Math.min(indent + 4, Math.max(0, width / 2)));
+            StringBuilder current = new StringBuilder(line.substring(0, Math.min(indent, width / 2)));
+            boolean fresh = true;
+            for (String word : line.substring(indent).split(" ")) {
+                int room = width - current.length() - (fresh ? 0 : 1);
+                if (word.length() > room && !fresh) {
+                    fitted.add(current.toString());
+                    current = new StringBuilder(continuation);
+                    fresh = true;
+                    room = width - current.length();
+                }
+                if (!fresh) {
+                    current.append(' ');
+                }
+                current.append(word.length() > room ? word.substring(0, Math.max(1, room)) : word);
+                fresh = false;
+            }
+            fitted.add(current.toString());
+        }
+        return fitted;
+    }
+
     /** One line per resource, for {@code --watch} when not on a terminal. */
     static String line(JsonNode r) {
         return r.path("resource").asText() + " " + r.path("state").asText() + " owed:"

@@ -82,7 +82,8 @@ final class PrimarySide implements AutoCloseable {
             }
             if (config.nbdListen().isPresent()) {
                 side.nbd = NbdServer.start(new SingleExportResolver(config.name(), runtime.device(), Access.RW),
-                        config.nbdListen().get().host(), config.nbdListen().get().port());
+                        config.nbdListen().get().host(), config.nbdListen().get().port(),
+                        "nbd_listen of resource " + config.name());
             }
             return side;
         } catch (RuntimeException e) {

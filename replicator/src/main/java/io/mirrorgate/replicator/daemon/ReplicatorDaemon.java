@@ -145,7 +145,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
             Files.createDirectories(socket.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new MirrorgateException(ErrorCode.EIO, "cannot create the directory of control socket "
-                    + socket + ": " + e, e);
+                    + socket + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
         }
         if (!Files.exists(socket)) {
             return;
@@ -158,7 +158,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
                 throw new MirrorgateException(ErrorCode.EIO, "cannot remove stale control socket " + socket
-                        + ": " + e, e);
+                        + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
             }
             return;
         }

@@ -106,7 +106,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         this.options = options;
         this.backoff = backoff;
         this.nextDelayNanos = backoff.initial().toNanos();
-        this.device = new PeerDevice(this, "ggate://" + hostPort(options) + options.exportPath());
+        this.device = new PeerDevice(this, options.uri());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "peer-" + resource);
             t.setDaemon(true);

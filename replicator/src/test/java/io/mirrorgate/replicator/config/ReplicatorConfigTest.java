@@ -206,10 +206,13 @@ class ReplicatorConfigTest {
     }
 
     @Test
-    void unreadableFileIsNamed(@TempDir Path dir) {
+    void missingFileIsNamedAndIsENOENT(@TempDir Path dir) {
         Path missing = dir.resolve("none.toml");
-        ConfigException e = assertThrows(ConfigException.class, () -> ReplicatorConfig.load(missing));
-        assertTrue(e.getMessage().startsWith(missing + ": cannot read the configuration file"), e.getMessage());
+        io.mirrorgate.server.error.MirrorgateException e = assertThrows(
+                io.mirrorgate.server.error.MirrorgateException.class, () -> ReplicatorConfig.load(missing));
+        assertEquals(missing + ": cannot read the configuration file: no such file (expected: the TOML file"
+                + " of the resources, see -c)", e.getMessage());
+        assertEquals(io.mirrorgate.server.error.ErrorCode.ENOENT, e.code());
     }
 
     private static void assertMessage(String expectedPrefix, String text) {
