@@ -83,7 +83,7 @@ public final class RemoteBlockDevice implements BlockDevice {
 
     @Override
     public String name() {
-        return "ggate://" + options.host() + ":" + options.port() + options.exportPath();
+        return options.uri();
     }
 
     @Override

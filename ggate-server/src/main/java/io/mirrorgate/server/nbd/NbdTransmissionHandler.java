@@ -61,12 +61,15 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     /** The transmission flags advertised for {@code export}. */
     static int transmissionFlags(Export export) {
         int flags = NbdConstants.FLAG_HAS_FLAGS | NbdConstants.FLAG_SEND_FLUSH
-                | NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
-                | NbdConstants.FLAG_SEND_WRITE_ZEROES
                 // A device's flush makes every completed write durable, whichever connection
                 // issued it, so several connections to one export are safe.
                 | NbdConstants.FLAG_CAN_MULTI_CONN;
-        return isReadOnly(export) ? flags | NbdConstants.FLAG_READ_ONLY : flags;
+        if (isReadOnly(export)) {
+            // what only writes do (trim, write-zeroes, FUA) is not offered next to read-only
+            return flags | NbdConstants.FLAG_READ_ONLY;
+        }
+        return flags | NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
+                | NbdConstants.FLAG_SEND_WRITE_ZEROES;
     }
 
     private static boolean isReadOnly(Export export) {

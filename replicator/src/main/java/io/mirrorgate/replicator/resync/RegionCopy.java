@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  * after its write-zeroes was issued, after its write completed, or at once when the copy was
  * aborted before its write was issued.
  *
+ * <p>Paced by the rate limit: chunk {@code i} is not issued before {@code startNanos + i ×
+ * chunkSize / rate}, so that a region's bytes are spread over the time the rate gives it rather
+ * than sent in one burst (the next region's time starts where this one's ends). A chunk not due
+ * yet asks the listener to {@link Listener#wakeAt pump again} at its time.
+ *
  * <p>{@link #abort} (the pass failed or stops) issues nothing more; the range lock is released
  * only when no I/O of this region is in flight any more, by whichever thread sees that last
  * (a lock granted after the abort is released at once). An aborted region is never reported
@@ -48,6 +53,9 @@ final class RegionCopy {
 
         /** An aborted copy released its lock. */
         void settled(RegionCopy copy);
+
+        /** The next chunk is due at {@code nanos} ({@link System#nanoTime}): call {@link #pump} then. */
+        void wakeAt(RegionCopy copy, long nanos);
     }
 
     /** One request in flight, for the I/O timeout. */
@@ -62,6 +70,8 @@ final class RegionCopy {
     private final int chunkSize;
     private final int maxChunks;
     private final Listener listener;
+    private final long startNanos;
+    private final double nanosPerByte;
 
     private final List<Pending> pending = new ArrayList<>();
     private RangeLocks.Lock lock;
@@ -72,9 +82,22 @@ final class RegionCopy {
     private int chunks;
     private int ops;
     private boolean flushIssued;
+    private boolean wakeRequested;
+    private long wakeNanos;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
+        this(region, offset, length, source, target, flushes, chunkSize, maxChunks, listener,
+                System.nanoTime(), 0);
+    }
+
+    /**
+     * A copy paced at {@code bytesPerSecond} (0: unpaced) from {@code startNanos}, when its rate
+     * tokens are due.
+     */
+    RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
+            SharedFlush flushes, int chunkSize, int maxChunks, Listener listener, long startNanos,
+            long bytesPerSecond) {
         this.region = region;
         this.offset = offset;
         this.length = length;
@@ -85,6 +108,8 @@ final class RegionCopy {
         this.maxChunks = maxChunks;
         this.listener = listener;
         this.nextPos = offset;
+        this.startNanos = startNanos;
+        this.nanosPerByte = bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0;
     }
 
     /** Waits (asynchronously) for the range lock requested by {@code request}. */
@@ -125,9 +150,25 @@ final class RegionCopy {
             int n;
             Pending op;
             boolean flush = false;
+            boolean wait = false;
+            long due = 0;
             synchronized (this) {
                 long end = offset + length;
-                if (aborted || nextPos >= end || chunks >= maxChunks) {
+                if (nanosPerByte > 0 && !aborted && nextPos < end && chunks < maxChunks) {
+                    due = startNanos + (long) ((nextPos - offset) * nanosPerByte);
+                    wait = due - System.nanoTime() > 0;
+                }
+                if (wait) {
+                    pumping = false;
+                    if (wakeRequested && wakeNanos == due) {
+                        return; // already asked for
+                    }
+                    wakeRequested = true;
+                    wakeNanos = due;
+                    op = null;
+                    pos = 0;
+                    n = 0;
+                } else if (aborted || nextPos >= end || chunks >= maxChunks) {
                     pumping = false;
                     if (aborted || nextPos < end || chunks > 0 || flushIssued) {
                         return;
@@ -146,6 +187,10 @@ final class RegionCopy {
                     ops++;
                     op = begin("read " + source.name() + " offset " + pos);
                 }
+            }
+            if (wait) {
+                listener.wakeAt(this, due);
+                return;
             }
             if (flush) {
                 issueFlush(op);
