@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /** {@code fsck-orchestrator promote-standby [--dry-run] [--force]}. */
 @Command(name = "promote-standby", mixinStandardHelpOptions = true,
-        description = {"Run the takeover plan on this node now: fence, take the primary role of every",
-            "resource, fsck, mount, bring up the service addresses, start the services, notify.",
+        description = {"Run the takeover plan on this node now.",
+            "Fence, take the primary role of every resource, fsck, mount, bring up the service",
+            "addresses, start the services, notify.",
             "Refused (exit 65) while the peer is alive and primary, as the running daemon's",
             "heartbeats (or, without a daemon, the replicator) say; --force fences the peer and",
             "takes the role anyway. Exit 1 when a step fails (the message names it)."})

@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /** {@code fsck-orchestrator status [--json]}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Ask the running daemon about both nodes (role, epoch, resources), the peer's",
-            "last heartbeat and its age, the heartbeat counters (accepted, forged, replayed, ...),",
+        description = {"Show both nodes, the peer's heartbeats and the last plan.",
+            "Asks the running daemon: both nodes (role, epoch, resources), the peer's last",
+            "heartbeat and its age, the heartbeat counters (accepted, forged, replayed, ...),",
             "the current decision, and the last plan with each step's outcome and duration.",
             "When the daemon is not running: the last plan from the state file, and exit 69."})
 final class StatusCommand implements Callable<Integer> {

@@ -147,4 +147,16 @@ class OrchestratorConfigTest {
         assertEquals(null, PingTarget.parse("host:0"));
         assertEquals(null, PingTarget.parse(":80"));
     }
+
+    @Test
+    void theReadmesExampleIsAValidConfiguration() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of(System.getProperty("user.dir"), "README.md"));
+        int start = readme.indexOf("```toml\n") + "```toml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        OrchestratorConfig c = OrchestratorConfig.parse(example, "README.md");
+        assertEquals("alpha", c.node());
+        assertEquals(List.of("nbd-client", "-d", "/dev/nbd0"), c.resources().get(0).detach());
+        assertEquals(2, c.heartbeat().ping().size());
+        assertEquals(Duration.ofSeconds(10), c.heartbeat().initdead());
+    }
 }
