@@ -5,6 +5,7 @@ import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.DryRunRunner;
 import io.mirrorgate.orchestrator.takeover.PlanRecord;
 import io.mirrorgate.orchestrator.takeover.Plans;
+import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.orchestrator.takeover.StepOutcome;
 import io.mirrorgate.server.cli.ExitCodes;
@@ -19,9 +20,10 @@ final class PlanCommands {
     private PlanCommands() {}
 
     static Plans plans(OrchestratorConfig config, CommandRunner runner, boolean dryRun, PrintWriter out) {
-        CommandRunner actions = dryRun ? new DryRunRunner(out) : runner;
+        CommandRunner queries = ReplicatorSocketRunner.wrap(config.replicator(), runner);
+        CommandRunner actions = dryRun ? new DryRunRunner(out) : queries;
         StateStore store = dryRun ? StateStore.none() : new StateStore(config.stateDir());
-        return new Plans(config, actions, runner, store, line -> {
+        return new Plans(config, actions, queries, store, line -> {
             out.println(line);
             out.flush();
         }, System::currentTimeMillis);

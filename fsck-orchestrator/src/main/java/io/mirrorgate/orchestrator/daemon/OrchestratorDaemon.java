@@ -14,6 +14,7 @@ import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.CommandSet;
 import io.mirrorgate.orchestrator.platform.ProcessRunner;
 import io.mirrorgate.orchestrator.takeover.Plans;
+import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.server.daemon.CloseStack;
 import io.mirrorgate.server.daemon.GgateDaemon;
@@ -65,8 +66,9 @@ public final class OrchestratorDaemon implements AutoCloseable {
             Clock clock = Clock.SYSTEM;
             PeerTracker tracker = new PeerTracker(codec, config.heartbeat(), config.node(), config.peerNode(), clock);
             CommandRunner runner = new ProcessRunner();
+            CommandRunner withReplicator = ReplicatorSocketRunner.wrap(config.replicator(), runner);
             StateStore store = new StateStore(config.stateDir());
-            Plans plans = new Plans(config, runner, runner, store, line -> { }, clock::millis);
+            Plans plans = new Plans(config, withReplicator, withReplicator, store, line -> { }, clock::millis);
             PingTargets ping = new PingTargets(config.heartbeat().ping(), config.heartbeat().pingTimeout(),
                     config.commands().get(CommandSet.Kind.PING), runner);
             ExecutorService worker = Executors.newSingleThreadExecutor(r -> thread(r, "orchestrator-worker"));
