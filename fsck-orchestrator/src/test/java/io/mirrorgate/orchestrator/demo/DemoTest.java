@@ -54,7 +54,7 @@ class DemoTest {
             assertTrue(text.contains(expected), () -> expected + " missing in:\n" + text);
         }
         assertTrue(text.contains("wrote 32 random 1 MiB blocks at random offsets through nbd://"), text);
-        assertEquals(2, count(out, "IDENTICAL"), text);
+        assertEquals(3, count(out, "IDENTICAL"), text);
         assertEquals(0, count(out, "DIFFERENT"), text);
 
         List<String> initial = section(out, "initial full sync", "wrote 48 random");
