@@ -95,6 +95,13 @@ final class FailoverChapters {
         httpPort = DemoCluster.freePort();
         serviceAddress = canAddServiceAddress();
         serviceHost = serviceAddress ? SERVICE_ADDRESS : "127.0.0.1";
+        // beta's file service is started by its orchestrator, not by the demo: stop it even after a failure
+        cluster.onClose(() -> {
+            for (Node node : List.of(alpha, beta)) {
+                new ProcessBuilder(stopCommand(node)).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            }
+        });
     }
 
     /** Fails at once, with the package to install, when e2fsprogs is missing. */
@@ -265,8 +272,7 @@ final class FailoverChapters {
         start.addAll(serviceCommand(node));
         lines.addAll(List.of("[[service]]", "name = \"files\"",
                 "start = " + toml(start),
-                "stop = " + toml(List.of("sh", "-c", "[ ! -f \"$1\" ] || kill \"$(cat \"$1\")\"; rm -f \"$1\"",
-                        "files", pid.toString())),
+                "stop = " + toml(stopCommand(node)),
                 "status = " + toml(List.of("sh", "-c", "kill -0 \"$(cat \"$1\" 2>/dev/null)\" 2>/dev/null",
                         "files", pid.toString()))));
         if (withAddress) {
@@ -279,6 +285,12 @@ final class FailoverChapters {
     private List<String> serviceCommand(Node node) {
         return cluster.main(FileService.class.getName(), node.image().toString(),
                 node.dir().resolve("files").toString(), serviceHost, String.valueOf(httpPort),
+                node.pidFile().toString());
+    }
+
+    /** The file service's stop command: SIGTERM to the pid in its pid file, if any. */
+    private static List<String> stopCommand(Node node) {
+        return List.of("sh", "-c", "[ ! -f \"$1\" ] || kill \"$(cat \"$1\")\" 2>/dev/null; rm -f \"$1\"", "files",
                 node.pidFile().toString());
     }
 
@@ -395,9 +407,7 @@ final class FailoverChapters {
     }
 
     private void stopService() throws Exception {
-        List<String> stop = List.of("sh", "-c", "[ ! -f \"$1\" ] || kill \"$(cat \"$1\")\"; rm -f \"$1\"", "files",
-                beta.pidFile().toString());
-        cluster.run(stop);
+        cluster.run(stopCommand(beta));
         if (serviceAddress) {
             cluster.run(List.of(DemoCluster.tool("ip"), "addr", "del", SERVICE_ADDRESS + "/32", "dev", "lo"));
         }
