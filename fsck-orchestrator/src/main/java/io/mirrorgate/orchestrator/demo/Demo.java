@@ -183,7 +183,8 @@ public final class Demo {
         String onDisk = diskUsage(cluster.work());
         say("The files stay in " + cluster.work() + ": three sparse images of " + (VOLUME >> 20)
                 + " MiB and alpha's and beta's of " + (FailoverChapters.VOLUME >> 20) + " MiB, the key, the"
-                + " configurations and demo.log; " + (apparent >> 20) + " MiB in size, " + onDisk + " on disk. Remove them with: rm -rf " + cluster.work());
+                + " configurations and demo.log; " + (apparent >> 20) + " MiB in size, " + onDisk
+                + " on disk. Remove them with: rm -rf " + cluster.work());
     }
 
     /** What {@code du -sk} says the directory takes on disk, or "an unknown amount". */

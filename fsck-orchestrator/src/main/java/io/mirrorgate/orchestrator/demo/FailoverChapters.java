@@ -46,33 +46,10 @@ final class FailoverChapters {
     static final int BETA_BLOCKS = 24;
     private static final String SERVICE_ADDRESS = "127.77.0.1";
 
-    /** One node of the pair: its files under {@code dir}, its heartbeat address, its replica's port. */
-    private record Node(String name, String ip, Path dir, Path image, int listen) {
-        Path replicatorConfig() {
-            return dir.resolve("replicator.toml");
-        }
-
-        Path replicatorSocket() {
-            return dir.resolve("replicator.sock");
-        }
-
-        Path orchestratorConfig() {
-            return dir.resolve("orchestrator.toml");
-        }
-
-        Path orchestratorSocket() {
-            return dir.resolve("orchestrator.sock");
-        }
-
-        Path pidFile() {
-            return dir.resolve("files.pid");
-        }
-    }
-
     private final Demo demo;
     private final DemoCluster cluster;
-    private final Node alpha;
-    private final Node beta;
+    private final FailoverNode alpha;
+    private final FailoverNode beta;
     private final int heartbeatPort;
     private final int httpPort;
     /** Whether the service address is brought up (root with CAP_NET_ADMIN only). */
@@ -87,9 +64,9 @@ final class FailoverChapters {
         this.demo = demo;
         this.cluster = cluster;
         Path work = cluster.work();
-        alpha = new Node("alpha", "127.0.0.1", Files.createDirectories(work.resolve("alpha")),
+        alpha = new FailoverNode("alpha", "127.0.0.1", Files.createDirectories(work.resolve("alpha")),
                 work.resolve("alpha.img"), DemoCluster.freePort());
-        beta = new Node("beta", "127.0.0.2", Files.createDirectories(work.resolve("beta")),
+        beta = new FailoverNode("beta", "127.0.0.2", Files.createDirectories(work.resolve("beta")),
                 work.resolve("beta.img"), DemoCluster.freePort());
         heartbeatPort = DemoCluster.freePort();
         httpPort = DemoCluster.freePort();
@@ -97,8 +74,8 @@ final class FailoverChapters {
         serviceHost = serviceAddress ? SERVICE_ADDRESS : "127.0.0.1";
         // beta's file service is started by its orchestrator, not by the demo: stop it even after a failure
         cluster.onClose(() -> {
-            for (Node node : List.of(alpha, beta)) {
-                new ProcessBuilder(stopCommand(node)).redirectErrorStream(true)
+            for (FailoverNode node : List.of(alpha, beta)) {
+                new ProcessBuilder(node.stopCommand()).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
             }
         });
@@ -119,9 +96,9 @@ final class FailoverChapters {
         demo.step("5. Failover: two nodes, alpha (primary) and beta (standby), each with a replicator and an"
                 + " fsck-orchestrator; alpha dies");
         makeFilesystem();
-        replicatorConfig(alpha, "primary", "unlimited", beta);
-        replicatorConfig(beta, "secondary", REJOIN_RATE, alpha);
-        for (Node node : List.of(alpha, beta)) {
+        alpha.writeReplicatorConfig("primary", "unlimited", beta, cluster.keyFile());
+        beta.writeReplicatorConfig("secondary", REJOIN_RATE, alpha, cluster.keyFile());
+        for (FailoverNode node : List.of(alpha, beta)) {
             demo.say(node.name() + ": " + cluster.run(cluster.command("replicator", "-c",
                     node.replicatorConfig().toString(), "create", "r0")).stripTrailing());
         }
@@ -134,8 +111,11 @@ final class FailoverChapters {
         demo.say("alpha serves the files (started by hand, as its init would): " + alphaService.nextLine(60));
         demo.say("a client reads " + url("/") + ": " + get("/").strip().replace("\n", ", "));
 
-        orchestratorConfig(alpha, beta, false);
-        orchestratorConfig(beta, alpha, serviceAddress);
+        // both nodes share this machine's lo: only the standby names the service address, or alpha's
+        // step-down at the rejoin would drop the address that beta brought up
+        alpha.writeOrchestratorConfig(beta, cluster, heartbeatPort, null, serviceCommand(alpha));
+        beta.writeOrchestratorConfig(alpha, cluster, heartbeatPort, serviceAddress ? SERVICE_ADDRESS + "/32" : null,
+                serviceCommand(beta));
         alphaOrchestrator = startOrchestrator(alpha);
         startOrchestrator(beta);
         awaitOrchestrator(beta, "beta sees alpha alive and primary", s -> s.path("node").path("role").asText()
@@ -218,90 +198,20 @@ final class FailoverChapters {
                 + " MiB of a " + (VOLUME >> 20) + " MiB image, before replicator create");
     }
 
-    private void replicatorConfig(Node node, String role, String rate, Node peer) throws IOException {
-        Files.writeString(node.replicatorConfig(), String.join("\n",
-                "node = \"" + node.name() + "\"",
-                "control = \"" + node.replicatorSocket() + "\"",
-                "metrics = \"off\"",
-                "[resource.r0]",
-                "local = \"" + node.image() + "\"",
-                "role = \"" + role + "\"",
-                "listen = \"127.0.0.1:" + node.listen() + "\"",
-                "remote = \"127.0.0.1:" + peer.listen() + "\"",
-                "remote_path = \"r0\"",
-                "key_file = \"" + cluster.keyFile() + "\"",
-                "timeout = \"5s\"",
-                "region_size = \"1MiB\"",
-                "resync_rate = \"" + rate + "\"",
-                "nbd_listen = \"127.0.0.1:0\"",
-                ""));
-    }
-
-    private void orchestratorConfig(Node node, Node peer, boolean withAddress) throws IOException {
-        List<String> lines = new ArrayList<>(List.of(
-                "node = \"" + node.name() + "\"",
-                "address = \"" + node.ip() + "\"",
-                "replicator = " + toml(cluster.command("replicator", "-c", node.replicatorConfig().toString())),
-                "state_dir = \"" + node.dir().resolve("state") + "\"",
-                "control = \"" + node.orchestratorSocket() + "\"",
-                "status_interval = \"1s\"",
-                "step_timeout = \"60s\"",
-                "[peer]",
-                "node = \"" + peer.name() + "\"",
-                "address = \"" + peer.ip() + "\"",
-                "[heartbeat]",
-                "port = " + heartbeatPort,
-                "key_file = \"" + cluster.keyFile() + "\"",
-                "keepalive = \"200ms\"",
-                "warntime = \"500ms\"",
-                "deadtime = \"1s\"",
-                "initdead = \"5s\"",
-                "[resource.r0]",
-                "device = \"" + node.image() + "\"",
-                "fsck = " + toml(List.of(DemoCluster.tool("e2fsck"), "-f", "-n", node.image().toString()))));
-        if (withAddress) {
-            // both nodes share this machine's lo: only the standby names the address, or alpha's
-            // step-down at the rejoin would drop the address beta brought up
-            lines.addAll(List.of("[[service_address]]", "address = \"" + SERVICE_ADDRESS + "/32\"",
-                    "interface = \"lo\""));
-        }
-        Path pid = node.pidFile();
-        List<String> start = new ArrayList<>(List.of("sh", "-c",
-                "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 &", "files",
-                node.dir().resolve("files.log").toString()));
-        start.addAll(serviceCommand(node));
-        lines.addAll(List.of("[[service]]", "name = \"files\"",
-                "start = " + toml(start),
-                "stop = " + toml(stopCommand(node)),
-                "status = " + toml(List.of("sh", "-c", "kill -0 \"$(cat \"$1\" 2>/dev/null)\" 2>/dev/null",
-                        "files", pid.toString()))));
-        if (withAddress) {
-            lines.addAll(List.of("[commands]", "announce = []"));
-        }
-        lines.add("");
-        Files.writeString(node.orchestratorConfig(), String.join("\n", lines));
-    }
-
-    private List<String> serviceCommand(Node node) {
+    private List<String> serviceCommand(FailoverNode node) {
         return cluster.main(FileService.class.getName(), node.image().toString(),
                 node.dir().resolve("files").toString(), serviceHost, String.valueOf(httpPort),
                 node.pidFile().toString());
     }
 
-    /** The file service's stop command: SIGTERM to the pid in its pid file, if any. */
-    private static List<String> stopCommand(Node node) {
-        return List.of("sh", "-c", "[ ! -f \"$1\" ] || kill \"$(cat \"$1\")\" 2>/dev/null; rm -f \"$1\"", "files",
-                node.pidFile().toString());
-    }
-
-    private ChildProcess startReplicator(Node node) throws Exception {
+    private ChildProcess startReplicator(FailoverNode node) throws Exception {
         ChildProcess p = cluster.start(node.name() + "-replicator", cluster.command("replicator", "-c",
                 node.replicatorConfig().toString(), "run"));
         demo.say(node.name() + ": " + p.nextLine(60));
         return p;
     }
 
-    private ChildProcess startOrchestrator(Node node) throws Exception {
+    private ChildProcess startOrchestrator(FailoverNode node) throws Exception {
         ChildProcess p = cluster.start(node.name() + "-orchestrator", cluster.command("fsck-orchestrator", "-c",
                 node.orchestratorConfig().toString(), "run"));
         demo.say(node.name() + ": " + p.nextLine(60));
@@ -309,7 +219,7 @@ final class FailoverChapters {
     }
 
     /** Random 1 MiB blocks through the node's NBD endpoint, after the filesystem; remembered if asked. */
-    private void writeBlocks(Node node, int count, boolean remember) throws Exception {
+    private void writeBlocks(FailoverNode node, int count, boolean remember) throws Exception {
         String endpoint = replicatorStatus(node).path("nbd").asText();
         List<Long> slots = new ArrayList<>();
         for (long offset = FILESYSTEM; offset < VOLUME; offset += BLOCK) {
@@ -372,11 +282,17 @@ final class FailoverChapters {
                 Thread.sleep(50);
             }
         }
-        throw new IOException("beta's file service did not answer within 60 s of the kill (see "
-                + beta.dir().resolve("files.log") + " and " + cluster.log() + ")", last);
+        String plan;
+        try {
+            plan = ControlClient.call(beta.orchestratorSocket(), "status", Map.of()).path("lastPlan").toString();
+        } catch (IOException e) {
+            plan = "unknown (beta's orchestrator does not answer: " + e.getMessage() + ")";
+        }
+        throw new IOException("beta's file service did not answer within 60 s of the kill; beta's last plan: " + plan
+                + " (see " + beta.dir().resolve("files.log") + " and " + cluster.log() + ")", last);
     }
 
-    private JsonNode awaitOrchestrator(Node node, String what, Predicate<JsonNode> condition) throws Exception {
+    private JsonNode awaitOrchestrator(FailoverNode node, String what, Predicate<JsonNode> condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode status = null;
         while (System.nanoTime() < deadline) {
@@ -393,7 +309,7 @@ final class FailoverChapters {
         throw new IOException("timed out waiting until " + what + "; last status: " + status);
     }
 
-    private JsonNode replicatorStatus(Node node) throws IOException {
+    private JsonNode replicatorStatus(FailoverNode node) throws IOException {
         JsonNode reply = ControlClient.call(node.replicatorSocket(), "status", Map.of());
         return reply.path("resources").path(0);
     }
@@ -407,7 +323,7 @@ final class FailoverChapters {
     }
 
     private void stopService() throws Exception {
-        cluster.run(stopCommand(beta));
+        cluster.run(beta.stopCommand());
         if (serviceAddress) {
             cluster.run(List.of(DemoCluster.tool("ip"), "addr", "del", SERVICE_ADDRESS + "/32", "dev", "lo"));
         }
@@ -477,15 +393,5 @@ final class FailoverChapters {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IOException(e);
         }
-    }
-
-    /** A TOML array of strings. */
-    private static String toml(List<String> values) {
-        StringBuilder s = new StringBuilder("[");
-        for (String v : values) {
-            s.append(s.length() > 1 ? ", " : "").append('"')
-                    .append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        return s.append(']').toString();
     }
 }

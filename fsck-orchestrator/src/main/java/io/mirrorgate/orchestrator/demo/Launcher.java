@@ -12,7 +12,7 @@ import java.util.Map;
  * demo's own class path and main classes (no jar needed).
  */
 interface Launcher {
-    /** The command line of {@code program} (ggate-server, ggate-client, replicator, fsck-orchestrator) with {@code args}. */
+    /** The command line of the Mirrorgate {@code program} (ggate-server, ..., fsck-orchestrator) with {@code args}. */
     List<String> command(String program, List<String> args);
 
     /** The command line of another main class of fsck-orchestrator's jar (the demo's own services). */
