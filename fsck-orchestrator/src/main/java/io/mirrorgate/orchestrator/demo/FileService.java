@@ -61,8 +61,8 @@ public final class FileService {
             }
         }
         Files.createDirectories(out);
-        Process debugfs = new ProcessBuilder(DemoCluster.tool("debugfs"), "-R", "rdump /www " + out, image.toString())
-                .redirectErrorStream(true).start();
+        Process debugfs = new ProcessBuilder(DemoCluster.tool("debugfs"), "-R", "rdump /www \"" + out + "\"",
+                image.toString()).redirectErrorStream(true).start();
         String text = new String(debugfs.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = debugfs.waitFor();
         Path root = out.resolve("www");
