@@ -7,6 +7,7 @@ import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.protocol.Command;
+import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.netty.buffer.ByteBuf;
@@ -125,7 +126,7 @@ final class RequestDispatcher {
         ErrorCode code = null;
         if (command == null) {
             code = ErrorCode.EINVAL;
-            refusal = "command: " + r.commandCode() + " (expected: 1 to 8)";
+            refusal = "command: " + r.commandCode() + " (expected: 1 to 9)";
         } else if (command == Command.READ && !access.canRead()) {
             code = ErrorCode.EPERM;
             refusal = "export " + export.name() + " was opened write-only: reads are not permitted";
@@ -163,7 +164,11 @@ final class RequestDispatcher {
             case TRIM:
                 return device.trim(r.offset(), r.length()).thenApply(v -> Reply.ok(seq));
             case WRITE_ZEROES:
-                return device.writeZeroes(r.offset(), r.length(), r.fua()).thenApply(v -> Reply.ok(seq));
+                return device.writeZeroes(r.offset(), r.length(), r.fua(), r.zeroFlags())
+                        .thenApply(v -> Reply.ok(seq));
+            case BLOCK_STATUS:
+                return device.extents(r.offset(), r.length()).thenApply(extents -> Reply.ok(seq,
+                        ExtentList.encode(extents, maxRequestSize, ctx.alloc())));
             case SET_GENERATION:
                 return setGeneration(r);
             case PEER_INFO:
