@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.resync;
 
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.Extent;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
- * #pump} is called, up to {@code maxChunks} chunk copies are in flight; each chunk's write (or
+ * #pump} is called, it asks the source for the region's allocation ({@link
+ * BlockDevice#extents}); the source's holes and zero extents become one write-zeroes each on the
+ * target (which may punch a hole there: a sparse source stays sparse on the target), and the
+ * data extents are copied in chunks, up to {@code maxChunks} chunk copies in flight; each chunk's write (or
  * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
  * write completed. When every chunk is written, it requests a flush of the target issued after
  * that ({@link SharedFlush}: one flush may serve several regions); its success is reported to
@@ -72,6 +76,10 @@ final class RegionCopy {
     private int chunks;
     private int ops;
     private boolean flushIssued;
+    /** The source's allocation of the region once known, and the extent {@link #nextPos} is in. */
+    private List<Extent> extents;
+    private int extentIndex;
+    private boolean mapping;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
@@ -122,12 +130,25 @@ final class RegionCopy {
         }
         while (true) {
             long pos;
-            int n;
+            long n;
             Pending op;
             boolean flush = false;
+            boolean map = false;
+            boolean zeroes = false;
             synchronized (this) {
                 long end = offset + length;
-                if (aborted || nextPos >= end || chunks >= maxChunks) {
+                if (!aborted && extents == null) {
+                    pumping = false;
+                    if (mapping) {
+                        return;
+                    }
+                    mapping = true;
+                    map = true;
+                    ops++;
+                    op = begin("allocation of " + source.name() + " offset " + offset);
+                    pos = 0;
+                    n = 0;
+                } else if (aborted || nextPos >= end || chunks >= maxChunks) {
                     pumping = false;
                     if (aborted || nextPos < end || chunks > 0 || flushIssued) {
                         return;
@@ -140,19 +161,77 @@ final class RegionCopy {
                     n = 0;
                 } else {
                     pos = nextPos;
-                    n = (int) Math.min(chunkSize, end - pos);
+                    while (extents.get(extentIndex).end() <= pos) {
+                        extentIndex++;
+                    }
+                    Extent extent = extents.get(extentIndex);
+                    zeroes = extent.allocation().readsZero();
+                    long extentEnd = Math.min(end, extent.end());
+                    n = zeroes ? extentEnd - pos : Math.min(chunkSize, extentEnd - pos);
                     nextPos += n;
                     chunks++;
                     ops++;
-                    op = begin("read " + source.name() + " offset " + pos);
+                    op = begin((zeroes ? "write-zeroes " + target.name() : "read " + source.name())
+                            + " offset " + pos);
                 }
+            }
+            if (map) {
+                map(offset, new ArrayList<>(), op);
+                return;
             }
             if (flush) {
                 issueFlush(op);
                 return;
             }
-            issueRead(pos, n, op);
+            if (zeroes) {
+                issueZeroes(pos, n, op);
+            } else {
+                issueRead(pos, (int) n, op);
+            }
         }
+    }
+
+    /**
+     * Collects the source's extents from {@code pos} to the region's end (a device may answer a
+     * part per call), then pumps. A source that cannot tell is copied as all data.
+     */
+    private void map(long pos, List<Extent> found, Pending op) {
+        long end = offset + length;
+        call(() -> source.extents(pos, end - pos)).whenComplete((list, error) -> {
+            boolean usable = error == null && list != null && !list.isEmpty()
+                    && list.get(0).offset() == pos;
+            if (usable) {
+                for (Extent e : list) {
+                    if (e.offset() >= end) {
+                        break;
+                    }
+                    found.add(e);
+                }
+            }
+            long next = found.isEmpty() ? pos : found.get(found.size() - 1).end();
+            if (usable && next < end) {
+                map(next, found, op);
+                return;
+            }
+            if (!usable) {
+                found.add(new Extent(pos, end - pos, Extent.Allocation.DATA));
+            }
+            synchronized (this) {
+                extents = found;
+            }
+            ended(op, false);
+            pump();
+        });
+    }
+
+    private void issueZeroes(long pos, long n, Pending op) {
+        call(() -> target.writeZeroes(pos, n, false)).whenComplete((v, error) -> {
+            if (error != null) {
+                fail(error);
+            }
+            ended(op, true);
+            pump();
+        });
     }
 
     private void issueRead(long pos, int n, Pending readOp) {
