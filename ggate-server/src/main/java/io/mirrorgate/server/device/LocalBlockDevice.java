@@ -183,7 +183,7 @@ public final class LocalBlockDevice implements BlockDevice {
             if (fua) {
                 file.fdatasync();
             }
-            counters.wrote(length);
+            counters.zeroed(length);
             return null;
         });
     }
