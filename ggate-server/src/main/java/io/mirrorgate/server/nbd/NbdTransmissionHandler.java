@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request of length 0 (READ, WRITE, TRIM, WRITE_ZEROES, CACHE) is checked and answered with
  * success without touching the device (a structured READ gets one NBD_REPLY_TYPE_NONE chunk);
- * BLOCK_STATUS of length 0 is EINVAL. A read always answers with at most one data chunk, so DF
- * is honoured as it stands. NBD_CMD_FLAG_FUA is accepted on every command.
+ * BLOCK_STATUS of length 0 is EINVAL. A structured read answers with one content chunk, so DF
+ * is honoured as it stands: NBD_REPLY_TYPE_OFFSET_HOLE when the data read as all zeroes,
+ * NBD_REPLY_TYPE_OFFSET_DATA otherwise. NBD_CMD_FLAG_FUA is accepted on every command.
  */
 public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
@@ -299,6 +300,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             data.release();
             ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_NONE, cookie, Unpooled.EMPTY_BUFFER));
+        } else if (structured && isZero(data)) {
+            // one OFFSET_HOLE chunk (a content chunk, so DF holds): 12 bytes instead of the zeroes
+            data.release();
+            ByteBuf hole = ctx.alloc().buffer(12).writeLong(offset).writeInt((int) length);
+            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+                    NbdConstants.REPLY_TYPE_OFFSET_HOLE, cookie, hole));
         } else if (structured) {
             ByteBuf header = ctx.alloc().buffer(8).writeLong(offset);
             ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
@@ -306,6 +313,23 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.writeAndFlush(new SimpleReply(0, cookie, data));
         }
+    }
+
+    /** Whether every readable byte is zero (real data stops the scan within a few bytes). */
+    private static boolean isZero(ByteBuf data) {
+        int i = data.readerIndex();
+        int end = data.writerIndex();
+        for (; i + 8 <= end; i += 8) {
+            if (data.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (data.getByte(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A request refused before reaching the device: an error that names no offset. */

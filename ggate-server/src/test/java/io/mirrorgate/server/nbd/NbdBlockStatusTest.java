@@ -213,6 +213,10 @@ class NbdBlockStatusTest {
             assertEquals(NbdConstants.REPLY_TYPE_OFFSET_DATA, df.chunkType());
             assertArrayEquals(java.util.Arrays.copyOf(TestData.randomBytes(0, (int) MIB), 65536),
                     df.data());
+            client.sendRequest(CMD_FLAG_DF, CMD_READ, 5, 2 * MIB, 65536, null);
+            RawNbdClient.Reply hole = client.readReply(true, 65536);
+            assertEquals(NbdConstants.REPLY_TYPE_OFFSET_HOLE, hole.chunkType(), "zeroes as a hole");
+            assertArrayEquals(new byte[65536], hole.data());
             client.sendRequest(CMD_FLAG_FAST_ZERO, CMD_WRITE_ZEROES, 3, 0, MIB, null);
             assertEquals(0, client.readReply(true, 0).error());
             client.sendRequest(CMD_FLAG_REQ_ONE, CMD_BLOCK_STATUS, 4, 0, MIB, null);

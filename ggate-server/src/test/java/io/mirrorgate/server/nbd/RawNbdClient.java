@@ -161,6 +161,11 @@ final class RawNbdClient implements AutoCloseable {
         if (type == NbdConstants.REPLY_TYPE_NONE) {
             return new Reply(cookie, 0, type, null, new byte[0]);
         }
+        if (type == NbdConstants.REPLY_TYPE_OFFSET_HOLE) {
+            java.nio.ByteBuffer hole = java.nio.ByteBuffer.wrap(payload);
+            hole.getLong();
+            return new Reply(cookie, 0, type, null, new byte[hole.getInt()]);
+        }
         if (type == NbdConstants.REPLY_TYPE_BLOCK_STATUS) {
             return new Reply(cookie, 0, type, null, payload);
         }
