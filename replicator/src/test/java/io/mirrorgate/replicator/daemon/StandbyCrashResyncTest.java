@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class StandbyCrashResyncTest {
     private static final long MIB = 1L << 20;
     private static final long REGION = MIB;
+    /** What {@link #makeOwed} writes into each MiB of an owed region. */
+    private static final long DATA_PER_MIB = 4096;
 
     @RegisterExtension
     final ProcessGroup processes = new ProcessGroup();
@@ -77,8 +79,9 @@ class StandbyCrashResyncTest {
     }
 
     /**
-     * With the standby away: writes 4 KiB of random data into each MiB of each region (so that the
-     * resync's every 1 MiB chunk is data, not write-zeroes); the regions become owed.
+     * With the standby away: writes 4 KiB of random data into each MiB of each region; the regions
+     * become owed. The resync sends those 4 KiB blocks as data and the holes around them as
+     * write-zeroes (the source's allocation), so the standby writes {@link #DATA_PER_MIB} per MiB.
      */
     private void makeOwed(List<Long> regions, long regionSize, long seed) throws Exception {
         mirror.awaitDisconnected(Duration.ofSeconds(30));
@@ -127,13 +130,15 @@ class StandbyCrashResyncTest {
         assertEquals(owedBytes, d.path("bytesDone").asLong(), done.toString());
         assertEquals(owed.size(), d.path("regionsCopied").asLong(), done.toString());
 
-        // What the two standby processes wrote: the owed regions once (each region is one 1 MiB
-        // chunk of data), plus the regions in flight at the kill twice at most (the client re-sends
-        // its unanswered writes to the new standby, and the resync copies again every region not
-        // yet marked synced), plus replies and logs. Far below copying everything again.
+        // What the two standby processes wrote: the data of the owed regions once (4 KiB of each;
+        // the rest of a region is a hole on the primary, sent as write-zeroes), plus the regions
+        // in flight at the kill twice at most (the client re-sends its unanswered writes to the
+        // new standby, and the resync copies again every region not yet marked synced), plus
+        // replies and logs. Far below copying everything again.
         long inFlight = ResyncOptions.DEFAULT_REGIONS_IN_FLIGHT * REGION;
         long standbyWrote = mirror.standbyBytesWritten() - writtenBefore;
-        assertTrue(standbyWrote >= owedBytes && standbyWrote <= owedBytes + 2 * inFlight + 256 * 1024,
+        long data = owed.size() * DATA_PER_MIB;
+        assertTrue(standbyWrote >= data && standbyWrote <= owedBytes + 2 * inFlight + 256 * 1024,
                 "the standby wrote " + standbyWrote + " bytes for " + owedBytes + " owed bytes");
 
         mirror.stopPrimary();
@@ -231,7 +236,8 @@ class StandbyCrashResyncTest {
         String metrics = mirror.metrics();
         assertTrue(metrics.contains("mirrorgate_resync_bytes_done{resource=\"r0\"} " + expected + "\n"), metrics);
         long standbyWrote = mirror.standbyBytesWritten() - writtenBefore;
-        assertTrue(standbyWrote >= expected && standbyWrote <= expected + 256 * 1024,
+        long data = dirty.size() * (region / MIB) * DATA_PER_MIB;
+        assertTrue(standbyWrote >= data && standbyWrote <= expected + 256 * 1024,
                 "the standby wrote " + standbyWrote + " bytes for " + dirty.size()
                         + " dirty regions of 4 MiB (of 256) in a 1 GiB volume");
         Fixtures.assertSameContent(mirror.primaryImage(), mirror.standbyImage());
