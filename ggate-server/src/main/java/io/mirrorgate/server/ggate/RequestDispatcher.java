@@ -8,6 +8,7 @@ import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.ExtentList;
+import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.netty.buffer.ByteBuf;
@@ -164,7 +165,7 @@ final class RequestDispatcher {
             case TRIM:
                 return device.trim(r.offset(), r.length()).thenApply(v -> Reply.ok(seq));
             case WRITE_ZEROES:
-                return device.writeZeroes(r.offset(), r.length(), r.fua(), r.zeroFlags())
+                return device.writeZeroes(r.offset(), r.length(), r.fua(), zeroFlags(r))
                         .thenApply(v -> Reply.ok(seq));
             case BLOCK_STATUS:
                 return device.extents(r.offset(), r.length()).thenApply(extents -> Reply.ok(seq,
@@ -219,6 +220,12 @@ final class RequestDispatcher {
         r.release();
         return export.replication().exchange(session, request)
                 .thenApply(answer -> Reply.ok(r.sequence(), Unpooled.wrappedBuffer(answer)));
+    }
+
+    /** The WRITE_ZEROES frame flags as {@link BlockDevice#writeZeroes(long, long, boolean, int)} takes them. */
+    private static int zeroFlags(Request r) {
+        return ((r.flags() & GgateProtocol.FLAG_NO_HOLE) != 0 ? BlockDevice.ZERO_NO_HOLE : 0)
+                | ((r.flags() & GgateProtocol.FLAG_FAST_ZERO) != 0 ? BlockDevice.ZERO_FAST : 0);
     }
 
     /** The highest epoch of the export: the replication endpoint's, or the state store's. */

@@ -45,14 +45,6 @@ public record Request(int commandCode, int flags, long sequence, long offset, lo
         return (flags & GgateProtocol.FLAG_FUA) != 0;
     }
 
-    /** The WRITE_ZEROES flags as {@code BlockDevice#writeZeroes(long, long, boolean, int)} takes them. */
-    public int zeroFlags() {
-        return ((flags & GgateProtocol.FLAG_NO_HOLE) != 0
-                ? io.mirrorgate.server.device.BlockDevice.ZERO_NO_HOLE : 0)
-                | ((flags & GgateProtocol.FLAG_FAST_ZERO) != 0
-                        ? io.mirrorgate.server.device.BlockDevice.ZERO_FAST : 0);
-    }
-
     /** Whether the payload's CRC32C matches the one the sender computed. */
     public boolean crcMatches() {
         return payload == null || Payloads.crc32c(payload) == crc;
