@@ -18,11 +18,14 @@ final class ChildProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Path log;
+    private final Thread reader;
 
-    private ChildProcess(String name, Process process) {
+    private ChildProcess(String name, Process process, Path log) {
         this.name = name;
         this.process = process;
-        Thread reader = new Thread(() -> {
+        this.log = log;
+        this.reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(
                     process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -41,17 +44,26 @@ final class ChildProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("MIRRORGATE_NO_BUILD", "1");
-        return new ChildProcess(name, builder.start());
+        return new ChildProcess(name, builder.start(), log);
     }
 
     /** The next stdout line, waiting at most {@code seconds}. */
     String nextLine(int seconds) throws IOException, InterruptedException {
-        String line = lines.poll(seconds, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String line = lines.poll(100, TimeUnit.MILLISECONDS);
+        // a program that exited is not waited for: its last lines are read, then it is reported
+        while (line == null && System.nanoTime() < deadline && (process.isAlive() || readerAlive())) {
+            line = lines.poll(100, TimeUnit.MILLISECONDS);
+        }
         if (line == null) {
-            throw new IOException(name + " printed nothing within " + seconds + " s"
-                    + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
+            throw new IOException(name + (process.isAlive() ? " printed nothing within " + seconds + " s"
+                    : " exited with " + process.exitValue()) + " (see " + log + ")");
         }
         return line;
+    }
+
+    private boolean readerAlive() {
+        return reader.isAlive();
     }
 
     long pid() {

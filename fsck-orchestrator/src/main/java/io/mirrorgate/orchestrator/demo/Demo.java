@@ -6,78 +6,122 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
  * The demo behind the README's first command: a whole Mirrorgate story on this one machine,
- * with the real programs from {@code bin/} as separate processes on loopback.
+ * with the real programs as separate processes on loopback, told chapter by chapter. Each
+ * chapter is one method that {@link #run} calls in order and that leaves the cluster in the
+ * state the next one starts from (fields below); a new chapter is a new method and one more
+ * line in {@link #run}.
  *
  * <ol>
- *   <li>export and attach: a ggate-server exports an image, {@code ggate-client attach} serves it
- *       on a local NBD endpoint, data is written through it and verified in the image;</li>
- *   <li>the mirror: the same server is the standby, a replicator on the primary mirrors a volume
- *       to it; data is written through the mirror's NBD export;</li>
- *   <li>a peer failure: the standby's server is killed (SIGKILL), writing goes on (degraded);</li>
- *   <li>resync: the standby's server comes back, the replicator resyncs the dirty regions only,
- *       {@code replicator status --watch} shows the progress to 100%;</li>
- *   <li>proof: both images are compared by SHA-256.</li>
+ *   <li>{@link #exportAndAttach}: a ggate-server exports two images, {@code ggate-client attach}
+ *       serves one on a local NBD endpoint, data is written through it and found in the image;</li>
+ *   <li>{@link #mirror}: a replicator mirrors a primary image to the other export (the standby),
+ *       {@code replicator status --watch} shows the initial sync, data is written, the replicas
+ *       are compared;</li>
+ *   <li>{@link #peerFailure}: the standby's server is killed (SIGKILL), writing goes on
+ *       (degraded), {@code replicator status} shows what the standby is owed;</li>
+ *   <li>{@link #resync}: the standby comes back, the replicator copies only the dirty regions,
+ *       rate-limited, {@code status --watch} shows the progress to 100%, the replicas are
+ *       compared by SHA-256;</li>
+ *   <li>{@link #conclusion}: where the files are and how much room they take.</li>
  * </ol>
+ *
+ * <p>Usage: {@code Demo [--launch=bin|classpath] HOME [WORKDIR]}; {@code bin} (the default) runs
+ * the programs from {@code HOME/bin}, {@code classpath} from this JVM's class path (for the
+ * test that runs the demo in the build).
  */
 public final class Demo {
     private static final long VOLUME = 256L << 20;
     private static final int BLOCK = 1 << 20;
+    /** The demo's resync rate: slow enough that the progress can be watched. */
+    static final String RESYNC_RATE = "48MiB";
+    /** Blocks written while the standby is down: about 2.7 s of resync at {@link #RESYNC_RATE}. */
+    static final int DEGRADED_BLOCKS = 128;
 
     private final PrintStream out = System.out;
     private final DemoCluster cluster;
     private final Random random = new Random(42);
+
+    // the cluster as the chapters leave it
+    private Path exports;
+    private int ggatePort;
+    private ChildProcess standby;
+    private Path standbyImage;
+    private Path primaryImage;
+    private Path config;
+    private String mirrorUri;
 
     private Demo(DemoCluster cluster) {
         this.cluster = cluster;
     }
 
     public static void main(String[] args) throws Exception {
-        Path home = Path.of(args.length > 0 ? args[0] : System.getProperty("user.dir"));
-        Path work = args.length > 1 ? Path.of(args[1])
-                : Files.createTempDirectory("mirrorgate-demo-");
+        List<String> rest = new ArrayList<>(List.of(args));
+        String launch = "bin";
+        if (!rest.isEmpty() && rest.get(0).startsWith("--launch=")) {
+            launch = rest.remove(0).substring("--launch=".length());
+        }
+        Path home = Path.of(!rest.isEmpty() ? rest.get(0) : System.getProperty("user.dir"));
+        Launcher launcher = switch (launch) {
+            case "bin" -> Launcher.scripts(home);
+            case "classpath" -> Launcher.classPath();
+            default -> throw new IllegalArgumentException("--launch: " + launch + " (expected: bin or classpath)");
+        };
+        Path work = rest.size() > 1 ? Path.of(rest.get(1)) : Files.createTempDirectory("mirrorgate-demo-");
         int code;
-        try (DemoCluster cluster = new DemoCluster(home, work)) {
+        try (DemoCluster cluster = new DemoCluster(launcher, work)) {
             code = new Demo(cluster).run();
         }
         System.exit(code);
     }
 
     private int run() throws Exception {
+        step("Work directory " + cluster.work() + " (logs of every program in " + cluster.log() + ")");
+        exportAndAttach();
+        mirror();
+        peerFailure();
+        resync();
+        conclusion();
+        return 0;
+    }
+
+    /** Chapter 1: export two images, attach one, write through it, find the data in the image. */
+    private void exportAndAttach() throws Exception {
         Path work = cluster.work();
-        step("Work directory " + work + " (logs of every program in " + cluster.log() + ")");
         Path scratch = sparseImage("scratch.img");
-        Path standbyImage = sparseImage("standby.img");
-        Path primaryImage = sparseImage("primary.img");
-        Path exports = work.resolve("exports");
+        standbyImage = sparseImage("standby.img");
+        primaryImage = sparseImage("primary.img");
+        exports = work.resolve("exports");
         Files.writeString(exports, "# host          access  path\n"
                 + "127.0.0.1/32      RW      " + scratch + "\n"
                 + "127.0.0.1/32      RW      " + standbyImage + "\n");
-
-        int ggatePort = DemoCluster.freePort();
-        ChildProcess standby = startStandby(exports, ggatePort);
+        ggatePort = DemoCluster.freePort();
+        standby = startStandby(exports, ggatePort);
 
         step("1. Export and attach: ggate-client attach 127.0.0.1:" + ggatePort + " " + scratch);
+        String runDir = work.resolve("run").toString();
         ChildProcess attach = cluster.start("ggate-client", cluster.command("ggate-client",
-                "--run-dir", work.resolve("run").toString(), "attach", "-k",
-                cluster.keyFile().toString(), "127.0.0.1:" + ggatePort, scratch.toString()));
+                "--run-dir", runDir, "attach", "-k", cluster.keyFile().toString(), "127.0.0.1:" + ggatePort,
+                scratch.toString()));
         String uri = attach.nextLine(60);
         say("attached, local NBD endpoint: " + uri);
         writeAndVerify(uri, scratch, 32);
-        say(cluster.run(cluster.command("ggate-client", "--run-dir", work.resolve("run").toString(),
-                "list")).stripTrailing());
-        cluster.run(cluster.command("ggate-client", "--run-dir", work.resolve("run").toString(),
-                "detach", "ggate0"));
-        say("detached ggate0");
+        say(cluster.run(cluster.command("ggate-client", "--run-dir", runDir, "list")).stripTrailing());
+        say(cluster.run(cluster.command("ggate-client", "--run-dir", runDir, "detach", "ggate0")).stripTrailing());
+    }
 
+    /** Chapter 2: a replicator mirrors the primary image to the standby export. */
+    private void mirror() throws Exception {
         step("2. The mirror: replicator on the primary, the ggate-server above as standby");
-        Path config = work.resolve("replicator.toml");
+        config = cluster.work().resolve("replicator.toml");
         Files.writeString(config, String.join("\n",
                 "node = \"primary\"",
-                "control = \"" + work.resolve("replicator.sock") + "\"",
+                "control = \"" + cluster.work().resolve("replicator.sock") + "\"",
                 "metrics = \"off\"",
                 "[resource.r0]",
                 "local = \"" + primaryImage + "\"",
@@ -87,7 +131,7 @@ public final class Demo {
                 "key_file = \"" + cluster.keyFile() + "\"",
                 "mode = \"fullsync\"",
                 "region_size = \"1MiB\"",
-                "resync_rate = \"48MiB\"",
+                "resync_rate = \"" + RESYNC_RATE + "\"",
                 "nbd_listen = \"127.0.0.1:0\"",
                 ""));
         say(cluster.run(cluster.command("replicator", "-c", config.toString(), "create", "r0"))
@@ -96,25 +140,60 @@ public final class Demo {
                 cluster.command("replicator", "-c", config.toString(), "run"));
         String ready = replicator.nextLine(60);
         say(ready);
-        String mirror = "nbd://" + field(ready, "nbd") + "/r0";
-        watch(config, "initial full sync of the new resource");
-        writeMirror(mirror, 48);
+        mirrorUri = "nbd://" + field(ready, "nbd") + "/r0";
+        watch("initial full sync of the new resource, at resync_rate = \"" + RESYNC_RATE + "\"", 0.5);
+        writeMirror(mirrorUri, 48);
         compare(primaryImage, standbyImage, "after steady writing");
+    }
 
+    /** Chapter 3: the standby's server dies; writing goes on, and the standby is owed the writes. */
+    private void peerFailure() throws Exception {
         step("3. Peer failure: kill -9 the standby's ggate-server (pid " + standby.pid()
                 + "), keep writing");
         standby.kill();
-        writeMirror(mirror, 24);
+        writeMirror(mirrorUri, DEGRADED_BLOCKS);
         say(cluster.run(cluster.command("replicator", "-c", config.toString(), "status"))
                 .stripTrailing());
+    }
 
+    /** Chapter 4: the standby comes back and gets only what it missed. */
+    private void resync() throws Exception {
         step("4. The standby comes back: resync copies only the dirty regions");
         standby = startStandby(exports, ggatePort);
-        watch(config, "resync");
+        watch("resync, at resync_rate = \"" + RESYNC_RATE + "\"", 0.25);
         compare(primaryImage, standbyImage, "after resync");
+    }
 
+    /** The end: what was shown, and what is left on disk. */
+    private void conclusion() throws Exception {
         step("Done. Both replicas are identical; every program is stopped with SIGTERM.");
-        return 0;
+        long apparent = 0;
+        try (var files = Files.walk(cluster.work())) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                apparent += Files.size(f);
+            }
+        }
+        String onDisk = diskUsage(cluster.work());
+        say("The files stay in " + cluster.work() + ": three sparse images of " + (VOLUME >> 20)
+                + " MiB, the key, the configuration and demo.log; " + (apparent >> 20) + " MiB in size, "
+                + onDisk + " on disk. Remove them with: rm -rf " + cluster.work());
+    }
+
+    /** What {@code du -sk} says the directory takes on disk, or "an unknown amount". */
+    private static String diskUsage(Path dir) {
+        try {
+            Process du = new ProcessBuilder("du", "-sk", dir.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String text = new String(du.getInputStream().readAllBytes()).strip();
+            if (du.waitFor() == 0 && text.matches("\\d+\\s.*")) {
+                return (Long.parseLong(text.split("\\s")[0]) >> 10) + " MiB";
+            }
+        } catch (IOException e) {
+            // no du: say so below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "an unknown amount";
     }
 
     private ChildProcess startStandby(Path exports, int port) throws Exception {
@@ -126,10 +205,11 @@ public final class Demo {
         return server;
     }
 
-    private void watch(Path config, String what) throws Exception {
+    private void watch(String what, double interval) throws Exception {
         say("replicator status --watch (" + what + "):");
+        out.flush();
         ProcessBuilder builder = new ProcessBuilder(cluster.command("replicator", "-c",
-                config.toString(), "status", "r0", "--watch", "--interval", "0.5"));
+                config.toString(), "status", "r0", "--watch", "--interval", String.valueOf(interval)));
         builder.environment().put("MIRRORGATE_NO_BUILD", "1");
         builder.inheritIO();
         int code = builder.start().waitFor();

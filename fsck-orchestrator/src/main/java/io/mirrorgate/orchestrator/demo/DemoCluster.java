@@ -13,12 +13,12 @@ import java.util.List;
  * shared key, images and config, and the Mirrorgate programs started from {@code bin/}.
  */
 final class DemoCluster implements AutoCloseable {
-    private final Path home;
+    private final Launcher launcher;
     private final Path work;
     private final List<ChildProcess> children = new ArrayList<>();
 
-    DemoCluster(Path home, Path work) throws IOException {
-        this.home = home;
+    DemoCluster(Launcher launcher, Path work) throws IOException {
+        this.launcher = launcher;
         this.work = work;
         Files.createDirectories(work);
         byte[] key = new byte[32];
@@ -38,12 +38,9 @@ final class DemoCluster implements AutoCloseable {
         return work.resolve("demo.log");
     }
 
-    /** A program of {@code bin/} with arguments. */
+    /** A Mirrorgate program with arguments, as the launcher starts it. */
     List<String> command(String program, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(home.resolve("bin").resolve(program).toString());
-        command.addAll(List.of(args));
-        return command;
+        return launcher.command(program, List.of(args));
     }
 
     /** Starts a long-running program; it is stopped when the cluster closes. */

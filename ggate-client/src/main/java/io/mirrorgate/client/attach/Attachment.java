@@ -66,7 +66,7 @@ public final class Attachment implements AutoCloseable {
         device = RemoteBlockDevice.connect(options);
         opened.push(device);
         nbd = NbdServer.start(new SingleExportResolver(unit.id(), device, options.access()),
-                nbdListen.host(), nbdListen.port());
+                nbdListen.host(), nbdListen.port(), "--nbd-listen");
         opened.push(nbd);
         opened.push(ControlServer.start(unit.socket(), this::control));
         attached = true;

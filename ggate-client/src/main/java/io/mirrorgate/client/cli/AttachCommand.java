@@ -6,6 +6,7 @@ import io.mirrorgate.server.cli.Cli;
 import io.mirrorgate.server.cli.ExitCodes;
 import io.mirrorgate.server.cli.Signals;
 import io.mirrorgate.server.daemon.GgateDaemon;
+import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.PrintWriter;
@@ -19,9 +20,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ggate-client attach}: connect, serve locally over NBD, run until detached. */
 @Command(name = "attach", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        description = {"Attach the export PATH of the ggate-server at HOST[:PORT] and serve it",
-            "on a local NBD endpoint until detached (ggate-client detach ID) or signalled.",
-            "The first line of output is the endpoint's URI, e.g. nbd://127.0.0.1:40123/ggate0."})
+        description = {"Attach a remote export and serve it on a local NBD endpoint.",
+            "Attaches the export PATH (or its NBD export name) of the ggate-server at HOST[:PORT]",
+            "and serves it until detached (ggate-client detach ID) or signalled. The first line",
+            "of output is the endpoint's URI, e.g. nbd://127.0.0.1:40123/ggate0."})
 final class AttachCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     GgateClientMain parent;
@@ -32,7 +34,7 @@ final class AttachCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HOST[:PORT]", description = "The ggate-server (port 3080 by default).")
     String server;
 
-    @Parameters(index = "1", paramLabel = "PATH", description = "The export's path on the server.")
+    @Parameters(index = "1", paramLabel = "PATH", description = "The export's path on the server, or its NBD export name.")
     String path;
 
     @Option(names = {"-k", "--key"}, paramLabel = "KEYFILE", defaultValue = "/etc/mirrorgate/key",
@@ -85,8 +87,7 @@ final class AttachCommand implements Callable<Integer> {
         if (nodeId != null) {
             builder.nodeId(nodeId);
         }
-        try (Attachment attachment = Attachment.start(builder.build(),
-                HostPort.parse(nbdListen, 0), parent.runDirectory())) {
+        try (Attachment attachment = start(builder.build())) {
             Signals.onTermination(attachment::detach);
             PrintWriter out = spec.commandLine().getOut();
             out.println(attachment.uri());
@@ -94,5 +95,19 @@ final class AttachCommand implements Callable<Integer> {
             attachment.awaitDetach();
         }
         return ExitCodes.OK;
+    }
+
+    private Attachment start(RemoteDeviceOptions options) throws java.io.IOException {
+        try {
+            return Attachment.start(options, HostPort.parse(nbdListen, 0), parent.runDirectory());
+        } catch (MirrorgateException e) {
+            if (options.access() != Access.RO && e.getMessage() != null
+                    && (e.getMessage().contains(" is RO for this client")
+                            || e.getMessage().contains(" is on a read-only device"))) {
+                throw new MirrorgateException(e.code(), e.getMessage()
+                        + " (the export is read-only: attach it with -o ro)", e);
+            }
+            throw e;
+        }
     }
 }

@@ -45,8 +45,7 @@ public final class GgateClientMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
+        return Cli.missingSubcommand(spec);
     }
 
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {

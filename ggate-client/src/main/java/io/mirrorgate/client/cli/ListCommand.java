@@ -11,6 +11,8 @@ import io.mirrorgate.server.cli.ExitCodes;
 import io.mirrorgate.server.cli.Sizes;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,6 +29,9 @@ final class ListCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The first right-aligned (numeric) column. */
+    private static final int NUMERIC_FROM = 5;
+
     @Option(names = "--json", description = "Print a JSON array.")
     boolean json;
 
@@ -37,7 +42,11 @@ final class ListCommand implements Callable<Integer> {
         ArrayNode all = mapper.createArrayNode();
         for (String id : run.ids()) {
             try {
-                all.add(ControlClient.call(run.socket(id), "info", Map.of()));
+                JsonNode info = ControlClient.call(run.socket(id), "info", Map.of());
+                if (info instanceof ObjectNode item) {
+                    item.remove("ok"); // the control socket's success flag, not a property
+                }
+                all.add(info);
             } catch (IOException e) {
                 ObjectNode stale = mapper.createObjectNode();
                 stale.put("id", id);
@@ -55,17 +64,40 @@ final class ListCommand implements Callable<Integer> {
             out.println("no attachments");
             return ExitCodes.OK;
         }
-        String format = "%-8s %-12s %-22s %-30s %-32s %10s %10s %10s %5s%n";
-        out.printf(format, "ID", "STATE", "SERVER", "PATH", "ENDPOINT", "REQUESTS", "READ",
-                "WRITTEN", "RECON");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "STATE", "SERVER", "PATH", "ENDPOINT", "REQUESTS", "READ",
+            "WRITTEN", "RECON"});
         for (JsonNode a : all) {
-            out.printf(format, a.path("id").asText(), a.path("state").asText(),
-                    a.path("remote").asText("-"), a.path("path").asText("-"),
-                    a.path("endpoint").asText("-"), a.path("requests").asText("-"),
-                    a.has("bytesRead") ? Sizes.format(a.path("bytesRead").asLong()) : "-",
-                    a.has("bytesWritten") ? Sizes.format(a.path("bytesWritten").asLong()) : "-",
-                    a.path("reconnects").asText("-"));
+            rows.add(new String[] {a.path("id").asText(), a.path("state").asText(),
+                a.path("remote").asText("-"), a.path("path").asText("-"),
+                a.path("endpoint").asText("-"), a.path("requests").asText("-"),
+                a.has("bytesRead") ? Sizes.format(a.path("bytesRead").asLong()) : "-",
+                a.has("bytesWritten") ? Sizes.format(a.path("bytesWritten").asLong()) : "-",
+                a.path("reconnects").asText("-")});
         }
+        table(rows).forEach(out::println);
         return ExitCodes.OK;
+    }
+
+    /** Text columns as wide as their widest cell, left-aligned; numbers right-aligned. */
+    static List<String> table(List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] width = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                String cell = row[c];
+                String pad = " ".repeat(width[c] - cell.length());
+                line.append(c == 0 ? "" : "  ").append(c < NUMERIC_FROM ? cell + pad : pad + cell);
+            }
+            lines.add(line.toString().stripTrailing());
+        }
+        return lines;
     }
 }

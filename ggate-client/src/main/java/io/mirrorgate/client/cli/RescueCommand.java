@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ggate-client rescue ID}: reconnect now an attachment whose server went away. */
 @Command(name = "rescue", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        description = {"Reconnect attachment ID to its server now (instead of waiting for the",
-            "next retry); requests waiting are sent again once it is back."})
+        description = {"Reconnect attachment ID to its server now.",
+            "Instead of waiting for the next retry; requests waiting are sent again once it is back."})
 final class RescueCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     GgateClientMain parent;

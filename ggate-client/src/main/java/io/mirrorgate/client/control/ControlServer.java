@@ -94,7 +94,7 @@ public final class ControlServer implements AutoCloseable {
             try {
                 response = handler.apply(json.readTree(line));
             } catch (IOException | RuntimeException e) {
-                response = error(e.getMessage() != null ? e.getMessage() : e.toString());
+                response = error(io.mirrorgate.server.error.MirrorgateException.messageOf(e));
             }
         }
         OutputStream out = Channels.newOutputStream(client);

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ClientChannelHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ClientChannelHandler.class);
+    /** The first four bytes of an NBD server's greeting, "NBDM" of "NBDMAGIC". */
+    private static final int NBD_MAGIC_HIGH = 0x4e42444d;
 
     /** Receives the replies and the end of an admitted connection. */
     interface Listener {
@@ -116,6 +118,13 @@ final class ClientChannelHandler extends ChannelDuplexHandler {
     }
 
     private void protocolError(ChannelHandlerContext ctx, String reason) {
+        if (!ready && reason != null && reason.contains(String.format("magic: 0x%08x", NBD_MAGIC_HIGH))) {
+            log.warn("not a ggate-server but an NBD server, closing peer={}", peer);
+            fail(ctx, new MirrorgateException(ErrorCode.EPROTO, peer + " is an NBD server, not a"
+                    + " ggate-server (expected: the ggate port, 3080 by default; for NBD use an NBD"
+                    + " client, e.g. nbdinfo nbd://" + peer + "/NAME)"));
+            return;
+        }
         log.warn("ggate protocol violation by the server, closing peer={} reason=\"{}\"", peer, reason);
         fail(ctx, new MirrorgateException(ErrorCode.EPROTO,
                 "protocol violation by " + peer + ": " + reason));

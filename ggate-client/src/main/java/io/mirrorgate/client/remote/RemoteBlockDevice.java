@@ -89,7 +89,7 @@ public final class RemoteBlockDevice implements BlockDevice {
 
     @Override
     public String name() {
-        return "ggate://" + options.host() + ":" + options.port() + options.exportPath();
+        return options.uri();
     }
 
     @Override

@@ -224,7 +224,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         onLoop(() -> {
             if (state == ConnectionState.CLOSED) {
                 done.completeExceptionally(new MirrorgateException(ErrorCode.ESHUTDOWN,
-                        "ggate://" + peer + options.exportPath() + ": closed"));
+                        options.uri() + ": closed"));
                 return;
             }
             connectedWaiters.add(done);
@@ -245,7 +245,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         onLoop(() -> {
             if (state == ConnectionState.CLOSED) {
                 fail(p, new MirrorgateException(ErrorCode.ESHUTDOWN,
-                        "ggate://" + peer + options.exportPath() + ": closed"));
+                        options.uri() + ": closed"));
                 return;
             }
             p.timeout = loop.schedule(() -> timeout(p),
@@ -253,7 +253,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             queue.add(p);
             pump();
         }, failure -> fail(p, new MirrorgateException(ErrorCode.ESHUTDOWN,
-                "ggate://" + peer + options.exportPath() + ": closed", failure)));
+                options.uri() + ": closed", failure)));
         return p.future;
     }
 
@@ -297,7 +297,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         }
         if (!reply.ok()) {
             reply.release();
-            fail(p, new MirrorgateException(reply.error(), "ggate://" + peer + options.exportPath()
+            fail(p, new MirrorgateException(reply.error(), options.uri()
                     + " " + p + ": " + reply.reason()));
         } else if (p.command == Command.READ || p.command == Command.PEER_INFO
                 || p.command == Command.BLOCK_STATUS) {
@@ -305,8 +305,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             boolean lengthOk = p.command != Command.READ || data.readableBytes() == p.length;
             if (!lengthOk || !reply.crcMatches()) {
                 reply.release();
-                fail(p, new MirrorgateException(ErrorCode.EBADMSG, "ggate://" + peer
-                        + options.exportPath() + " " + p + ": read payload of " + data.readableBytes()
+                fail(p, new MirrorgateException(ErrorCode.EBADMSG, options.uri()
+                        + " " + p + ": read payload of " + data.readableBytes()
                         + " bytes fails its CRC32C or length check"));
             } else {
                 payloadIn.addAndGet(data.readableBytes());
@@ -329,8 +329,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
      */
     private void timeout(PendingRequest p) {
         if (inFlight.remove(p.sequence) == p || queue.remove(p)) {
-            fail(p, new MirrorgateException(ErrorCode.ETIMEDOUT, "ggate://" + peer
-                    + options.exportPath() + " " + p + ": no reply within "
+            fail(p, new MirrorgateException(ErrorCode.ETIMEDOUT, options.uri()
+                    + " " + p + ": no reply within "
                     + options.requestTimeout() + " (state " + state + ")"));
             long silentNanos = System.nanoTime() - lastReadNanos.get();
             if (channel != null && silentNanos >= options.requestTimeout().toNanos()) {
@@ -384,7 +384,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
 
     void close() {
         MirrorgateException closed = new MirrorgateException(ErrorCode.ESHUTDOWN,
-                "ggate://" + peer + options.exportPath() + ": closed");
+                options.uri() + ": closed");
         if (loop.inEventLoop()) {
             shutdown(closed);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -404,8 +404,14 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             return;
         }
         state = to;
-        log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+        if (from == ConnectionState.CONNECTING && to == ConnectionState.CLOSED) {
+            // a first connection that failed: whoever retries it (a peer link) reports it
+            log.debug("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
                 peer, options.exportPath(), from, to, reason);
+        } else {
+            log.info("ggate remote state peer={} export={} from={} to={} reason=\"{}\"",
+                peer, options.exportPath(), from, to, reason);
+        }
         for (StateListener l : listeners) {
             try {
                 l.stateChanged(from, to, reason);

@@ -2,6 +2,7 @@ package io.mirrorgate.client.remote;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.Hello;
 import io.mirrorgate.server.protocol.SocketTuning;
@@ -104,7 +105,7 @@ final class RemoteConnector {
         }
         if (cause instanceof ConnectException) {
             return new MirrorgateException(ErrorCode.ECONNREFUSED, "cannot connect to " + peer
-                    + ": " + cause.getMessage(), cause);
+                    + ": " + Reasons.of(cause) + " (expected: a ggate-server listening there)", cause);
         }
         return new MirrorgateException(ErrorCode.EIO, "cannot connect to " + peer + ": "
                 + MirrorgateException.messageOf(cause), cause);

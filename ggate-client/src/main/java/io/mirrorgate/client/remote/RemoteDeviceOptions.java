@@ -66,6 +66,15 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
                 + " queueDepth=" + queueDepth + " requestTimeout=" + requestTimeout + "]";
     }
 
+    /**
+     * The export as a URI for messages: {@code ggate://backup:3080/srv/disk.img}, or {@code
+     * ggate://backup:3080/disk} for an export named by its NBD name.
+     */
+    public String uri() {
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return "ggate://" + h + ":" + port + (exportPath.startsWith("/") ? "" : "/") + exportPath;
+    }
+
     /** Options for {@code exportPath} on {@code host:port} with the shared {@code key}. */
     public static Builder builder(String host, int port, String exportPath, byte[] key) {
         return new Builder(host, port, exportPath, key);

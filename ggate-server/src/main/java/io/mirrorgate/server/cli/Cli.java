@@ -2,6 +2,7 @@ package io.mirrorgate.server.cli;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -26,6 +27,21 @@ public final class Cli {
         return cmd;
     }
 
+    /**
+     * What a program with subcommands does when none is given: says so with the list of
+     * commands, prints the usage on stderr and returns 64 (a usage error, as the help footers
+     * say), so that a script calling it without a command does not think it succeeded.
+     */
+    public static int missingSubcommand(CommandLine.Model.CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(spec.name() + ": a command is required (expected: one of "
+                + String.join(", ", spec.subcommands().keySet().stream()
+                        .filter(name -> !name.equals("help")).toList()) + ")");
+        spec.commandLine().usage(err);
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
     /** Bad command lines exit 64 (EX_USAGE, as the help footers say), not picocli's default 2. */
     private static void useUsageExitCode(CommandLine cmd) {
         cmd.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.USAGE);
@@ -48,8 +64,8 @@ public final class Cli {
 
     /** The one-line reason of a failure. */
     public static String reason(Throwable e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file: " + e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException) {
+            return Reasons.of(e);
         }
         if (e instanceof UncheckedIOException && e.getCause() != null) {
             return reason(e.getCause());
@@ -75,6 +91,7 @@ public final class Cli {
             case ESTALE:
                 return ExitCodes.NO_PERMISSION;
             case ECONNREFUSED:
+            case EADDRINUSE:
             case ETIMEDOUT:
             case ESHUTDOWN:
                 return ExitCodes.UNAVAILABLE;

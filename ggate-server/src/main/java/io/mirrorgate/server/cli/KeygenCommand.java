@@ -16,9 +16,14 @@ final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite an existing key file.")
     boolean force;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws java.io.IOException {
         Keys.generate(file, force);
+        spec.commandLine().getOut().println("wrote a new 32-byte key to " + file
+                + " (mode 0600); copy it to every ggate client and replicator that uses this server");
         return ExitCodes.OK;
     }
 }

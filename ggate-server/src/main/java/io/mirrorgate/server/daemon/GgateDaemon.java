@@ -4,6 +4,7 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.export.ExportRegistry;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
@@ -11,6 +12,7 @@ import io.mirrorgate.server.ggate.GgateServerConfig;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -92,7 +94,7 @@ public final class GgateDaemon implements AutoCloseable {
             NbdServer nbd = null;
             if (settings.nbdListen() != null) {
                 nbd = NbdServer.start(registry, settings.nbdListen().toSocketAddress(),
-                        settings.maxRequestSize(), loops);
+                        settings.maxRequestSize(), loops, "--nbd-listen");
                 opened.push(nbd);
             }
             LOG.info("ggate-server started exports={} ggate={} nbd={} transport={}",
@@ -116,26 +118,30 @@ public final class GgateDaemon implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(ggate)
                     .bind(address.toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot listen for ggate on " + address
-                    + " (" + e.getMessage() + ")", e);
+        } catch (Exception e) { // Netty rethrows the bind failure (an IOException) unchecked
+            throw ListenFailure.of("ggate", address, "-l", e);
         }
     }
 
-    /** Reads the shared key file: it must exist and not be empty. */
+    /** The shortest shared key accepted, in bytes. */
+    public static final int MIN_KEY_BYTES = 16;
+
+    /** Reads the shared key file: it must exist and hold at least {@value #MIN_KEY_BYTES} bytes. */
     public static byte[] readKey(Path keyFile) {
+        byte[] key;
         try {
-            byte[] key = Files.readAllBytes(keyFile);
-            if (key.length == 0) {
-                throw new MirrorgateException(ErrorCode.EINVAL, "key file " + keyFile
-                        + " is empty (expected: a secret, e.g. head -c 32 /dev/urandom > " + keyFile + ")");
-            }
-            return key;
+            key = Files.readAllBytes(keyFile);
         } catch (IOException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString();
-            throw new MirrorgateException(ErrorCode.ENOENT, "cannot read key file " + keyFile + ": "
-                    + why + " (create one with: ggate-server keygen " + keyFile + ")", e);
+            throw new MirrorgateException(e instanceof java.nio.file.AccessDeniedException
+                    ? ErrorCode.EACCES : ErrorCode.ENOENT, "cannot read key file " + keyFile + ": "
+                    + Reasons.fileReason(e) + " (create one with: ggate-server keygen " + keyFile + ")", e);
         }
+        if (key.length < MIN_KEY_BYTES) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "key file " + keyFile + ": " + key.length
+                    + " bytes (expected: at least " + MIN_KEY_BYTES + " bytes of secret; create one with:"
+                    + " ggate-server keygen --force " + keyFile + ")");
+        }
+        return key;
     }
 
     /** The bound ggate address. */

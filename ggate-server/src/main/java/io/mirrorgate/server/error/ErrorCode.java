@@ -30,6 +30,8 @@ public enum ErrorCode {
     EBADMSG(74),
     /** Offset or length past the end of the device. */
     EOVERFLOW(75),
+    /** A listen address is taken by another program (never sent on the wire). */
+    EADDRINUSE(98),
     /** Request larger than the negotiated maximum. */
     EMSGSIZE(90),
     /** Operation not supported by this device or peer. */

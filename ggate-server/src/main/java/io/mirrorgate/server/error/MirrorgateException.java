@@ -48,6 +48,6 @@ public class MirrorgateException extends RuntimeException {
         while (root.getCause() != null) {
             root = root.getCause();
         }
-        return root.getMessage() != null ? root.getMessage() : root.toString();
+        return Reasons.of(root);
     }
 }

@@ -2,6 +2,7 @@ package io.mirrorgate.server.export;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +51,9 @@ public final class ExportsFile {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.ENOENT,
-                    file + ": cannot read exports file (" + e + ")", e);
+            throw new MirrorgateException(e instanceof java.nio.file.AccessDeniedException
+                    ? ErrorCode.EACCES : ErrorCode.ENOENT,
+                    file + ": cannot read exports file: " + Reasons.fileReason(e), e);
         }
         return parse(file.toString(), lines, resolver);
     }

@@ -2,6 +2,7 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.ByteBuffer;
@@ -137,7 +138,7 @@ public final class ExportStateStore implements AutoCloseable {
             return new ExportState(0, 0);
         } catch (IOException e) {
             throw new MirrorgateException(ErrorCode.EIO,
-                    "cannot read export state " + file + ": " + e.getMessage(), e);
+                    "cannot read export state " + file + ": " + Reasons.fileReason(e), e);
         }
         try {
             return new ExportState(Long.parseUnsignedLong(p.getProperty("epoch", "0").trim()),
@@ -171,7 +172,7 @@ public final class ExportStateStore implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new MirrorgateException(ErrorCode.EIO,
-                    "cannot write export state " + file + ": " + e.getMessage(), e);
+                    "cannot write export state " + file + ": " + Reasons.fileReason(e), e);
         }
     }
 

@@ -26,7 +26,7 @@ final class NbdErrors {
             case EMSGSIZE -> structured ? NbdConstants.EOVERFLOW : NbdConstants.EINVAL;
             case ENOTSUP -> NbdConstants.ENOTSUP;
             case ESHUTDOWN -> NbdConstants.ESHUTDOWN;
-            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, EBUSY -> NbdConstants.EIO;
+            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, EADDRINUSE, EBUSY -> NbdConstants.EIO;
         };
     }
 

@@ -1,9 +1,9 @@
 package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -50,7 +50,13 @@ public final class NbdServer implements AutoCloseable {
 
     /** Starts a server on {@code host:port} (port 0: an ephemeral port) with its own event loops. */
     public static NbdServer start(ExportResolver resolver, String host, int port) {
-        return start(resolver, new InetSocketAddress(host, port), NbdConstants.DEFAULT_MAX_PAYLOAD, null);
+        return start(resolver, host, port, "the NBD listen address");
+    }
+
+    /** As {@link #start(ExportResolver, String, int)}; a failure to bind names {@code option}. */
+    public static NbdServer start(ExportResolver resolver, String host, int port, String option) {
+        return start(resolver, new InetSocketAddress(host, port), NbdConstants.DEFAULT_MAX_PAYLOAD, null,
+                option);
     }
 
     /**
@@ -59,6 +65,15 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
             EventLoopGroup group) {
+        return start(resolver, address, maxPayload, group, "the NBD listen address");
+    }
+
+    /**
+     * As {@link #start(ExportResolver, InetSocketAddress, int, EventLoopGroup)}; a failure to
+     * bind names {@code option}, the setting that chooses the address.
+     */
+    public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
+            EventLoopGroup group, String option) {
         boolean owns = group == null;
         EventLoopGroup loops = owns ? Transport.newGroup(0, "nbd-server") : group;
         ChannelGroup connections = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
@@ -72,12 +87,11 @@ public final class NbdServer implements AutoCloseable {
                     .bind(address).syncUninterruptibly().channel();
             LOG.info("nbd server listening address={}", channel.localAddress());
             return new NbdServer(loops, owns, channel, connections);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind failure (an IOException) unchecked
             if (owns) {
                 loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
-            throw new MirrorgateException(ErrorCode.EIO, "cannot listen for NBD on " + address
-                    + " (" + e.getMessage() + ")", e);
+            throw ListenFailure.of("NBD", HostPort.of(address), option, e);
         }
     }
 

@@ -79,18 +79,20 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     /** The transmission flags advertised for {@code export}. */
     static int transmissionFlags(Export export, boolean structured) {
         int flags = NbdConstants.FLAG_HAS_FLAGS | NbdConstants.FLAG_SEND_FLUSH
-                | NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
-                | NbdConstants.FLAG_SEND_WRITE_ZEROES | NbdConstants.FLAG_SEND_CACHE
+                | NbdConstants.FLAG_SEND_CACHE
                 // A device's flush makes every completed write durable, whichever connection
                 // issued it, so several connections to one export are safe.
                 | NbdConstants.FLAG_CAN_MULTI_CONN;
         if (structured) {
             flags |= NbdConstants.FLAG_SEND_DF;
         }
-        if (fastZero(export)) {
-            flags |= NbdConstants.FLAG_SEND_FAST_ZERO;
+        if (isReadOnly(export)) {
+            // what only writes do (trim, write-zeroes, FUA) is not offered next to read-only
+            return flags | NbdConstants.FLAG_READ_ONLY;
         }
-        return isReadOnly(export) ? flags | NbdConstants.FLAG_READ_ONLY : flags;
+        flags |= NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
+                | NbdConstants.FLAG_SEND_WRITE_ZEROES;
+        return fastZero(export) ? flags | NbdConstants.FLAG_SEND_FAST_ZERO : flags;
     }
 
     private static boolean fastZero(Export export) {

@@ -99,6 +99,9 @@ class NbdRefusalsTest {
         for (boolean structured : new boolean[] {false, true}) {
             try (RawNbdClient client = connect("ro", structured)) {
                 assertTrue((client.transmissionFlags & NbdConstants.FLAG_READ_ONLY) != 0);
+                assertEquals(0, client.transmissionFlags & (NbdConstants.FLAG_SEND_TRIM
+                        | NbdConstants.FLAG_SEND_WRITE_ZEROES | NbdConstants.FLAG_SEND_FUA),
+                        "a read-only export offers no trim, write-zeroes nor FUA");
                 byte[] data = TestData.randomBytes(1, 4096);
                 client.sendRequest(0, CMD_WRITE, 7, 0, data.length, data);
                 RawNbdClient.Reply reply = client.readReply(structured, 0);

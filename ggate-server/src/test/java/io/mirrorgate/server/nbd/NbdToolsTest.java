@@ -70,6 +70,9 @@ class NbdToolsTest {
         JsonNode ro = json.readTree(Processes.run(TOOL_TIMEOUT, nbdinfo, "--json", uri("ro"))
                 .assertSuccess().out()).get("exports").get(0);
         assertEquals(true, ro.get("is_read_only").asBoolean());
+        assertEquals(false, ro.get("can_trim").asBoolean(), "read-only and trim: " + ro);
+        assertEquals(false, ro.get("can_zero").asBoolean(), "read-only and zero: " + ro);
+        assertEquals(false, ro.get("can_fua").asBoolean(), "read-only and fua: " + ro);
         assertEquals(SIZE, ro.get("export-size").asLong());
     }
 

@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
  * #regionSize()} bytes; a region is <em>marked</em> on disk while the two replicas may differ
  * in it.
  *
- * <p>The invariant (DESIGN.md, Replication): after a crash of any node at any moment, copying
- * the regions marked on disk makes both replicas identical. Hence:
+ * <p>The invariant (replicator/README.md, "The dirty-region bitmap"): after a crash of any node
+ * at any moment, copying the regions marked on disk makes both replicas identical. Hence:
  * <ul>
  *   <li>{@link #beginWrite} completes only when every region the write touches is marked on
  *       disk (already marked: at once, no metadata I/O);</li>

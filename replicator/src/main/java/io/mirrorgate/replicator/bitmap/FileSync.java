@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.bitmap;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ public final class FileSync {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot sync directory " + dir + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, "cannot sync directory " + dir + ": " + Reasons.fileReason(e), e);
         }
     }
 
@@ -26,7 +27,7 @@ public final class FileSync {
         try {
             ch.close();
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot close " + path + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, "cannot close " + path + ": " + Reasons.fileReason(e), e);
         }
     }
 

@@ -4,6 +4,7 @@ import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -136,7 +137,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
             write(ch, fileSize(regionCount) - 1, new byte[1]);
             ch.force(true);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot create metadata file " + path + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, "cannot create metadata file " + path + ": " + Reasons.fileReason(e), e);
         }
         FileSync.syncDirectory(path);
         LOG.info("metadata created path={} resource={} volumeSize={} regionSize={} regions={}", path,
@@ -189,7 +190,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
             }
             FileSync.closeQuietlyAfter(e, ch);
             throw e instanceof MirrorgateException ? (MirrorgateException) e
-                    : new MirrorgateException(ErrorCode.EIO, "cannot map metadata file " + path + ": " + e, e);
+                    : new MirrorgateException(ErrorCode.EIO, "cannot map metadata file " + path + ": " + Reasons.fileReason(e), e);
         }
     }
 

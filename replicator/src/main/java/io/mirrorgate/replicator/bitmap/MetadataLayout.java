@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.bitmap;
 
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -25,7 +26,7 @@ final class MetadataLayout {
             throw new MirrorgateException(ErrorCode.ENOENT, path + ": no metadata file (expected: one made by "
                     + "'replicator create RESOURCE')", e);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, path + ": cannot read metadata: " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, path + ": cannot read metadata: " + Reasons.fileReason(e), e);
         }
     }
 
@@ -88,7 +89,7 @@ final class MetadataLayout {
         } catch (NoSuchFileException e) {
             throw new MirrorgateException(ErrorCode.ENOENT, path + ": no metadata file", e);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, path + ": cannot read metadata: " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, path + ": cannot read metadata: " + Reasons.fileReason(e), e);
         }
     }
 

@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator create RESOURCE [--size SIZE] [--force]}. */
 @Command(name = "create", mixinStandardHelpOptions = true,
-        description = {"Write the metadata of RESOURCE (every region marked: the first connection is a",
-            "full sync). The local replica must exist, unless --size creates an image file."})
+        description = {"Write the metadata of RESOURCE, every region marked for a full first sync.",
+            "The local replica must exist, unless --size creates an image file."})
 final class CreateCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     ReplicatorMain parent;

@@ -17,9 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator dump-metadata RESOURCE [--json]}: reads the metadata file, read-only. */
 @Command(name = "dump-metadata", mixinStandardHelpOptions = true,
-        description = {"Print the metadata of RESOURCE: identity, generations, clean-shutdown flag,",
-            "geometry and the marked (dirty) regions. Read-only; works while the replicator runs",
-            "or is stopped (like hastctl dump)."})
+        description = {"Print the metadata of RESOURCE, also while the replicator is stopped.",
+            "Identity, generations, clean-shutdown flag, geometry and the marked (dirty) regions.",
+            "Read-only; works while the replicator runs or is stopped (like hastctl dump)."})
 final class DumpMetadataCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     ReplicatorMain parent;

@@ -49,8 +49,7 @@ public final class ReplicatorMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
+        return Cli.missingSubcommand(spec);
     }
 
     /** The command line, printing to {@code out} and {@code err}; a usage error exits 64. */

@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator resolve RESOURCE (--discard-local | --discard-remote)}. */
 @Command(name = "resolve", mixinStandardHelpOptions = true,
-        description = {"Resolve a split brain of RESOURCE on the running replicator: say which side's",
-            "writes made while apart are thrown away. The resync then starts by itself."})
+        description = {"Resolve a split brain of RESOURCE on the running replicator.",
+            "Says which side's writes made while apart are thrown away; the resync then starts",
+            "by itself."})
 final class ResolveCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     ReplicatorMain parent;

@@ -14,9 +14,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator run [RESOURCE...]}: serves until SIGTERM or SIGINT, then stops cleanly. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the resources (all of them, or those named) in their start-up roles, in the",
-            "foreground, until SIGTERM or SIGINT. Prints one line when serving:",
-            "  replicator running resource=r0 role=primary nbd=127.0.0.1:10810 listen=HOST:PORT",
+        description = {"Run the resources in their start-up roles, in the foreground.",
+            "All of them, or those named, until SIGTERM or SIGINT. Prints one line when serving:",
+            "  replicator running resource=r0 nbd=127.0.0.1:10810 role=primary listen=HOST:PORT",
             "    control=PATH metrics=HOST:PORT",
             "The peer need not be up: it is connected in the background, and writes go on locally",
             "(degraded) until it is. Change a role later with: replicator role RESOURCE ROLE"})

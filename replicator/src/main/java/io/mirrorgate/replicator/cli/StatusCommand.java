@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code replicator status [RESOURCE] [--json] [--watch] [--interval S]}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the resources of the running replicator: role, state, peer, mode, owed",
-            "(dirty) bytes, resync progress (percent, bytes done/total, rate, ETA), generations and",
-            "counters. --watch redraws until the resync completes (exit 0); exit 69 when the",
+        description = {"Show the resources of the running replicator and their resync progress.",
+            "Role, state, peer, mode, owed (dirty) bytes, resync progress (percent, bytes",
+            "done/total, rate, ETA), generations and counters. --watch redraws, fitted to the",
+            "terminal's width, until the resync completes (exit 0); exit 69 when the",
             "replicator goes away, 78 on split brain (also without --watch)."})
 final class StatusCommand implements Callable<Integer> {
 
@@ -48,6 +49,9 @@ final class StatusCommand implements Callable<Integer> {
     /** Whether to redraw in place (a terminal) or print one line per sample; tests set it. */
     boolean terminal = System.console() != null;
 
+    /** The terminal's width in columns, asked once per watch; tests set it. */
+    java.util.function.IntSupplier columns = StatusCommand::terminalColumns;
+
     @Override
     public Integer call() throws InterruptedException {
         if (!(interval >= 0.05 && interval <= 3600)) {
@@ -74,6 +78,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private Integer watch(Path socket, Map<String, Object> request, PrintWriter out) throws InterruptedException {
         boolean sawReplicator = false;
+        int width = terminal && !json ? columns.getAsInt() : Integer.MAX_VALUE;
         while (true) {
             JsonNode reply;
             try {
@@ -93,7 +98,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (json) {
                     lines.add(r.toString());
                 } else if (terminal) {
-                    lines.addAll(StatusText.lines(r));
+                    lines.addAll(StatusText.fit(StatusText.lines(r), width));
                 } else {
                     lines.add(StatusText.line(r));
                 }
@@ -119,6 +124,35 @@ final class StatusCommand implements Callable<Integer> {
             }
             Thread.sleep((long) (interval * 1000));
         }
+    }
+
+    /**
+     * The width of the terminal: {@code $COLUMNS} when exported, else what {@code stty size}
+     * says of the controlling terminal, else 80.
+     */
+    static int terminalColumns() {
+        String env = System.getenv("COLUMNS");
+        if (env != null && env.strip().matches("\\d{2,4}")) {
+            return Integer.parseInt(env.strip());
+        }
+        try {
+            Process stty = new ProcessBuilder("stty", "size")
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String size = new String(stty.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII).strip();
+            if (stty.waitFor() == 0 && size.matches("\\d+ \\d+")) {
+                int cols = Integer.parseInt(size.substring(size.indexOf(' ') + 1));
+                if (cols >= 20) {
+                    return cols;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // no terminal or no stty: the default below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 80;
     }
 
     private static boolean anySplitBrain(JsonNode reply) {

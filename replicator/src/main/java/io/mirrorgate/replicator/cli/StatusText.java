@@ -48,6 +48,9 @@ final class StatusText {
             lines.add("  FENCED: " + r.path("fencedBy").asText() + " (writes refused; make this node secondary:"
                     + " replicator role " + r.path("resource").asText() + " secondary)");
         }
+        if (r.path("fencedPeer").isTextual()) {
+            lines.add("  fenced peer: " + r.path("fencedPeer").asText());
+        }
         JsonNode peer = r.path("peer");
         boolean connected = peer.path("connected").asBoolean();
         boolean secondary = r.path("role").asText().equals("secondary");
@@ -84,6 +87,44 @@ final class StatusText {
                 + " readRepairs=" + c.path("readRepairs").asLong() + " metadataSyncs="
                 + c.path("metadataSyncs").asLong());
         return lines;
+    }
+
+    /**
+     * {@code lines} fitted to a terminal {@code width} columns wide: a longer line is broken at
+     * spaces, its continuation indented by four more columns than the line (a word longer than
+     * the room left is cut), so that a redraw never wraps and scrolls.
+     */
+    static List<String> fit(List<String> lines, int width) {
+        List<String> fitted = new ArrayList<>();
+        for (String line : lines) {
+            if (line.length() <= width) {
+                fitted.add(line);
+                continue;
+            }
+            int indent = 0;
+            while (indent < line.length() && line.charAt(indent) == ' ') {
+                indent++;
+            }
+            String continuation = " ".repeat(Math.min(indent + 4, Math.max(0, width / 2)));
+            StringBuilder current = new StringBuilder(line.substring(0, Math.min(indent, width / 2)));
+            boolean fresh = true;
+            for (String word : line.substring(indent).split(" ")) {
+                int room = width - current.length() - (fresh ? 0 : 1);
+                if (word.length() > room && !fresh) {
+                    fitted.add(current.toString());
+                    current = new StringBuilder(continuation);
+                    fresh = true;
+                    room = width - current.length();
+                }
+                if (!fresh) {
+                    current.append(' ');
+                }
+                current.append(word.length() > room ? word.substring(0, Math.max(1, room)) : word);
+                fresh = false;
+            }
+            fitted.add(current.toString());
+        }
+        return fitted;
     }
 
     /** One line per resource, for {@code --watch} when not on a terminal. */

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -59,7 +62,9 @@ public final class ReplicatorConfig {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read the configuration file: " + e, e);
+            throw new MirrorgateException(e instanceof java.nio.file.AccessDeniedException
+                    ? ErrorCode.EACCES : ErrorCode.ENOENT, file + ": cannot read the configuration file: "
+                    + Reasons.fileReason(e) + " (expected: the TOML file of the resources, see -c)", e);
         }
         return parse(text, file.toString());
     }
@@ -146,7 +151,7 @@ public final class ReplicatorConfig {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             throw new ConfigException("cannot determine the host name for the default node name ("
-                    + e + "): set node = \"NAME\" in the configuration file", e);
+                    + Reasons.of(e) + "): set node = \"NAME\" in the configuration file", e);
         }
     }
 

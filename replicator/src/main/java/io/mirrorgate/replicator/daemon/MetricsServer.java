@@ -103,8 +103,7 @@ final class MetricsServer implements AutoCloseable {
         try {
             server = HttpServer.create(address.toSocketAddress(), 16);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot listen for metrics on " + address
-                    + " (" + e.getMessage() + ")", e);
+            throw io.mirrorgate.server.transport.ListenFailure.of("metrics", address, "metrics", e);
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");

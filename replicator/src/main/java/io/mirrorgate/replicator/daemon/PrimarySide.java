@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,11 +58,12 @@ final class PrimarySide implements AutoCloseable {
      * Takes the primary role: connects the peer (presenting {@code epoch}) and starts the
      * mirror. With {@code awaitPeer}, waits (bounded) for the first connection attempt's outcome
      * before the NBD endpoint opens, so that a node started as primary after it was superseded
-     * learns it is fenced before it accepts a write.
+     * learns it is fenced before it accepts a write. {@code onFenced} hears, once, that this
+     * primary was superseded.
      */
     static PrimarySide open(ResourceConfig config, byte[] key, LocalBlockDevice local,
             PersistentDirtyRegions regions, long epoch, RemotePeerLink.Handshake handshake,
-            RemotePeerLink.Backoff backoff, Duration awaitPeer) {
+            RemotePeerLink.Backoff backoff, Duration awaitPeer, Consumer<String> onFenced) {
         CloseStack opened = new CloseStack("primary " + config.name());
         try {
             RemotePeerLink peer = new RemotePeerLink(config.name(), RemotePeerLink.options(config, key, epoch),
@@ -71,6 +73,7 @@ final class PrimarySide implements AutoCloseable {
             ResourceRuntime runtime = new ResourceRuntime(options(config), local, peer, regions,
                     regions.metadata());
             opened.push(runtime);
+            runtime.onFenced(onFenced);
             runtime.start();
             peer.start();
             PrimarySide side = new PrimarySide(config, local, regions, peer, runtime);
@@ -79,7 +82,8 @@ final class PrimarySide implements AutoCloseable {
             }
             if (config.nbdListen().isPresent()) {
                 side.nbd = NbdServer.start(new SingleExportResolver(config.name(), runtime.device(), Access.RW),
-                        config.nbdListen().get().host(), config.nbdListen().get().port());
+                        config.nbdListen().get().host(), config.nbdListen().get().port(),
+                        "nbd_listen of resource " + config.name());
             }
             return side;
         } catch (RuntimeException e) {

@@ -129,6 +129,11 @@ public final class ReplicatorDaemon implements AutoCloseable {
             throw new MirrorgateException(ErrorCode.ENOENT, "resource " + r.name() + ": metadata " + r.metadata()
                     + " does not exist (expected: made by replicator create " + r.name() + ")");
         }
+        if (r.role() == Role.SECONDARY && r.listen().isEmpty()) {
+            throw new MirrorgateException(ErrorCode.EINVAL, r.source() + ": resource " + r.name()
+                    + ": key listen: off, but role is \"secondary\" (expected: listen = \"HOST:PORT\", where the"
+                    + " primary peer reaches this replica; or run only the primary resources by name)");
+        }
     }
 
     /**
@@ -140,7 +145,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
             Files.createDirectories(socket.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new MirrorgateException(ErrorCode.EIO, "cannot create the directory of control socket "
-                    + socket + ": " + e, e);
+                    + socket + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
         }
         if (!Files.exists(socket)) {
             return;
@@ -153,7 +158,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
                 throw new MirrorgateException(ErrorCode.EIO, "cannot remove stale control socket " + socket
-                        + ": " + e, e);
+                        + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
             }
             return;
         }

@@ -88,7 +88,9 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                 opened.push(r.listener);
             }
             if (config.role() == Role.PRIMARY) {
-                r.becomePrimary(START_AWAIT_PEER);
+                synchronized (r) { // a role change triggered meanwhile (fenced at once) waits for this
+                    r.becomePrimary(START_AWAIT_PEER);
+                }
             }
             LOG.info("resource started resource={} role={} epoch={} listen={}", config.name(),
                     StatusJson.lower(r.role), r.endpoint.epoch(), r.listenAddress());
@@ -104,14 +106,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         role = Role.PRIMARY;
         fencedBy = null;
         try {
-            PrimarySide side = PrimarySide.open(config, key, local, regions, endpoint.epoch(), handshake(),
-                    backoff, awaitPeer);
-            side.runtime().onFenced(this::onFenced);
-            primary = side;
-            String alreadyFenced = side.runtime().fencedReason();
-            if (alreadyFenced != null) {
-                fencedBy = alreadyFenced;
-            }
+            primary = PrimarySide.open(config, key, local, regions, endpoint.epoch(), handshake(), backoff,
+                    awaitPeer, this::onFenced);
         } catch (RuntimeException e) {
             role = Role.SECONDARY;
             throw e;
@@ -233,6 +229,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     private void onFenced(String reason) {
         fencedBy = reason;
         if (config.afterFenced() == AfterFenced.BECOME_SECONDARY) {
+            // not on the runtime's control thread: the role change closes that runtime
             CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false)).whenComplete((v, e) -> {
                 if (e != null) {
                     LOG.error("cannot become secondary after being fenced resource={} error={}", config.name(),

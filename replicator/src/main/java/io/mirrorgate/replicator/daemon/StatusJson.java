@@ -16,7 +16,8 @@ import java.util.Optional;
  *
  * <pre>
  * {"resource":"r0", "role":"primary", "state":"sync-source", "mode":"fullsync",
- *  "nbd":"127.0.0.1:10810", "epoch":3, "fenced":false, "fencedBy":null, "uuid":"...",
+ *  "nbd":"127.0.0.1:10810", "epoch":3, "fenced":false, "fencedBy":null,
+ *  "fencedPeer":"node beta (epoch 2)", "uuid":"...",
  *  "listen":"0.0.0.0:7790",
  *  "peer":{"address":"backup:3080", "path":"/data/r0.img", "connected":true,
  *          "generation":7, "node":"beta", "role":"secondary", "epoch":3, "markedRegions":0,
@@ -63,6 +64,7 @@ final class StatusJson {
         o.put("epoch", r.endpoint().epoch());
         o.put("fenced", r.fencedBy() != null);
         o.put("fencedBy", r.fencedBy());
+        o.put("fencedPeer", r.endpoint().lastFenced());
         o.put("uuid", r.regions().metadata().uuid().toString());
         InetSocketAddress listen = r.listenAddress();
         o.put("listen", listen == null ? null : format(listen));

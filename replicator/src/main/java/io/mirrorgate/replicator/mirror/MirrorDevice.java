@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mirror of a local device and a peer (DESIGN.md, Replication), itself a {@link BlockDevice}
+ * The mirror of a local device and a peer (replicator/README.md), itself a {@link BlockDevice}
  * that the NBD server can export.
  *
  * <p><b>Write path</b> (write, write-zeroes, trim): {@link DirtyRegions#beginWrite} marks the

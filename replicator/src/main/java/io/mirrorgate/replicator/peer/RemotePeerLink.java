@@ -56,11 +56,13 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         }
 
         /**
-         * 100 ms doubling to 5 s after network failures, 30 s after a refusal (key, access,
-         * fencing), 1 s after a busy peer (primary too, or waiting to be made secondary).
+         * 100 ms doubling to 500 ms after network failures (a peer that comes back is noticed
+         * within half a second; a refused TCP connection costs next to nothing), 30 s after a refusal
+         * (key, access, fencing), 1 s after a busy peer (primary too, or waiting to be made
+         * secondary).
          */
         public static Backoff defaults() {
-            return new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(30),
+            return new Backoff(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30),
                     Duration.ofSeconds(1));
         }
     }
@@ -104,7 +106,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         this.options = options;
         this.backoff = backoff;
         this.nextDelayNanos = backoff.initial().toNanos();
-        this.device = new PeerDevice(this, "ggate://" + hostPort(options) + options.exportPath());
+        this.device = new PeerDevice(this, options.uri());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "peer-" + resource);
             t.setDaemon(true);
@@ -130,7 +132,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 .compression(config.compression())
                 .requestTimeout(timeout)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-                .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
                 .build();
     }
 

@@ -5,6 +5,7 @@ import io.mirrorgate.replicator.bitmap.MetadataFile;
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -79,7 +80,7 @@ public final class ResourceInitializer {
             MetadataFile.create(fresh, config.name(), config.node(), volumeSize, config.regionSize());
             Files.move(fresh, metadata, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, where + "cannot create metadata " + metadata + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, where + "cannot create metadata " + metadata + ": " + Reasons.fileReason(e), e);
         }
         FileSync.syncDirectory(metadata);
         long regionCount = (volumeSize + config.regionSize() - 1) / config.regionSize();
@@ -93,7 +94,7 @@ public final class ResourceInitializer {
         try (FileChannel ch = FileChannel.open(metadata, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MetadataFile.checkNotInUse(ch, metadata);
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, where + "cannot check metadata " + metadata + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, where + "cannot check metadata " + metadata + ": " + Reasons.fileReason(e), e);
         }
     }
 
@@ -136,7 +137,7 @@ public final class ResourceInitializer {
                 return ch.size();
             }
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot determine the size of " + local + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, "cannot determine the size of " + local + ": " + Reasons.fileReason(e), e);
         }
     }
 
@@ -145,7 +146,7 @@ public final class ResourceInitializer {
             file.setLength(size);
             file.getFD().sync();
         } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "cannot create image " + local + ": " + e, e);
+            throw new MirrorgateException(ErrorCode.EIO, "cannot create image " + local + ": " + Reasons.fileReason(e), e);
         }
         FileSync.syncDirectory(local);
     }

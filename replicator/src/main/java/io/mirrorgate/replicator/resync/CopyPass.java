@@ -8,6 +8,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,19 +47,27 @@ final class CopyPass implements RegionCopy.Listener {
     private static final int MAX_YIELDS_PER_REGION = 5;
     private static final long SETTLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    /** The next region: its tokens are taken; it starts at {@code dueNanos}. */
+    /**
+     * The next region: its tokens are taken; it starts at {@code dueNanos}, and its chunks are
+     * paced from {@code paidNanos}, when its tokens were due.
+     */
     private static final class Next {
         final long region;
         final long length;
+        final long paidNanos;
         long dueNanos;
         int yields;
 
         Next(long region, long length, long dueNanos) {
             this.region = region;
             this.length = length;
+            this.paidNanos = dueNanos;
             this.dueNanos = dueNanos;
         }
     }
+
+    /** A paced copy to pump again at {@code atNanos}. */
+    private record Wake(long atNanos, RegionCopy copy) {}
 
     private final String resource;
     private final MirrorDevice mirror;
@@ -72,6 +81,8 @@ final class CopyPass implements RegionCopy.Listener {
     private final long ioTimeoutNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Long, RegionCopy> inFlight = new LinkedHashMap<>();
+    private final PriorityQueue<Wake> wakes = new PriorityQueue<>(
+            (a, b) -> Long.compare(a.atNanos() - b.atNanos(), 0));
     private volatile boolean stopRequested;
     private Throwable failure;
     private Next next;
@@ -110,10 +121,12 @@ final class CopyPass implements RegionCopy.Listener {
                 if (failure != null) {
                     break;
                 }
+                long wakeNanos = runWakes();
                 long waitNanos = tryStart();
                 if (waitNanos == 0) {
                     continue;
                 }
+                waitNanos = Math.min(waitNanos, wakeNanos);
                 if (inFlight.isEmpty() && next == null) {
                     if (dirty.owedCount() == 0) {
                         return;
@@ -133,6 +146,18 @@ final class CopyPass implements RegionCopy.Listener {
             abortAndSettle();
         }
         throw failure instanceof Exception e ? e : new IllegalStateException(failure);
+    }
+
+    /** Pumps the paced copies whose next chunk is due; returns the nanoseconds to the next one. */
+    private long runWakes() {
+        long now = System.nanoTime();
+        while (!wakes.isEmpty() && wakes.peek().atNanos() - now <= 0) {
+            RegionCopy copy = wakes.poll().copy();
+            if (!copy.aborted()) {
+                copy.pump();
+            }
+        }
+        return wakes.isEmpty() ? Long.MAX_VALUE : Math.max(1, wakes.peek().atNanos() - now);
     }
 
     private void runEvents() {
@@ -181,7 +206,8 @@ final class CopyPass implements RegionCopy.Listener {
         }
         long offset = next.region * dirty.regionSize();
         RegionCopy copy = new RegionCopy(next.region, offset, next.length, source, target,
-                flushes, options.chunkSize(), options.chunksInFlight(), this);
+                flushes, options.chunkSize(), options.chunksInFlight(), this, next.paidNanos,
+                rate.bytesPerSecond());
         inFlight.put(next.region, copy);
         cursor = next.region + 1;
         next = null;
@@ -270,6 +296,11 @@ final class CopyPass implements RegionCopy.Listener {
     @Override
     public void settled(RegionCopy copy) {
         events.add(() -> { });
+    }
+
+    @Override
+    public void wakeAt(RegionCopy copy, long nanos) {
+        events.add(() -> wakes.add(new Wake(nanos, copy)));
     }
 
     /** Aborts every copy and waits, at most the I/O timeout, until their locks are released. */

@@ -32,6 +32,11 @@ import java.util.function.Supplier;
  * after its write-zeroes was issued, after its write completed, or at once when the copy was
  * aborted before its write was issued.
  *
+ * <p>Paced by the rate limit: chunk {@code i} is not issued before {@code startNanos + i ×
+ * chunkSize / rate}, so that a region's bytes are spread over the time the rate gives it rather
+ * than sent in one burst (the next region's time starts where this one's ends). A chunk not due
+ * yet asks the listener to {@link Listener#wakeAt pump again} at its time.
+ *
  * <p>{@link #abort} (the pass failed or stops) issues nothing more; the range lock is released
  * only when no I/O of this region is in flight any more, by whichever thread sees that last
  * (a lock granted after the abort is released at once). An aborted region is never reported
@@ -52,6 +57,9 @@ final class RegionCopy {
 
         /** An aborted copy released its lock. */
         void settled(RegionCopy copy);
+
+        /** The next chunk is due at {@code nanos} ({@link System#nanoTime}): call {@link #pump} then. */
+        void wakeAt(RegionCopy copy, long nanos);
     }
 
     /** One request in flight, for the I/O timeout. */
@@ -66,6 +74,8 @@ final class RegionCopy {
     private final int chunkSize;
     private final int maxChunks;
     private final Listener listener;
+    private final long startNanos;
+    private final double nanosPerByte;
 
     private final List<Pending> pending = new ArrayList<>();
     private RangeLocks.Lock lock;
@@ -80,9 +90,22 @@ final class RegionCopy {
     private List<Extent> extents;
     private int extentIndex;
     private boolean mapping;
+    private boolean wakeRequested;
+    private long wakeNanos;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
+        this(region, offset, length, source, target, flushes, chunkSize, maxChunks, listener,
+                System.nanoTime(), 0);
+    }
+
+    /**
+     * A copy paced at {@code bytesPerSecond} (0: unpaced) from {@code startNanos}, when its rate
+     * tokens are due.
+     */
+    RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
+            SharedFlush flushes, int chunkSize, int maxChunks, Listener listener, long startNanos,
+            long bytesPerSecond) {
         this.region = region;
         this.offset = offset;
         this.length = length;
@@ -93,6 +116,8 @@ final class RegionCopy {
         this.maxChunks = maxChunks;
         this.listener = listener;
         this.nextPos = offset;
+        this.startNanos = startNanos;
+        this.nanosPerByte = bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0;
     }
 
     /** Waits (asynchronously) for the range lock requested by {@code request}. */
@@ -135,8 +160,15 @@ final class RegionCopy {
             boolean flush = false;
             boolean map = false;
             boolean zeroes = false;
+            boolean wait = false;
+            long due = 0;
             synchronized (this) {
                 long end = offset + length;
+                if (nanosPerByte > 0 && !aborted && extents != null && nextPos < end
+                        && chunks < maxChunks) {
+                    due = startNanos + (long) ((nextPos - offset) * nanosPerByte);
+                    wait = due - System.nanoTime() > 0;
+                }
                 if (!aborted && extents == null) {
                     pumping = false;
                     if (mapping) {
@@ -146,6 +178,16 @@ final class RegionCopy {
                     map = true;
                     ops++;
                     op = begin("allocation of " + source.name() + " offset " + offset);
+                    pos = 0;
+                    n = 0;
+                } else if (wait) {
+                    pumping = false;
+                    if (wakeRequested && wakeNanos == due) {
+                        return; // already asked for
+                    }
+                    wakeRequested = true;
+                    wakeNanos = due;
+                    op = null;
                     pos = 0;
                     n = 0;
                 } else if (aborted || nextPos >= end || chunks >= maxChunks) {
@@ -177,6 +219,10 @@ final class RegionCopy {
             }
             if (map) {
                 map(offset, new ArrayList<>(), op);
+                return;
+            }
+            if (wait) {
+                listener.wakeAt(this, due);
                 return;
             }
             if (flush) {

@@ -59,6 +59,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     private final ExecutorService io;
     private volatile long epoch;
     private volatile Session current;
+    private volatile String lastFenced;
 
     public ReplicaEndpoint(String resource, String node, PersistentDirtyRegions regions, Host host) {
         this.resource = resource;
@@ -109,10 +110,16 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
         return s == null ? null : s.nodeId();
     }
 
+    /** The last primary this node fenced (refused for its older epoch, or cut off), or null. */
+    public String lastFenced() {
+        return lastFenced;
+    }
+
     /** Closes the connected primary's connection, if any (a forced promotion). */
     public void dropPrimary() {
         Session s = current;
         if (s != null) {
+            lastFenced = "node " + s.nodeId() + " (epoch " + Long.toUnsignedString(s.epoch()) + ")";
             LOG.warn("dropping the connected primary resource={} peer={} node={}", resource, s.peer(),
                     s.nodeId());
             s.close();
@@ -139,6 +146,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
                                 + " secondary on " + node + ")");
                     }
                     if (order < 0) {
+                        lastFenced = "node " + session.nodeId() + " (epoch " + Long.toUnsignedString(theirs) + ")";
                         throw new MirrorgateException(ErrorCode.ESTALE, "resource " + resource
                                 + " is primary on node " + node + " with epoch " + mine + ": your epoch "
                                 + Long.toUnsignedString(theirs) + " is older, this node has been fenced");

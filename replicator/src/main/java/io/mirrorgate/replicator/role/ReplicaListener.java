@@ -80,9 +80,9 @@ public final class ReplicaListener implements AutoCloseable {
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childHandler(ggate)
                         .bind(address.toSocketAddress()).syncUninterruptibly().channel();
-            } catch (RuntimeException e) {
-                throw new MirrorgateException(ErrorCode.EIO, "resource " + resource + ": cannot listen for"
-                        + " the peer on " + address + " (key listen): " + MirrorgateException.messageOf(e), e);
+            } catch (Exception e) { // Netty rethrows the bind failure (an IOException) unchecked
+                throw io.mirrorgate.server.transport.ListenFailure.of("the peer", address,
+                        "listen of resource " + resource, e);
             }
             opened.push(() -> channel.close().syncUninterruptibly());
             LOG.info("replica listening resource={} listen={}", resource, channel.localAddress());

@@ -48,6 +48,7 @@ class StatusWatchTest {
         StringWriter out = new StringWriter();
         CommandLine cmd = ReplicatorMain.newCommandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter()));
         ((StatusCommand) cmd.getSubcommands().get("status").getCommand()).terminal = true;
+        ((StatusCommand) cmd.getSubcommands().get("status").getCommand()).columns = () -> 120;
         int code = cmd.execute("-c", pair.configFile().toString(), "status", "--watch", "--interval", "0.2");
         assertEquals(ExitCodes.OK, code);
         String text = out.toString();
@@ -57,6 +58,8 @@ class StatusWatchTest {
         String last = text.substring(text.lastIndexOf(StatusCommand.CLEAR) + StatusCommand.CLEAR.length());
         assertTrue(last.startsWith("r0 role:primary state:connected"), last);
         assertTrue(last.contains("100.0% 8.0 MiB/8.0 MiB done"), last);
+        text.replace(StatusCommand.CLEAR, "").lines().forEach(line -> assertTrue(line.length() <= 120,
+                "a line wider than the terminal's 120 columns: " + line));
     }
 
     @Test

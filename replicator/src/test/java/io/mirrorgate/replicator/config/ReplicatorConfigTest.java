@@ -144,6 +144,8 @@ class ReplicatorConfigTest {
         "metadata|\"/data/r0.img\"|key metadata: \"/data/r0.img\" is the local replica itself",
         "remote_path|\"\"|key remote_path: empty",
         "key_file|42|key key_file: 42 is not a string",
+        "listen|\"7790\"|key listen: \"7790\" is not an endpoint (expected: host:port",
+        "after_fenced|\"shutdown\"|key after_fenced: \"shutdown\" is not a valid choice (expected: stay | become-secondary)",
     })
     void badValueIsRejectedNamingFileResourceAndKey(String key, String value, String expected) {
         String text = MINIMAL + key + " = " + value + "\n";
@@ -190,10 +192,27 @@ class ReplicatorConfigTest {
     }
 
     @Test
-    void unreadableFileIsNamed(@TempDir Path dir) {
+    void theRoleKeysHaveTheirDefaultsAndTwoResourcesMayNotShareAListenAddress() {
+        ResourceConfig r = ReplicatorConfig.parse(MINIMAL, "t").resource("r0");
+        assertTrue(r.listen().isEmpty(), "listen is off by default");
+        assertEquals(AfterFenced.STAY, r.afterFenced());
+        ResourceConfig set = ReplicatorConfig.parse(MINIMAL + "listen = \"0.0.0.0:7790\"\n"
+                + "after_fenced = \"become-secondary\"\n", "t").resource("r0");
+        assertEquals(7790, set.listen().get().port());
+        assertEquals(AfterFenced.BECOME_SECONDARY, set.afterFenced());
+        assertMessage("t: resource r1: key listen: \"0.0.0.0:7790\" is already used by resource r0 listen",
+                MINIMAL + "listen = \"0.0.0.0:7790\"\n[resource.r1]\nlocal = \"/data/r1.img\"\nremote = \"b:1\"\n"
+                        + "listen = \"0.0.0.0:7790\"\n");
+    }
+
+    @Test
+    void missingFileIsNamedAndIsENOENT(@TempDir Path dir) {
         Path missing = dir.resolve("none.toml");
-        ConfigException e = assertThrows(ConfigException.class, () -> ReplicatorConfig.load(missing));
-        assertTrue(e.getMessage().startsWith(missing + ": cannot read the configuration file"), e.getMessage());
+        io.mirrorgate.server.error.MirrorgateException e = assertThrows(
+                io.mirrorgate.server.error.MirrorgateException.class, () -> ReplicatorConfig.load(missing));
+        assertEquals(missing + ": cannot read the configuration file: no such file (expected: the TOML file"
+                + " of the resources, see -c)", e.getMessage());
+        assertEquals(io.mirrorgate.server.error.ErrorCode.ENOENT, e.code());
     }
 
     private static void assertMessage(String expectedPrefix, String text) {

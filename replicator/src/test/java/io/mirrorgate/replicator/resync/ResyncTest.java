@@ -104,7 +104,7 @@ class ResyncTest {
     @Timeout(60)
     void peerFailingMidResyncResumesWithoutCopyingDoneRegionsAgain() throws Exception {
         int owed = 48;
-        // 512 KiB/s with 64 KiB regions: the first 8 go at once, then 8 per second.
+        // 512 KiB/s with 64 KiB regions: 8 regions per second, from the start.
         RuntimeHarness h = harness(SIZE, REGION, false, rate(512 * 1024, REGION));
         fillRegions(h.runtime.device(), 100, owed, 5);
         assertEquals(owed, h.dirty.owedCount());

@@ -147,7 +147,8 @@ class FailoverTest {
                     () -> nbd.write(9 * REGION, TestData.randomBytes(9, 4096), true));
             assertTrue(refused.getMessage().contains("EPERM"), refused.getMessage());
         }
-        JsonNode bNow = b.status();
+        JsonNode bNow = b.await("B says whom it fenced", MAX, s -> s.path("fencedPeer").isTextual());
+        assertTrue(bNow.path("fencedPeer").asText().contains("node alpha"), bNow.toString());
         assertTrue(!bNow.path("peer").path("connected").asBoolean(), "B does not take A as its secondary: " + bNow);
         assertEquals(bImage, TestData.sha256(b.image()), "the fenced primary never wrote to the new primary");
         var text = a.cli("status", ReplicatorNode.RESOURCE);
@@ -156,6 +157,29 @@ class FailoverTest {
         // Told to, it becomes secondary and is resynced from B.
         a.role("secondary", false);
         b.awaitInSync(MAX);
+        b.stop();
+        a.stop();
+        assertEquals(TestData.sha256(a.image()), TestData.sha256(b.image()));
+    }
+
+    @Test
+    void withAfterFencedBecomeSecondaryTheOldPrimaryRejoinsByItself() throws Exception {
+        nodes = ReplicatorNodes.start(dir, SIZE, "region_size = \"1MiB\"", "resync_rate = \"unlimited\"",
+                "after_fenced = \"become-secondary\"");
+        ReplicatorNode a = nodes.a();
+        ReplicatorNode b = nodes.b();
+        a.awaitInSync(MAX);
+        a.kill();
+        b.role("primary", true);
+        byte[] data = TestData.randomBytes(31, 65536);
+        try (NbdClient nbd = b.nbd()) {
+            nbd.write(31 * REGION, data, true);
+        }
+        a.start(); // configured primary: fenced at once, then secondary by itself
+        JsonNode synced = b.awaitInSync(MAX);
+        assertEquals(REGION, synced.path("resync").path("bytesDone").asLong(), "only the region B wrote: " + synced);
+        assertEquals("secondary", a.status().path("role").asText());
+        assertTrue(a.logText().contains("fenced primary became secondary"), a.logText());
         b.stop();
         a.stop();
         assertEquals(TestData.sha256(a.image()), TestData.sha256(b.image()));

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The rejoin after a failover, against rsync --inplace of the whole image, over 127.0.0.1.
+# Targets: bytes copied <= 1.1x what differs (plus the old primary's marked regions), and the
+# rejoin >= 20x faster than rsync.
+#
+#   bench/rejoin-vs-rsync.sh [--no-build] [--size-mib N] [--region-size SIZE] [--percent P]
+#                            [--dir PARENT] [--runs N] [--keep]
+# (defaults: 1024 MiB, 1MiB regions, 1%, /var/tmp, 3 runs; files in PARENT/mirrorgate-rejoin)
+#
+# Per run, with the real programs (bin/replicator, two processes, each with its own config):
+# 1. alpha.img: N MiB of random data; beta.img: empty. replicator create on both nodes;
+#    alpha starts primary, beta secondary; the initial full sync alpha -> beta.
+# 2. alpha is SIGKILLed (a failover); beta takes over: replicator role r0 primary --force.
+# 3. P% of the volume is rewritten through beta's NBD endpoint (qemu-io, whole regions at random
+#    places): what differs now. A copy of alpha.img is made as rsync's target (the stale replica).
+# 4. alpha is started as secondary; beta resyncs it. Timed from beta's "peer connected" to
+#    "replicas in sync" in beta's log (the rejoin), and from alpha's start (with its JVM start).
+#    Bytes copied: beta's status (resync.bytesDone) against the bytes written plus alpha's marks.
+# 5. rsync --inplace --no-whole-file of beta.img onto the stale copy, to an rsync daemon on
+#    127.0.0.1 (the delta algorithm over the same loopback), page caches dropped before both.
+# 6. sha256 of alpha.img, beta.img and the rsync target must be equal.
+# Prints every run, the medians, the machine's load, and PASS or BELOW for each target.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=yes
+SIZE_MIB=1024
+REGION=1MiB
+REGION_BYTES=1048576
+PERCENT=1
+PARENT=/var/tmp
+KEEP=no
+RUNS=3
+STEP_TIMEOUT=600
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-build) BUILD=no ;;
+        --size-mib) SIZE_MIB=$2; shift ;;
+        --region-size) REGION=$2; shift ;;
+        --percent) PERCENT=$2; shift ;;
+        --dir) PARENT=$2; shift ;;
+        --keep) KEEP=yes ;;
+        --runs) RUNS=$2; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+case "$REGION" in
+    *KiB) REGION_BYTES=$(( ${REGION%KiB} * 1024 )) ;;
+    *MiB) REGION_BYTES=$(( ${REGION%MiB} * 1048576 )) ;;
+    *) echo "--region-size: $REGION (expected: NKiB or NMiB)" >&2; exit 2 ;;
+esac
+
+for tool in java rsync sha256sum timeout qemu-io python3; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install rsync qemu-utils)" >&2; exit 2; }
+done
+if [ "$BUILD" = yes ] || [ ! -f "$ROOT/replicator/target/replicator.jar" ]; then
+    echo "building (mvn -B -q -DskipTests package)..."
+    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
+fi
+export MIRRORGATE_NO_BUILD=1
+REPLICATOR=$ROOT/bin/replicator
+
+DIR=$PARENT/mirrorgate-rejoin
+rm -rf "$DIR"
+mkdir -p "$DIR"
+FSTYPE=$(stat -f -c %T "$DIR")
+case "$FSTYPE" in
+    tmpfs|ramfs) echo "$DIR is on $FSTYPE (expected: a disk filesystem; use --dir)" >&2; exit 2 ;;
+esac
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+drop_caches() {
+    sync
+    if [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
+        DROPPED=yes
+    else
+        DROPPED="no (not root or not permitted)"
+    fi
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(eval(sys.argv[1]))" "$1"; }
+# status over the control socket (one JSON line each way), without starting a JVM per poll
+status() {
+    python3 - "$DIR/run-$1/replicator.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b'{"command":"status","resource":"r0"}\n')
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(json.dumps(json.loads(buf)["resources"]))
+PY
+}
+await() { # NODE PYTHON-CONDITION-ON-d
+    local deadline=$((SECONDS + 300))
+    until status "$1" 2>/dev/null | json "$2" 2>/dev/null | grep -qx True; do
+        [ $SECONDS -lt $deadline ] || { echo "timed out waiting on $1 for: $2" >&2; tail -20 "$DIR/$1.log" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+config() { # NODE ROLE LISTEN PEER
+    cat > "$DIR/$1.toml" <<EOF
+node = "$1"
+control = "$DIR/run-$1/replicator.sock"
+metrics = "off"
+
+[resource.r0]
+local = "$DIR/$1.img"
+role = "$2"
+remote = "127.0.0.1:$4"
+remote_path = "r0"
+listen = "127.0.0.1:$3"
+key_file = "$DIR/key"
+nbd_listen = "127.0.0.1:0"
+region_size = "$REGION"
+resync_rate = "unlimited"
+EOF
+}
+start() { # NODE
+    "$REPLICATOR" -c "$DIR/$1.toml" run >> "$DIR/$1.out" 2>> "$DIR/$1.log" &
+    PIDS+=($!)
+    eval "PID_$1=$!"
+}
+ms() { python3 -c "import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')); print(int(t.timestamp()*1000))" "$1"; }
+logtime() { grep -m1 "$2" "$DIR/$1.log" | cut -d' ' -f1; }
+
+run_once() {
+    rm -rf "${DIR:?}"/*
+    head -c 32 /dev/urandom > "$DIR/key"
+    echo "== images: ${SIZE_MIB} MiB random in $DIR ($FSTYPE)"
+    timeout "$STEP_TIMEOUT" head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$DIR/alpha.img"
+    truncate -s $((SIZE_MIB * 1048576)) "$DIR/beta.img"
+    PA=$(free_port); PB=$(free_port)
+    config alpha primary "$PA" "$PB"
+    config beta secondary "$PB" "$PA"
+    "$REPLICATOR" -c "$DIR/alpha.toml" create r0 > /dev/null 2>> "$DIR/alpha.log"
+    "$REPLICATOR" -c "$DIR/beta.toml" create r0 > /dev/null 2>> "$DIR/beta.log"
+    start beta; start alpha
+    echo "== initial sync alpha -> beta"
+    await alpha "d['state']=='connected' and d['resync']['state']=='done' and d['owedRegions']==0"
+
+    echo "== failover: alpha SIGKILLed, beta promoted"
+    kill -9 "$PID_alpha"; wait "$PID_alpha" 2>/dev/null || true
+    "$REPLICATOR" -c "$DIR/beta.toml" role r0 primary --force
+    NBD=$(status beta | json "d['nbd']")
+    REGIONS=$((SIZE_MIB * 1048576 / REGION_BYTES))
+    COUNT=$(( (REGIONS * PERCENT + 99) / 100 ))
+    CMDS=()
+    for r in $(python3 -c "import random; print(' '.join(map(str, sorted(random.sample(range($REGIONS), $COUNT)))))"); do
+        CMDS+=(-c "write -P $((r % 251 + 1)) $((r * REGION_BYTES)) $REGION_BYTES")
+    done
+    timeout "$STEP_TIMEOUT" qemu-io -f raw "nbd://$NBD/r0" "${CMDS[@]}" -c flush > /dev/null
+    WRITTEN=$((COUNT * REGION_BYTES))
+    echo "written through beta: $COUNT regions, $WRITTEN bytes"
+    cp --sparse=never "$DIR/alpha.img" "$DIR/rsync-target.img"
+    ALPHA_MARKED=$("$REPLICATOR" -c "$DIR/alpha.toml" dump-metadata r0 --json | json "d['markedRegions']")
+
+    echo "== rejoin: alpha started as secondary"
+    sed -i 's/^role = "primary"/role = "secondary"/' "$DIR/alpha.toml"
+    drop_caches
+    : > "$DIR/beta.log.mark"; BEFORE=$(wc -l < "$DIR/beta.log")
+    T0=$(date +%s%3N)
+    start alpha
+    await beta "d['state']=='connected' and d['resync']['state']=='done' and d['owedRegions']==0"
+    T1=$(date +%s%3N)
+    tail -n +$((BEFORE + 1)) "$DIR/beta.log" > "$DIR/beta-rejoin.log"
+    C=$(grep -m1 "peer connected resource=r0" "$DIR/beta-rejoin.log" | cut -d' ' -f1)
+    S=$(grep -m1 "replicas in sync" "$DIR/beta-rejoin.log" | cut -d' ' -f1)
+    REJOIN_MS=$(( $(ms "$S") - $(ms "$C") ))
+    WALL_MS=$((T1 - T0))
+    COPIED=$(status beta | json "d['resync']['bytesDone']")
+    echo "copied=$COPIED bytes; written=$WRITTEN; alpha marked $ALPHA_MARKED regions; rejoin ${REJOIN_MS} ms (${WALL_MS} ms from alpha's start)"
+    kill "$PID_alpha" "$PID_beta"; wait "$PID_alpha" "$PID_beta" 2>/dev/null || true
+
+    echo "== rsync --inplace --no-whole-file of beta.img onto the stale copy (rsync daemon on 127.0.0.1)"
+    PORT=$(free_port)
+    printf '%s\n' "pid file = $DIR/rsyncd.pid" "use chroot = no" "[bench]" "    path = $DIR" \
+        "    read only = no" "    uid = root" "    gid = root" > "$DIR/rsyncd.conf"
+    rsync --daemon --no-detach --config="$DIR/rsyncd.conf" --address=127.0.0.1 --port="$PORT" 2> "$DIR/rsyncd.log" &
+    RSYNCD=$!; PIDS+=($RSYNCD)
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    drop_caches
+    T0=$(date +%s%3N)
+    timeout "$STEP_TIMEOUT" rsync --inplace --no-whole-file --ignore-times --stats "$DIR/beta.img" \
+        "rsync://127.0.0.1:$PORT/bench/rsync-target.img" > "$DIR/rsync.out"
+    RSYNC_MS=$(( $(date +%s%3N) - T0 ))
+    kill "$RSYNCD"; wait "$RSYNCD" 2>/dev/null || true
+    echo "rsync ${RSYNC_MS} ms (page caches dropped: $DROPPED)"
+
+    SUMS=$(sha256sum "$DIR/alpha.img" "$DIR/beta.img" "$DIR/rsync-target.img")
+    echo "$SUMS"
+    [ "$(echo "$SUMS" | awk '{print $1}' | sort -u | wc -l)" -eq 1 ] || { echo "FAIL: the images differ" >&2; exit 1; }
+    ALLOWED=$(( WRITTEN * 11 / 10 + ALPHA_MARKED * REGION_BYTES ))
+    COPIED_ALL+=("$COPIED"); ALLOWED_ALL+=("$ALLOWED"); REJOIN_ALL+=("$REJOIN_MS"); WALL_ALL+=("$WALL_MS"); RS_ALL+=("$RSYNC_MS")
+}
+
+COPIED_ALL=(); ALLOWED_ALL=(); REJOIN_ALL=(); WALL_ALL=(); RS_ALL=()
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for run in $(seq 1 "$RUNS"); do
+    echo "######## run $run of $RUNS"
+    run_once
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+echo "== result ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "runs: copied bytes = ${COPIED_ALL[*]} (allowed ${ALLOWED_ALL[*]}); rejoin ms = ${REJOIN_ALL[*]};"
+echo "      from alpha's start ms = ${WALL_ALL[*]}; rsync ms = ${RS_ALL[*]}"
+awk -v rj="$(median "${REJOIN_ALL[@]}")" -v wall="$(median "${WALL_ALL[@]}")" -v rs="$(median "${RS_ALL[@]}")" \
+    -v copied="$(median "${COPIED_ALL[@]}")" -v allowed="$(median "${ALLOWED_ALL[@]}")" -v runs="$RUNS" 'BEGIN {
+    printf "median of %d runs:\n", runs;
+    printf "bytes copied: %d, allowed (1.1x written + alpha marked): %d: %s\n", copied, allowed,
+        (copied <= allowed) ? "PASS" : "BELOW";
+    printf "rejoin: %d ms (from alpha start, with its JVM: %d ms); rsync --inplace: %d ms\n", rj, wall, rs;
+    printf "ratio: %.1fx (from alpha start: %.1fx), target >= 20x: %s\n", rs / rj, rs / wall,
+        (rs / rj >= 20) ? "PASS" : "BELOW";
+}'
