@@ -32,9 +32,10 @@ import java.util.function.Supplier;
  * after its write-zeroes was issued, after its write completed, or at once when the copy was
  * aborted before its write was issued.
  *
- * <p>Paced by the rate limit: chunk {@code i} is not issued before {@code startNanos + i ×
- * chunkSize / rate}, so that a region's bytes are spread over the time the rate gives it rather
- * than sent in one burst (the next region's time starts where this one's ends). A chunk not due
+ * <p>Paced by the rate limit: a data chunk is not issued before {@code startNanos + (data bytes
+ * issued before it) / rate}, so that a region's bytes are spread over the time the rate gives it
+ * rather than sent in one burst (the next region's time starts where this one's ends). Holes and
+ * zero extents are not paced: their tokens go back to the pass ({@link Listener#mapped}). A chunk not due
  * yet asks the listener to {@link Listener#wakeAt pump again} at its time.
  *
  * <p>{@link #abort} (the pass failed or stops) issues nothing more; the range lock is released
@@ -60,6 +61,9 @@ final class RegionCopy {
 
         /** The next chunk is due at {@code nanos} ({@link System#nanoTime}): call {@link #pump} then. */
         void wakeAt(RegionCopy copy, long nanos);
+
+        /** The source's allocation is known: {@code zeroBytes} go as write-zeroes, not data. */
+        default void mapped(RegionCopy copy, long zeroBytes) {}
     }
 
     /** One request in flight, for the I/O timeout. */
@@ -92,6 +96,8 @@ final class RegionCopy {
     private boolean mapping;
     private boolean wakeRequested;
     private long wakeNanos;
+    /** Data bytes issued so far (what the pacing counts). */
+    private long pacedBytes;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
@@ -165,8 +171,8 @@ final class RegionCopy {
             synchronized (this) {
                 long end = offset + length;
                 if (nanosPerByte > 0 && !aborted && extents != null && nextPos < end
-                        && chunks < maxChunks) {
-                    due = startNanos + (long) ((nextPos - offset) * nanosPerByte);
+                        && chunks < maxChunks && !extentAt(nextPos).allocation().readsZero()) {
+                    due = startNanos + (long) (pacedBytes * nanosPerByte);
                     wait = due - System.nanoTime() > 0;
                 }
                 if (!aborted && extents == null) {
@@ -203,14 +209,12 @@ final class RegionCopy {
                     n = 0;
                 } else {
                     pos = nextPos;
-                    while (extents.get(extentIndex).end() <= pos) {
-                        extentIndex++;
-                    }
-                    Extent extent = extents.get(extentIndex);
+                    Extent extent = extentAt(pos);
                     zeroes = extent.allocation().readsZero();
                     long extentEnd = Math.min(end, extent.end());
                     n = zeroes ? extentEnd - pos : Math.min(chunkSize, extentEnd - pos);
                     nextPos += n;
+                    pacedBytes += zeroes ? 0 : n;
                     chunks++;
                     ops++;
                     op = begin((zeroes ? "write-zeroes " + target.name() : "read " + source.name())
@@ -235,6 +239,14 @@ final class RegionCopy {
                 issueRead(pos, (int) n, op);
             }
         }
+    }
+
+    /** The extent holding {@code pos} (positions only grow); under the monitor. */
+    private Extent extentAt(long pos) {
+        while (extents.get(extentIndex).end() <= pos) {
+            extentIndex++;
+        }
+        return extents.get(extentIndex);
     }
 
     /**
@@ -262,9 +274,14 @@ final class RegionCopy {
             if (!usable) {
                 found.add(new Extent(pos, end - pos, Extent.Allocation.DATA));
             }
+            long zeroBytes = 0;
+            for (Extent e : found) {
+                zeroBytes += e.allocation().readsZero() ? Math.min(e.end(), end) - e.offset() : 0;
+            }
             synchronized (this) {
                 extents = found;
             }
+            listener.mapped(this, zeroBytes);
             ended(op, false);
             pump();
         });
