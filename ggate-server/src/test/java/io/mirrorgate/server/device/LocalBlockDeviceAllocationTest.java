@@ -2,19 +2,16 @@ package io.mirrorgate.server.device;
 
 import static io.mirrorgate.server.device.DeviceTestSupport.readBytes;
 import static io.mirrorgate.server.testing.Futures.await;
+import static io.mirrorgate.server.testing.Futures.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.testing.SparseImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +47,7 @@ class LocalBlockDeviceAllocationTest {
             }
             assertEquals(List.of(new Extent(MIB + 512, 4 * MIB, Extent.Allocation.HOLE)),
                     await(device.extents(MIB + 512, 4 * MIB)), "a range inside a hole");
-            expectFailure(device.extents(0, 0), ErrorCode.EINVAL);
+            failure(device.extents(0, 0), ErrorCode.EINVAL);
         }
     }
 
@@ -95,24 +92,12 @@ class LocalBlockDeviceAllocationTest {
             assertEquals(before, SparseImages.allocatedBytes(shm), "tmpfs has no ZERO_RANGE:"
                     + " the zeroes are written, the range stays allocated");
             assertArrayEquals(new byte[(int) (2 * MIB)], readBytes(device, 0, (int) (2 * MIB)));
-            expectFailure(device.writeZeroes(2 * MIB, MIB, false,
+            failure(device.writeZeroes(2 * MIB, MIB, false,
                     BlockDevice.ZERO_NO_HOLE | BlockDevice.ZERO_FAST), ErrorCode.ENOTSUP);
             assertEquals(before, SparseImages.allocatedBytes(shm));
             await(device.writeZeroes(2 * MIB, MIB, false, BlockDevice.ZERO_FAST));
             assertEquals(before - MIB, SparseImages.allocatedBytes(shm), "punched, fast");
             await(device.cache(0, 8 * MIB));
-        }
-    }
-
-    private static void expectFailure(java.util.concurrent.CompletableFuture<?> f, ErrorCode code)
-            throws InterruptedException {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-            fail("expected " + code);
-        } catch (ExecutionException | CompletionException e) {
-            assertEquals(code, MirrorgateException.codeOf(e.getCause()));
-        } catch (java.util.concurrent.TimeoutException e) {
-            fail("timed out");
         }
     }
 }
