@@ -222,7 +222,7 @@ final class RegionCopy {
                 }
             }
             if (map) {
-                map(offset, new ArrayList<>(), op);
+                map(op);
                 return;
             }
             if (wait) {
@@ -249,39 +249,13 @@ final class RegionCopy {
         return extents.get(extentIndex);
     }
 
-    /**
-     * Collects the source's extents from {@code pos} to the region's end (a device may answer a
-     * part per call), then pumps. A source that cannot tell is copied as all data.
-     */
-    private void map(long pos, List<Extent> found, Pending op) {
-        long end = offset + length;
-        call(() -> source.extents(pos, end - pos)).whenComplete((list, error) -> {
-            boolean usable = error == null && list != null && !list.isEmpty()
-                    && list.get(0).offset() == pos;
-            if (usable) {
-                for (Extent e : list) {
-                    if (e.offset() >= end) {
-                        break;
-                    }
-                    found.add(e);
-                }
-            }
-            long next = found.isEmpty() ? pos : found.get(found.size() - 1).end();
-            if (usable && next < end) {
-                map(next, found, op);
-                return;
-            }
-            if (!usable) {
-                found.add(new Extent(pos, end - pos, Extent.Allocation.DATA));
-            }
-            long zeroBytes = 0;
-            for (Extent e : found) {
-                zeroBytes += e.allocation().readsZero() ? Math.min(e.end(), end) - e.offset() : 0;
-            }
+    /** Learns the source's allocation of the region ({@link SourceMap}), then pumps. */
+    private void map(Pending op) {
+        SourceMap.of(source, offset, length).thenAccept(found -> {
             synchronized (this) {
                 extents = found;
             }
-            listener.mapped(this, zeroBytes);
+            listener.mapped(this, SourceMap.zeroBytes(found, offset + length));
             ended(op, false);
             pump();
         });
