@@ -304,6 +304,9 @@ final class CopyPass implements RegionCopy.Listener {
      */
     @Override
     public void mapped(RegionCopy copy, long zeroBytes) {
+        if (zeroBytes <= 0) {
+            return; // nothing to give back: the pacing stays exactly as paid
+        }
         events.add(() -> {
             rate.refund(zeroBytes);
             if (next != null) {
