@@ -216,16 +216,21 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         long cookie = r.cookie();
         long offset = r.offset();
         long length = r.length();
-        future.whenComplete((result, failure) -> onEventLoop(ctx, result, () -> {
-            inFlight--;
-            inFlightBytes -= bytes;
-            complete(ctx, type, cookie, offset, length, result, failure);
-            if (draining && inFlight == 0) {
-                ctx.close();
-            } else {
-                updateReading(ctx);
-            }
-        }));
+        future.whenComplete((result, failure) -> {
+            // the zero scan runs on the completing (device) thread, not on the event loop
+            boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
+                    && data.isReadable() && isZero(data);
+            onEventLoop(ctx, result, () -> {
+                inFlight--;
+                inFlightBytes -= bytes;
+                complete(ctx, type, cookie, offset, length, result, failure, zero);
+                if (draining && inFlight == 0) {
+                    ctx.close();
+                } else {
+                    updateReading(ctx);
+                }
+            });
+        });
     }
 
     /** NBD_CMD_CACHE: a hint, widened to whole blocks. */
@@ -260,8 +265,9 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** {@code zero}: a read whose data is all zeroes (sent as one OFFSET_HOLE chunk). */
     private void complete(ChannelHandlerContext ctx, int type, long cookie, long offset, long length,
-            Object result, Throwable failure) {
+            Object result, Throwable failure, boolean zero) {
         if (!ctx.channel().isActive()) {
             ReferenceCountUtil.release(result);
             return;
@@ -302,7 +308,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             data.release();
             ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_NONE, cookie, Unpooled.EMPTY_BUFFER));
-        } else if (structured && isZero(data)) {
+        } else if (zero) {
             // one OFFSET_HOLE chunk (a content chunk, so DF holds): 12 bytes instead of the zeroes
             data.release();
             ByteBuf hole = ctx.alloc().buffer(12).writeLong(offset).writeInt((int) length);
