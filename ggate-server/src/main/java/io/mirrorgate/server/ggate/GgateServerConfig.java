@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param maxRequestSize the largest payload of one request (default 32 MiB)
  * @param maxInFlight requests of one connection in flight before reading pauses (default 128)
  * @param handshakeTimeout how long a connection may take to complete the handshake
+ * @param features the feature bits this server may grant (default: every one it supports; a
+ *     smaller set makes it behave as an older version, for tests and staged upgrades)
  */
 public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateDirectory,
-        int maxRequestSize, int maxInFlight, Duration handshakeTimeout) {
+        int maxRequestSize, int maxInFlight, Duration handshakeTimeout, int features) {
 
     public GgateServerConfig {
         Objects.requireNonNull(resolver, "resolver");
@@ -38,24 +40,38 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout: " + handshakeTimeout + " (expected: > 0)");
         }
+        if ((features & ~GgateProtocol.SUPPORTED_FEATURES) != 0) {
+            throw new IllegalArgumentException(String.format("features: 0x%x (expected: within 0x%x)",
+                    features, GgateProtocol.SUPPORTED_FEATURES));
+        }
     }
 
     /** The defaults: 32 MiB requests, 128 in flight per connection, 30 s to complete the handshake. */
     public static GgateServerConfig of(ExportResolver resolver, byte[] key, Path stateDirectory) {
         return new GgateServerConfig(resolver, key, stateDirectory,
-                GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30));
+                GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30),
+                GgateProtocol.SUPPORTED_FEATURES);
     }
 
     public GgateServerConfig withMaxRequestSize(int bytes) {
-        return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout,
+                features);
     }
 
     public GgateServerConfig withMaxInFlight(int requests) {
-        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests, handshakeTimeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests, handshakeTimeout,
+                features);
     }
 
     public GgateServerConfig withHandshakeTimeout(Duration timeout) {
-        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout,
+                features);
+    }
+
+    /** The same with only {@code bits} grantable (an older server's set, for example). */
+    public GgateServerConfig withFeatures(int bits) {
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight,
+                handshakeTimeout, bits);
     }
 
     @Override
