@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,9 +88,21 @@ public final class ReplicatorSocketRunner implements CommandRunner {
         }
     }
 
+    /** Whether {@code argv} is the replicator's command line. */
+    private boolean isReplicator(List<String> argv) {
+        return argv.size() > prefix.size() && argv.subList(0, prefix.size()).equals(prefix);
+    }
+
+    @Override
+    public CompletableFuture<Result> runInBackground(List<String> argv, Duration timeout) {
+        // the delegate's own (a gratuitous ARP runs beside the next steps, not before them)
+        return isReplicator(argv) ? CompletableFuture.completedFuture(run(argv, Map.of(), timeout))
+                : delegate.runInBackground(argv, timeout);
+    }
+
     @Override
     public Result run(List<String> argv, Map<String, String> env, Duration timeout) {
-        if (argv.size() <= prefix.size() || !argv.subList(0, prefix.size()).equals(prefix)) {
+        if (!isReplicator(argv)) {
             return delegate.run(argv, env, timeout);
         }
         List<String> args = argv.subList(prefix.size(), argv.size());

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +63,21 @@ class ReplicatorSocketRunnerTest {
 
             runner.run(List.of("ip", "addr", "add", "10.0.0.1/24", "dev", "eth0"), T);
             assertEquals(List.of(List.of("ip", "addr", "add", "10.0.0.1/24", "dev", "eth0")), delegated);
+            CompletableFuture<CommandRunner.Result> background = new CompletableFuture<>();
+            CommandRunner backgrounding = new CommandRunner() {
+                @Override
+                public Result run(List<String> argv, Map<String, String> env, Duration timeout) {
+                    throw new AssertionError("must run in the background: " + argv);
+                }
+
+                @Override
+                public CompletableFuture<Result> runInBackground(List<String> argv, Duration timeout) {
+                    return background;
+                }
+            };
+            assertSame(background, ReplicatorSocketRunner.wrap(replicator, backgrounding)
+                    .runInBackground(List.of("arping", "-U", "-c", "3", "10.0.0.1"), T),
+                    "a background command stays in the background (the gratuitous ARP beside the services)");
         }
         CommandRunner.Result gone = ReplicatorSocketRunner.wrap(replicator, delegate)
                 .run(concat(replicator, "status", "--json"), T);
