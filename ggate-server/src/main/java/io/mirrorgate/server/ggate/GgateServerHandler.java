@@ -150,7 +150,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             admission = callEndpoint(() -> export.replication().admit(s))
                     .thenApply(a -> new ExportStateStore.ExportState(a.highestEpoch(), a.generation()));
         } else {
-            admission = store.admit(export.name(), hello.epoch());
+            admission = store.admit(export.device().identity(), hello.epoch());
         }
         ReplicationEndpoint.Session s = candidate;
         admission.whenComplete((state, failure) ->
@@ -178,7 +178,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             refuse(ctx, MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
             return;
         }
-        sessions.supersede(export.name(), hello.session()).whenComplete((superseded, e) ->
+        sessions.supersede(export.device().identity(), hello.session()).whenComplete((superseded, e) ->
                 onLoop(ctx, () -> welcome(ctx, export, state, superseded)));
     }
 
@@ -198,7 +198,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
                 session, config.maxRequestSize(), config.maxInFlight(), peer);
         admittedExport = export;
-        sessions.register(export.name(), hello.session(), dispatcher);
+        sessions.register(export.device().identity(), hello.session(), dispatcher);
         phase = Phase.READY;
         handshakeTimer.cancel(false);
         ctx.writeAndFlush(new Welcome(ErrorCode.OK, "", features, device.size(),

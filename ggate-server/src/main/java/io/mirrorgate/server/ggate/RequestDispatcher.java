@@ -203,7 +203,7 @@ final class RequestDispatcher {
             return export.replication().setGeneration(session, generation)
                     .thenApply(v -> Reply.ok(r.sequence()));
         }
-        return store.setGeneration(export.name(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
+        return store.setGeneration(device.identity(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
     }
 
     /** The replication handshake: the payload goes to the endpoint, its answer back as the reply's. */
@@ -219,7 +219,7 @@ final class RequestDispatcher {
     /** The highest epoch of the export: the replication endpoint's, or the state store's. */
     private long highestEpoch() {
         return export.replication() != null ? export.replication().highestEpoch()
-                : store.highestEpoch(export.name());
+                : store.highestEpoch(device.identity());
     }
 
     private void onLoop(Reply reply) {
