@@ -26,7 +26,8 @@ final class NbdErrors {
             case EMSGSIZE -> structured ? NbdConstants.EOVERFLOW : NbdConstants.EINVAL;
             case ENOTSUP -> NbdConstants.ENOTSUP;
             case ESHUTDOWN -> NbdConstants.ESHUTDOWN;
-            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, EADDRINUSE, EBUSY -> NbdConstants.EIO;
+            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, ECONNRESET, EADDRINUSE, EBUSY ->
+                    NbdConstants.EIO;
         };
     }
 
