@@ -1,6 +1,7 @@
 package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.SocketTuning;
 import io.netty.channel.Channel;
@@ -33,6 +34,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     private final ExportStateStore store;
     private final SessionRegistry sessions = new SessionRegistry();
     private final ChannelGroup channels = new DefaultChannelGroup("ggate", GlobalEventExecutor.INSTANCE);
+    private final PeerWarnings warnings = PeerWarnings.defaults();
 
     public GgateServerChannelInitializer(GgateServerConfig config) {
         this.config = config;
@@ -42,6 +44,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     @Override
     protected void initChannel(Channel ch) {
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+        warnings.attach(ch);
         GgateCodec codec = new GgateCodec(config.maxRequestSize());
         SocketTuning.apply(ch.config(), codec);
         // Replies are written with writeAndFlush as their requests complete; this turns the

@@ -2,11 +2,14 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;
@@ -113,8 +116,12 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
 
     private void onAuth(ChannelHandlerContext ctx, Auth auth) {
         if (!HandshakeAuth.matches(HandshakeAuth.clientProof(key, hello, serverNonce), auth.proof())) {
-            log.warn("ggate authentication failed peer={} node={} export={}",
-                    peer, hello.nodeId(), hello.exportName());
+            long suppressed = PeerWarnings.permit(ctx.channel());
+            if (suppressed >= 0) {
+                log.warn("ggate authentication failed peer={} node=\"{}\" export=\"{}\" suppressed={}",
+                        peer, LogText.escape(hello.nodeId()), LogText.escape(hello.exportName()),
+                        suppressed);
+            }
             refuse(ctx, ErrorCode.EACCES,
                     "authentication failed: the client's key does not match the server's key");
             return;
@@ -123,11 +130,12 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         try {
             export = config.resolver().resolve(hello.exportName(), peerAddress(ctx));
         } catch (MirrorgateException e) {
-            refuse(ctx, e.code(), e.getMessage());
+            refuse(ctx, e.code(), e.getMessage(), ClientRefusal.detailOf(e));
             return;
         } catch (RuntimeException e) {
-            log.warn("ggate export lookup failed peer={} export={}", peer, hello.exportName(), e);
-            refuse(ctx, ErrorCode.EIO, "export lookup failed: " + MirrorgateException.messageOf(e));
+            log.warn("ggate export lookup failed peer={} export=\"{}\"", peer,
+                    LogText.escape(hello.exportName()), e);
+            refuse(ctx, ErrorCode.EIO, "export lookup failed");
             return;
         }
         Access asked = hello.access();
@@ -204,15 +212,25 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(new Welcome(ErrorCode.OK, "", features, device.size(),
                 device.blockSize(), config.maxRequestSize(), state.generation(),
                 state.highestEpoch(), HandshakeAuth.serverProof(key, hello, serverNonce)));
-        log.info("ggate client admitted peer={} export={} access={} node={} epoch={} features={}"
-                + " supersededConnections={}", peer, export.name(), hello.access(), hello.nodeId(),
-                hello.epoch(), features, superseded == null ? 0 : superseded);
+        log.info("ggate client admitted peer={} export=\"{}\" access={} node=\"{}\" epoch={}"
+                + " features={} supersededConnections={}", peer, LogText.escape(export.name()),
+                hello.access(), LogText.escape(hello.nodeId()), Long.toUnsignedString(hello.epoch()),
+                features, superseded == null ? 0 : superseded);
     }
 
     private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason) {
-        log.info("ggate client refused peer={} export={} node={} error={} reason=\"{}\"", peer,
-                hello == null ? "" : hello.exportName(), hello == null ? "" : hello.nodeId(),
-                code, reason);
+        refuse(ctx, code, reason, reason);
+    }
+
+    /** Sends {@code reason} to the client and logs {@code detail} (rate-limited per peer). */
+    private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason, String detail) {
+        long suppressed = PeerWarnings.permit(ctx.channel());
+        if (suppressed >= 0) {
+            log.info("ggate client refused peer={} export=\"{}\" node=\"{}\" error={} reason=\"{}\""
+                    + " suppressed={}", peer, LogText.escape(hello == null ? "" : hello.exportName()),
+                    LogText.escape(hello == null ? "" : hello.nodeId()), code, LogText.escape(detail),
+                    suppressed);
+        }
         phase = Phase.CLOSED;
         ctx.writeAndFlush(Welcome.refusal(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -271,8 +289,8 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             handshakeTimer.cancel(false);
         }
         if (phase == Phase.READY) {
-            log.info("ggate client disconnected peer={} export={} inFlight={}",
-                    peer, hello.exportName(), dispatcher.inFlight());
+            log.info("ggate client disconnected peer={} export=\"{}\" inFlight={}",
+                    peer, LogText.escape(hello.exportName()), dispatcher.inFlight());
         }
         if (dispatcher != null) {
             dispatcher.channelClosed();
@@ -298,7 +316,9 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             log.debug("ggate connection error peer={}: {}", peer, cause.toString());
             ctx.close();
         } else {
-            log.warn("ggate connection failed, closing peer={}", peer, cause);
+            if (PeerWarnings.permit(ctx.channel()) >= 0) {
+                log.warn("ggate connection failed, closing peer={}", peer, cause);
+            }
             ctx.close();
         }
     }
@@ -306,8 +326,15 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private void violation(ChannelHandlerContext ctx, String reason) {
         if (!violationLogged) {
             violationLogged = true;
-            log.warn("ggate protocol violation, closing peer={} export={} reason=\"{}\"", peer,
-                    hello == null ? "" : hello.exportName(), reason);
+            long suppressed = PeerWarnings.permit(ctx.channel());
+            if (suppressed >= 0) {
+                log.warn("ggate protocol violation, closing peer={} export=\"{}\" reason=\"{}\""
+                        + " suppressed={}", peer, LogText.escape(hello == null ? "" : hello.exportName()),
+                        LogText.escape(reason), suppressed);
+            } else {
+                log.debug("ggate protocol violation, closing peer={} reason=\"{}\"", peer,
+                        LogText.escape(reason));
+            }
         }
         phase = Phase.CLOSED;
         ctx.close();

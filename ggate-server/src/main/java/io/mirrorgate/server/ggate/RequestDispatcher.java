@@ -6,6 +6,7 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
@@ -44,6 +45,8 @@ final class RequestDispatcher {
     private final int maxRequestSize;
     private final int maxInFlight;
     private final String peer;
+    /** The export's name as the client sent it, escaped for logs. */
+    private final String exportLabel;
     private int inFlight;
     private boolean draining;
     private boolean discarding;
@@ -63,6 +66,7 @@ final class RequestDispatcher {
         this.maxRequestSize = maxRequestSize;
         this.maxInFlight = maxInFlight;
         this.peer = peer;
+        this.exportLabel = LogText.escape(export.name());
     }
 
     int inFlight() {
@@ -112,7 +116,7 @@ final class RequestDispatcher {
                     MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
             if (failure != null) {
                 log.debug("ggate request failed peer={} export={} seq={} error={} reason=\"{}\"",
-                        peer, export.name(), sequence, out.error(), out.reason());
+                        peer, exportLabel, sequence, out.error(), out.reason());
             }
             onLoop(out);
         });
@@ -198,7 +202,7 @@ final class RequestDispatcher {
                     "generation payload: " + length + " bytes (expected: 8)"));
         }
         log.info("ggate export generation set peer={} export={} generation={}",
-                peer, export.name(), Long.toUnsignedString(generation));
+                peer, exportLabel, Long.toUnsignedString(generation));
         if (export.replication() != null) {
             return export.replication().setGeneration(session, generation)
                     .thenApply(v -> Reply.ok(r.sequence()));
@@ -258,7 +262,7 @@ final class RequestDispatcher {
         draining = true;
         ctx.channel().config().setAutoRead(false);
         log.info("ggate connection draining peer={} export={} inFlight={} reason=\"{}\"",
-                peer, export.name(), inFlight, why);
+                peer, exportLabel, inFlight, why);
         if (inFlight == 0) {
             closeAfter(null);
         }

@@ -1,6 +1,7 @@
 package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -15,6 +16,7 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final ExportResolver resolver;
     private final int maxPayload;
     private final ChannelGroup channels;
+    private final PeerWarnings warnings = PeerWarnings.defaults();
 
     /** Serves the exports of {@code resolver} with the default 32 MiB maximum payload. */
     public NbdChannelInitializer(ExportResolver resolver) {
@@ -39,6 +41,7 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         if (channels != null) {
             channels.add(ch);
         }
+        warnings.attach(ch);
         addHandlers(ch.pipeline(), resolver, maxPayload);
     }
 

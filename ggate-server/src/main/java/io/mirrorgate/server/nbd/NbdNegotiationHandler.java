@@ -9,10 +9,13 @@ import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
 import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
 import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
 import io.mirrorgate.server.nbd.NbdMessages.Greeting;
@@ -190,8 +193,11 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         try {
             export = resolve(ctx, name);
         } catch (MirrorgateException e) {
-            LOG.info("nbd export refused peer={} export={} reason={}", ctx.channel().remoteAddress(),
-                    name, e.getMessage());
+            if (PeerWarnings.permit(ctx.channel()) >= 0) {
+                LOG.info("nbd export refused peer={} export=\"{}\" reason=\"{}\"",
+                        ctx.channel().remoteAddress(), LogText.escape(name),
+                        LogText.escape(ClientRefusal.detailOf(e)));
+            }
             error(ctx, code, refusal(e.code()), e.getMessage());
             return;
         }
@@ -201,7 +207,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
         }
         if (requested.contains(INFO_DESCRIPTION)) {
-            String description = NbdErrors.truncate("Mirrorgate export " + export.device().name()
+            // the export's name as the client asked for it: no server path
+            String description = NbdErrors.truncate("Mirrorgate export " + export.name()
                     + " (" + export.access() + ")");
             info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
         }
@@ -240,8 +247,9 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startTransmission(ChannelHandlerContext ctx, Export export) {
-        LOG.info("nbd transmission peer={} export={} access={} structured={}",
-                ctx.channel().remoteAddress(), export.name(), export.access(), structured);
+        LOG.info("nbd transmission peer={} export=\"{}\" access={} structured={}",
+                ctx.channel().remoteAddress(), LogText.escape(export.name()), export.access(),
+                structured);
         ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, maxPayload));
