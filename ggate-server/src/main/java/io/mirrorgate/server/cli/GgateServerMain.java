@@ -2,11 +2,15 @@ package io.mirrorgate.server.cli;
 
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.ExportStateStore;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -63,6 +67,33 @@ public final class GgateServerMain implements Callable<Integer> {
             description = "Largest request payload accepted (default: ${DEFAULT-VALUE}).")
     long maxRequest;
 
+    @Option(names = "--max-connection-bytes", paramLabel = "SIZE", defaultValue = "64M",
+            converter = Sizes.Converter.class,
+            description = "Request bytes in flight per connection before it stops being read"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long connectionBytes;
+
+    @Option(names = "--max-server-bytes", paramLabel = "SIZE", defaultValue = "1G",
+            converter = Sizes.Converter.class,
+            description = "Request bytes in flight across all connections of a protocol before"
+                    + " reading pauses (default: ${DEFAULT-VALUE}).")
+    long serverBytes;
+
+    @Option(names = "--frame-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Close a connection whose partial frame or unread replies make no"
+                    + " progress for this long (default: ${DEFAULT-VALUE}).")
+    long frameTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Close a connection that sends and receives nothing for this long;"
+                    + " 0: never (default: ${DEFAULT-VALUE}).")
+    long idleTimeout;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a shutdown waits for the last replies to be read"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long drainTimeout;
+
     @Option(names = "--verbose", description = "Print stack traces of failures.")
     boolean verbose;
 
@@ -80,7 +111,7 @@ public final class GgateServerMain implements Callable<Integer> {
                 "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
-                (int) maxRequest);
+                (int) maxRequest, limits());
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try (GgateDaemon daemon = GgateDaemon.start(settings)) {
@@ -92,6 +123,17 @@ public final class GgateServerMain implements Callable<Integer> {
             stop.await();
         }
         return ExitCodes.OK;
+    }
+
+    private ConnectionLimits limits() {
+        try {
+            return ConnectionLimits.defaults().withConnectionBytes(connectionBytes)
+                    .withServerBytes(serverBytes).withFrameTimeout(Duration.ofSeconds(frameTimeout))
+                    .withIdleTimeout(Duration.ofSeconds(idleTimeout))
+                    .withDrainTimeout(Duration.ofSeconds(drainTimeout));
+        } catch (IllegalArgumentException e) {
+            throw new MirrorgateException(ErrorCode.EINVAL, e.getMessage());
+        }
     }
 
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {

@@ -1,6 +1,7 @@
 package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.SocketTuning;
@@ -13,7 +14,8 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
- * Sets up a ggate connection's pipeline (flush consolidation, {@link GgateCodec}, {@link
+ * Sets up a ggate connection's pipeline ({@link ConnectionTimeouts}, flush consolidation, {@link
+ * GgateCodec} accepting handshake frames only until the client is admitted, {@link
  * GgateServerHandler}) and
  * owns what the connections share: the per-export state store and the group of open
  * connections. Wire it to a server in a few lines:
@@ -45,8 +47,10 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     protected void initChannel(Channel ch) {
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         warnings.attach(ch);
-        GgateCodec codec = new GgateCodec(config.maxRequestSize());
+        GgateCodec codec = new GgateCodec(config.maxRequestSize()).handshakeFirst();
         SocketTuning.apply(ch.config(), codec);
+        config.limits().attach(ch);
+        ch.pipeline().addLast("timeouts", new ConnectionTimeouts(config.limits(), codec::bufferedBytes));
         // Replies are written with writeAndFlush as their requests complete; this turns the
         // flushes of the replies that complete together (within one read, or queued on the loop
         // at the same time) into one syscall. Replies are still flushed in the same loop pass.

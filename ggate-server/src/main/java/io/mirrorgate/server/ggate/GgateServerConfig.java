@@ -1,6 +1,7 @@
 package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,14 +17,16 @@ import java.util.Objects;
  * @param maxRequestSize the largest payload of one request (default 32 MiB)
  * @param maxInFlight requests of one connection in flight before reading pauses (default 128)
  * @param handshakeTimeout how long a connection may take to complete the handshake
+ * @param limits bytes in flight per connection and server, frame, idle and drain timeouts
  */
 public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateDirectory,
-        int maxRequestSize, int maxInFlight, Duration handshakeTimeout) {
+        int maxRequestSize, int maxInFlight, Duration handshakeTimeout, ConnectionLimits limits) {
 
     public GgateServerConfig {
         Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(limits, "limits");
         if (key == null || key.length == 0) {
             throw new IllegalArgumentException("key: empty (expected: the bytes of a non-empty key file)");
         }
@@ -35,6 +38,10 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: >= 1)");
         }
+        if (limits.connectionBytes() < maxRequestSize) {
+            throw new IllegalArgumentException("connection bytes in flight: " + limits.connectionBytes()
+                    + " (expected: >= the maximum request size " + maxRequestSize + ")");
+        }
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout: " + handshakeTimeout + " (expected: > 0)");
         }
@@ -43,19 +50,28 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
     /** The defaults: 32 MiB requests, 128 in flight per connection, 30 s to complete the handshake. */
     public static GgateServerConfig of(ExportResolver resolver, byte[] key, Path stateDirectory) {
         return new GgateServerConfig(resolver, key, stateDirectory,
-                GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30));
+                GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30),
+                ConnectionLimits.defaults());
     }
 
     public GgateServerConfig withMaxRequestSize(int bytes) {
-        return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout,
+                limits);
     }
 
     public GgateServerConfig withMaxInFlight(int requests) {
-        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests, handshakeTimeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests,
+                handshakeTimeout, limits);
     }
 
     public GgateServerConfig withHandshakeTimeout(Duration timeout) {
-        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout);
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout,
+                limits);
+    }
+
+    public GgateServerConfig withLimits(ConnectionLimits limits) {
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight,
+                handshakeTimeout, limits);
     }
 
     @Override
@@ -67,6 +83,6 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
     public String toString() {
         return "GgateServerConfig[stateDirectory=" + stateDirectory + ", maxRequestSize="
                 + maxRequestSize + ", maxInFlight=" + maxInFlight + ", handshakeTimeout="
-                + handshakeTimeout + ", key=(" + key.length + " bytes)]";
+                + handshakeTimeout + ", limits=" + limits + ", key=(" + key.length + " bytes)]";
     }
 }

@@ -8,6 +8,7 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.ByteBudget;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.Auth;
@@ -202,9 +203,10 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         if ((features & GgateProtocol.FEATURE_LZ4) != 0) {
             codec.enableCompression();
         }
+        codec.handshakeDone();
         BlockDevice device = export.device();
         dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
-                session, config.maxRequestSize(), config.maxInFlight(), peer);
+                session, config.maxRequestSize(), config.maxInFlight(), config.limits(), peer);
         admittedExport = export;
         sessions.register(export.device().identity(), hello.session(), dispatcher);
         phase = Phase.READY;
@@ -270,7 +272,21 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (phase == Phase.READY) {
+            dispatcher.updateAutoRead();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ByteBudget.Freed.EVENT) {
+            if (phase == Phase.READY) {
+                dispatcher.updateAutoRead();
+            }
+            return;
+        }
         if (evt == GracefulShutdown.EVENT) {
             if (phase == Phase.READY) {
                 dispatcher.drain("server shutting down");

@@ -6,6 +6,8 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.Reply;
@@ -15,10 +17,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +45,12 @@ final class RequestDispatcher {
     private final ReplicationEndpoint.Session session;
     private final int maxRequestSize;
     private final int maxInFlight;
+    private final ConnectionLimits limits;
     private final String peer;
     /** The export's name as the client sent it, escaped for logs. */
     private final String exportLabel;
     private int inFlight;
+    private long inFlightBytes;
     private boolean draining;
     private boolean discarding;
     private boolean channelClosed;
@@ -55,7 +58,8 @@ final class RequestDispatcher {
 
     RequestDispatcher(ChannelHandlerContext ctx, Export export, Access access, long epoch,
             ExportStateStore store, ReplicationEndpoint.Session session, int maxRequestSize,
-            int maxInFlight, String peer) {
+            int maxInFlight, ConnectionLimits limits, String peer) {
+        this.limits = limits;
         this.session = session;
         this.ctx = ctx;
         this.export = export;
@@ -103,6 +107,9 @@ final class RequestDispatcher {
             return;
         }
         inFlight++;
+        long bytes = requestBytes(request);
+        inFlightBytes += bytes;
+        limits.budget().take(bytes);
         updateAutoRead();
         long sequence = request.sequence();
         CompletableFuture<Reply> reply;
@@ -118,8 +125,14 @@ final class RequestDispatcher {
                 log.debug("ggate request failed peer={} export={} seq={} error={} reason=\"{}\"",
                         peer, exportLabel, sequence, out.error(), out.reason());
             }
-            onLoop(out);
+            onLoop(out, bytes);
         });
+    }
+
+    /** What a request holds while in flight: its READ length or its payload. */
+    private static long requestBytes(Request r) {
+        return r.command() == Command.READ ? Math.max(0, r.length())
+                : r.payload() != null ? r.payload().readableBytes() : 0;
     }
 
     private CompletableFuture<Reply> dispatch(Request r) {
@@ -226,21 +239,24 @@ final class RequestDispatcher {
                 : store.highestEpoch(device.identity());
     }
 
-    private void onLoop(Reply reply) {
+    private void onLoop(Reply reply, long bytes) {
         if (ctx.executor().inEventLoop()) {
-            complete(reply);
+            complete(reply, bytes);
             return;
         }
         try {
-            ctx.executor().execute(() -> complete(reply));
+            ctx.executor().execute(() -> complete(reply, bytes));
         } catch (RejectedExecutionException e) {
             log.debug("event loop gone, dropping reply peer={} seq={}", peer, reply.sequence());
+            limits.budget().give(bytes);
             reply.release();
         }
     }
 
-    private void complete(Reply reply) {
+    private void complete(Reply reply, long bytes) {
         inFlight--;
+        inFlightBytes -= bytes;
+        limits.budget().give(bytes);
         ChannelFuture written = null;
         if (ctx.channel().isActive()) {
             written = ctx.writeAndFlush(reply);
@@ -269,35 +285,33 @@ final class RequestDispatcher {
     }
 
     /**
-     * Ends a drained connection without losing replies: after the last reply is written the
-     * output is shut down (FIN), and what the client still sends is read and discarded (no
-     * reply: it was never served, the client sends it again on its next connection) until it
-     * closes or {@link #LINGER_SECONDS} pass. Closing with unread input would make the kernel
-     * reset the connection and the client could lose replies already sent.
+     * Ends a drained connection without losing replies ({@link Drain#halfClose}): once every
+     * reply has been written the output is shut down (FIN), and what the client still sends is
+     * read and discarded (no reply: it was never served, the client sends it again on its next
+     * connection) until it closes or {@link #LINGER_SECONDS} pass.
      */
     private void closeAfter(ChannelFuture lastWrite) {
-        if (lastWrite == null) {
-            shutdownOutput();
-        } else {
-            lastWrite.addListener(f -> shutdownOutput());
-        }
-    }
-
-    private void shutdownOutput() {
-        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
-            ctx.channel().close();
-            return;
-        }
-        duplex.shutdownOutput().addListener(f -> {
+        Drain.halfClose(ctx.channel(), limits.drainTimeout(), Duration.ofSeconds(LINGER_SECONDS), () -> {
             discarding = true;
             ctx.channel().config().setAutoRead(true);
-            ctx.executor().schedule(() -> ctx.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
         });
     }
 
-    private void updateAutoRead() {
-        if (!draining && !channelClosed) {
-            ctx.channel().config().setAutoRead(inFlight < maxInFlight);
+    /**
+     * Reads while fewer than {@code maxInFlight} requests and the connection's bytes are in
+     * flight, the client reads its replies (the channel is writable) and the server's budget has
+     * room; otherwise waits (a READ flood whose replies are never read stops here).
+     */
+    void updateAutoRead() {
+        if (draining || channelClosed) {
+            return;
+        }
+        boolean overServer = limits.budget().overLimit();
+        boolean read = inFlight < maxInFlight && inFlightBytes < limits.connectionBytes()
+                && ctx.channel().isWritable() && !overServer;
+        ctx.channel().config().setAutoRead(read);
+        if (overServer) {
+            limits.budget().whenFree(ctx.channel());
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,6 +19,7 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final int maxPayload;
     private final ChannelGroup channels;
     private final PeerWarnings warnings = PeerWarnings.defaults();
+    private final ConnectionLimits limits;
 
     /** Serves the exports of {@code resolver} with the default 32 MiB maximum payload. */
     public NbdChannelInitializer(ExportResolver resolver) {
@@ -28,6 +31,17 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
      * reply; each connection is added to {@code channels} when not null (for graceful shutdown).
      */
     public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels) {
+        this(resolver, maxPayload, channels, ConnectionLimits.defaults());
+    }
+
+    /** As above, with the server's {@code limits} (bytes in flight, timeouts). */
+    public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels,
+            ConnectionLimits limits) {
+        if (limits.connectionBytes() < maxPayload) {
+            throw new IllegalArgumentException("connection bytes in flight: " + limits.connectionBytes()
+                    + " (expected: >= the maximum payload " + maxPayload + ")");
+        }
+        this.limits = limits;
         if (maxPayload < 4096) {
             throw new IllegalArgumentException("maxPayload: " + maxPayload + " (expected: >= 4096)");
         }
@@ -42,7 +56,10 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
             channels.add(ch);
         }
         warnings.attach(ch);
+        limits.attach(ch);
         addHandlers(ch.pipeline(), resolver, maxPayload);
+        NbdServerDecoder decoder = ch.pipeline().get(NbdServerDecoder.class);
+        ch.pipeline().addFirst("timeouts", new ConnectionTimeouts(limits, decoder::bufferedBytes));
     }
 
     /** Adds the NBD handlers to {@code pipeline} (for channels set up elsewhere, and for tests). */

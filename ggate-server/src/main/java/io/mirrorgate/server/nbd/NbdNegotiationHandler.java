@@ -14,6 +14,8 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
@@ -110,6 +112,16 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+        if (ctx.pipeline().context(this) != null && !ctx.channel().isWritable()) {
+            // the client does not read its option replies: stop reading its options
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void clientFlags(ChannelHandlerContext ctx, int flags) {
@@ -279,7 +291,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == GracefulShutdown.EVENT) {
-            ctx.close();
+            ctx.channel().config().setAutoRead(false);
+            Drain.close(ctx.channel(), ConnectionLimits.of(ctx.channel()).drainTimeout());
         }
         ctx.fireUserEventTriggered(evt);
     }

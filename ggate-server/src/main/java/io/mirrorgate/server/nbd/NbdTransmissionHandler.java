@@ -14,6 +14,9 @@ import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.guard.ByteBudget;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
 import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
 import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
@@ -39,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
     private static final int MAX_IN_FLIGHT = 128;
-    private static final long MAX_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
 
     private final Export export;
     private final BlockDevice device;
@@ -49,6 +51,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private int inFlight;
     private long inFlightBytes;
     private boolean draining;
+    private ConnectionLimits limits;
 
     public NbdTransmissionHandler(Export export, boolean structured, int maxPayload) {
         this.export = export;
@@ -161,6 +164,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         };
         inFlight++;
         inFlightBytes += bytes;
+        limits(ctx).budget().take(bytes);
         updateReading(ctx);
         int type = r.type();
         long cookie = r.cookie();
@@ -169,9 +173,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         future.whenComplete((result, failure) -> onEventLoop(ctx, result, () -> {
             inFlight--;
             inFlightBytes -= bytes;
+            limits(ctx).budget().give(bytes);
             complete(ctx, type, cookie, offset, length, result, failure);
             if (draining && inFlight == 0) {
-                ctx.close();
+                Drain.close(ctx.channel(), limits(ctx).drainTimeout());
             } else {
                 updateReading(ctx);
             }
@@ -265,19 +270,36 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 ? NbdConstants.REPLY_TYPE_ERROR_OFFSET : NbdConstants.REPLY_TYPE_ERROR, cookie, payload));
     }
 
+    /** The server's limits (bytes in flight per connection and server, drain timeout). */
+    private ConnectionLimits limits(ChannelHandlerContext ctx) {
+        if (limits == null) {
+            limits = ConnectionLimits.of(ctx.channel());
+        }
+        return limits;
+    }
+
     private void updateReading(ChannelHandlerContext ctx) {
-        boolean busy = inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES;
+        ConnectionLimits l = limits(ctx);
+        boolean overServer = l.budget().overLimit();
+        boolean busy = inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes() || overServer;
         boolean read = !draining && !busy && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
+        if (overServer && !draining) {
+            l.budget().whenFree(ctx.channel());
+        }
     }
 
+    /**
+     * Stops reading; once the requests in flight have replied, closes after the last reply has
+     * been written ({@link Drain}: NBD_CMD_DISC and a shutdown never cut a reply off).
+     */
     private void drain(ChannelHandlerContext ctx) {
         draining = true;
         ctx.channel().config().setAutoRead(false);
         if (inFlight == 0) {
-            ctx.close();
+            Drain.close(ctx.channel(), limits(ctx).drainTimeout());
         }
     }
 
@@ -289,6 +311,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ByteBudget.Freed.EVENT) {
+            updateReading(ctx);
+            return;
+        }
         if (evt == GracefulShutdown.EVENT) {
             LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(), inFlight);
             drain(ctx);

@@ -1,0 +1,110 @@
+package io.mirrorgate.server.guard;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What one server allows each connection, in both protocols: bytes of requests in flight per
+ * connection and across the server ({@link ByteBudget}), how long a partial frame may go without
+ * a byte or replies without being read ({@code frameTimeout}), how long a connection may do
+ * nothing at all ({@code idleTimeout}, zero: never closed for idling), and how long closing waits
+ * for the queued replies ({@code drainTimeout}). One instance per server; its handlers find it
+ * through {@link #ATTRIBUTE} on their channel.
+ *
+ * @param connectionBytes request bytes (READ lengths, WRITE payloads) in flight per connection
+ *     before it stops reading
+ * @param serverBytes request bytes in flight across the server before every connection stops
+ *     reading
+ * @param frameTimeout a partial frame or unread replies with no progress for this long close the
+ *     connection
+ * @param idleTimeout a connection that reads and writes nothing for this long is closed (zero:
+ *     never)
+ * @param drainTimeout how long closing waits for queued replies to be written
+ */
+public record ConnectionLimits(long connectionBytes, long serverBytes, Duration frameTimeout,
+        Duration idleTimeout, Duration drainTimeout, ByteBudget budget) {
+    /** The channel attribute through which a server's handlers find its limits. */
+    public static final AttributeKey<ConnectionLimits> ATTRIBUTE =
+            AttributeKey.valueOf(ConnectionLimits.class, "limits");
+
+    public ConnectionLimits {
+        Objects.requireNonNull(frameTimeout, "frameTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (connectionBytes < 1 << 20) {
+            throw new IllegalArgumentException("connection bytes in flight: " + connectionBytes
+                    + " (expected: >= 1 MiB)");
+        }
+        if (serverBytes < connectionBytes) {
+            throw new IllegalArgumentException("server bytes in flight: " + serverBytes
+                    + " (expected: >= the per-connection limit " + connectionBytes + ")");
+        }
+        positive(frameTimeout, "frame timeout");
+        positive(drainTimeout, "drain timeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idle timeout: " + idleTimeout + " (expected: >= 0)");
+        }
+        if (budget == null || budget.max() != serverBytes) {
+            budget = new ByteBudget(serverBytes);
+        }
+    }
+
+    private static void positive(Duration d, String what) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + ": " + d + " (expected: > 0)");
+        }
+    }
+
+    /**
+     * The defaults: 64 MiB in flight per connection, 1 GiB per server, 30 s for a partial frame
+     * or unread replies, 1 h idle, 30 s to drain.
+     */
+    public static ConnectionLimits defaults() {
+        return new ConnectionLimits(64L << 20, 1L << 30, Duration.ofSeconds(30),
+                Duration.ofHours(1), Drain.DEFAULT_TIMEOUT, null);
+    }
+
+    /** A fresh server-wide budget: each server gets its own instance of the limits. */
+    public ConnectionLimits forNewServer() {
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout,
+                drainTimeout, null);
+    }
+
+    public ConnectionLimits withConnectionBytes(long bytes) {
+        return new ConnectionLimits(bytes, Math.max(bytes, serverBytes), frameTimeout, idleTimeout,
+                drainTimeout, null);
+    }
+
+    public ConnectionLimits withServerBytes(long bytes) {
+        return new ConnectionLimits(connectionBytes, bytes, frameTimeout, idleTimeout, drainTimeout, null);
+    }
+
+    public ConnectionLimits withFrameTimeout(Duration timeout) {
+        return new ConnectionLimits(connectionBytes, serverBytes, timeout, idleTimeout, drainTimeout, budget);
+    }
+
+    public ConnectionLimits withIdleTimeout(Duration timeout) {
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, timeout, drainTimeout, budget);
+    }
+
+    public ConnectionLimits withDrainTimeout(Duration timeout) {
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout, timeout, budget);
+    }
+
+    /** Sets these limits on one of the server's channels. */
+    public void attach(Channel channel) {
+        channel.attr(ATTRIBUTE).set(this);
+    }
+
+    /** The limits attached to {@code channel}, or the defaults (with a budget of its own). */
+    public static ConnectionLimits of(Channel channel) {
+        ConnectionLimits limits = channel.attr(ATTRIBUTE).get();
+        if (limits == null) {
+            limits = defaults();
+            channel.attr(ATTRIBUTE).set(limits);
+        }
+        return limits;
+    }
+}
