@@ -2,6 +2,7 @@ package io.mirrorgate.client.remote;
 
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.protocol.GgateProtocol;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import java.util.Objects;
 public record RemoteDeviceOptions(String host, int port, String exportPath, Access access,
         byte[] key, String nodeId, long epoch, boolean compression, int queueDepth,
         Duration requestTimeout, Duration connectTimeout, Duration reconnectInitial,
-        Duration reconnectMax, int maxRequestSize, boolean resendOnReconnect) {
+        Duration reconnectMax, int maxRequestSize, boolean resendOnReconnect, SslContext tls) {
 
     public RemoteDeviceOptions {
         Objects.requireNonNull(host, "host");
@@ -70,7 +71,8 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
     public String toString() {
         return "RemoteDeviceOptions[" + host + ":" + port + " export=" + exportPath + " access="
                 + access + " node=" + nodeId + " epoch=" + epoch + " compression=" + compression
-                + " queueDepth=" + queueDepth + " requestTimeout=" + requestTimeout + "]";
+                + " queueDepth=" + queueDepth + " requestTimeout=" + requestTimeout
+                + " tls=" + (tls != null) + "]";
     }
 
     /**
@@ -104,6 +106,7 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
         private Duration reconnectMax = Duration.ofSeconds(10);
         private int maxRequestSize = GgateProtocol.DEFAULT_MAX_REQUEST_SIZE;
         private boolean resendOnReconnect = true;
+        private SslContext tls;
 
         private Builder(String host, int port, String exportPath, byte[] key) {
             this.host = host;
@@ -164,10 +167,16 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
             return this;
         }
 
+        /** Connects with TLS using {@code context} (a client context; null: plaintext). */
+        public Builder tls(SslContext context) {
+            this.tls = context;
+            return this;
+        }
+
         public RemoteDeviceOptions build() {
             return new RemoteDeviceOptions(host, port, exportPath, access, key, nodeId, epoch,
                     compression, queueDepth, requestTimeout, connectTimeout, reconnectInitial,
-                    reconnectMax, maxRequestSize, resendOnReconnect);
+                    reconnectMax, maxRequestSize, resendOnReconnect, tls);
         }
 
         private static String defaultNodeId() {

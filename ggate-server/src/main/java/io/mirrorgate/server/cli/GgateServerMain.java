@@ -5,6 +5,9 @@ import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsFiles;
+import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.ExportStateStore;
 import io.mirrorgate.server.transport.HostPort;
@@ -94,6 +97,23 @@ public final class GgateServerMain implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     long drainTimeout;
 
+    @Option(names = "--tls", paramLabel = "off|allow|require",
+            description = "TLS on both protocols: off, allow (plaintext still served) or require"
+                    + " (default: require when the certificate files are given, else off).")
+    String tls;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "This server's certificate (chain), PEM.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM",
+            description = "This server's private key, PEM PKCS#8.")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "The CA that signs client certificates, PEM: clients must present one.")
+    Path tlsCa;
+
     @Option(names = "--verbose", description = "Print stack traces of failures.")
     boolean verbose;
 
@@ -111,7 +131,7 @@ public final class GgateServerMain implements Callable<Integer> {
                 "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
-                (int) maxRequest, limits());
+                (int) maxRequest, limits(), serverTls());
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try (GgateDaemon daemon = GgateDaemon.start(settings)) {
@@ -123,6 +143,17 @@ public final class GgateServerMain implements Callable<Integer> {
             stop.await();
         }
         return ExitCodes.OK;
+    }
+
+    private ServerTls serverTls() {
+        TlsFiles files = TlsFiles.of(tlsCert, tlsKey, tlsCa, "--tls-cert", "--tls-key", "--tls-ca");
+        try {
+            TlsMode mode = tls != null ? TlsMode.parse(tls)
+                    : files != null ? TlsMode.REQUIRE : TlsMode.OFF;
+            return ServerTls.of(mode, files);
+        } catch (IllegalArgumentException e) {
+            throw new MirrorgateException(ErrorCode.EINVAL, e.getMessage());
+        }
     }
 
     private ConnectionLimits limits() {

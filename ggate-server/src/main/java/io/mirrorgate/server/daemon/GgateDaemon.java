@@ -9,6 +9,7 @@ import io.mirrorgate.server.export.ExportRegistry;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.ggate.GgateServerConfig;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.protocol.GgateProtocol;
@@ -51,15 +52,16 @@ public final class GgateDaemon implements AutoCloseable {
      * @param maxRequestSize the largest request payload, both protocols
      * @param limits bytes in flight per connection and server, frame, idle and drain timeouts
      *     (each protocol's server gets its own byte budget)
+     * @param tls TLS for both protocols (ggate: TLS from the first byte; NBD: STARTTLS)
      */
     public record Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
             Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize,
-            ConnectionLimits limits) {
+            ConnectionLimits limits, ServerTls tls) {
         /** With the default {@link ConnectionLimits}. */
         public Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
                 Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize) {
             this(exportsFile, ggateListen, nbdListen, keyFile, stateDirectory, deviceOptions,
-                    maxRequestSize, ConnectionLimits.defaults());
+                    maxRequestSize, ConnectionLimits.defaults(), ServerTls.off());
         }
     }
 
@@ -95,7 +97,8 @@ public final class GgateDaemon implements AutoCloseable {
             opened.push(registry);
             GgateServerConfig config = GgateServerConfig.of(registry, key, settings.stateDirectory())
                     .withMaxRequestSize(settings.maxRequestSize())
-                    .withLimits(settings.limits().forNewServer());
+                    .withLimits(settings.limits().forNewServer())
+                    .withTls(settings.tls());
             GgateServerChannelInitializer ggate = new GgateServerChannelInitializer(config);
             opened.push(ggate);
             EventLoopGroup loops = Transport.newGroup(0, "ggate-server");
@@ -105,12 +108,13 @@ public final class GgateDaemon implements AutoCloseable {
             NbdServer nbd = null;
             if (settings.nbdListen() != null) {
                 nbd = NbdServer.start(registry, settings.nbdListen().toSocketAddress(),
-                        settings.maxRequestSize(), loops, "--nbd-listen", settings.limits());
+                        settings.maxRequestSize(), loops, "--nbd-listen", settings.limits(),
+                        settings.tls());
                 opened.push(nbd);
             }
-            LOG.info("ggate-server started exports={} ggate={} nbd={} transport={}",
+            LOG.info("ggate-server started exports={} ggate={} nbd={} tls={} transport={}",
                     exports.exports().size(), channel.localAddress(),
-                    nbd != null ? nbd.localAddress() : "off",
+                    nbd != null ? nbd.localAddress() : "off", settings.tls(),
                     Transport.nativeEpoll() ? "epoll" : "nio");
             return new GgateDaemon(opened, channel, nbd, ggate, registry);
         } catch (RuntimeException e) {

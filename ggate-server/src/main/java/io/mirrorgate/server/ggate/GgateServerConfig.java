@@ -2,6 +2,7 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,15 +19,18 @@ import java.util.Objects;
  * @param maxInFlight requests of one connection in flight before reading pauses (default 128)
  * @param handshakeTimeout how long a connection may take to complete the handshake
  * @param limits bytes in flight per connection and server, frame, idle and drain timeouts
+ * @param tls TLS off, allowed or required (the HMAC handshake runs inside it either way)
  */
 public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateDirectory,
-        int maxRequestSize, int maxInFlight, Duration handshakeTimeout, ConnectionLimits limits) {
+        int maxRequestSize, int maxInFlight, Duration handshakeTimeout, ConnectionLimits limits,
+        ServerTls tls) {
 
     public GgateServerConfig {
         Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tls, "tls");
         if (key == null || key.length == 0) {
             throw new IllegalArgumentException("key: empty (expected: the bytes of a non-empty key file)");
         }
@@ -51,27 +55,32 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
     public static GgateServerConfig of(ExportResolver resolver, byte[] key, Path stateDirectory) {
         return new GgateServerConfig(resolver, key, stateDirectory,
                 GgateProtocol.DEFAULT_MAX_REQUEST_SIZE, 128, Duration.ofSeconds(30),
-                ConnectionLimits.defaults());
+                ConnectionLimits.defaults(), ServerTls.off());
     }
 
     public GgateServerConfig withMaxRequestSize(int bytes) {
         return new GgateServerConfig(resolver, key, stateDirectory, bytes, maxInFlight, handshakeTimeout,
-                limits);
+                limits, tls);
     }
 
     public GgateServerConfig withMaxInFlight(int requests) {
         return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, requests,
-                handshakeTimeout, limits);
+                handshakeTimeout, limits, tls);
     }
 
     public GgateServerConfig withHandshakeTimeout(Duration timeout) {
         return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight, timeout,
-                limits);
+                limits, tls);
+    }
+
+    public GgateServerConfig withTls(ServerTls tls) {
+        return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight,
+                handshakeTimeout, limits, tls);
     }
 
     public GgateServerConfig withLimits(ConnectionLimits limits) {
         return new GgateServerConfig(resolver, key, stateDirectory, maxRequestSize, maxInFlight,
-                handshakeTimeout, limits);
+                handshakeTimeout, limits, tls);
     }
 
     @Override
@@ -83,6 +92,6 @@ public record GgateServerConfig(ExportResolver resolver, byte[] key, Path stateD
     public String toString() {
         return "GgateServerConfig[stateDirectory=" + stateDirectory + ", maxRequestSize="
                 + maxRequestSize + ", maxInFlight=" + maxInFlight + ", handshakeTimeout="
-                + handshakeTimeout + ", limits=" + limits + ", key=(" + key.length + " bytes)]";
+                + handshakeTimeout + ", limits=" + limits + ", tls=" + tls + ", key=(" + key.length + " bytes)]";
     }
 }

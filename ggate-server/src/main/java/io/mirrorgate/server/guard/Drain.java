@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close} closes; {@link #halfClose} shuts the output down (FIN), then reads and
  * discards what the client still sends for {@code linger} before closing: closing with unread
  * input would make the kernel reset the connection, and the client could lose replies already
- * sent. Call on the channel's event loop or any thread.
+ * sent. Over TLS both just close: the TLS handler writes its close_notify behind the queued
+ * records and closes once it is out. Call on the channel's event loop or any thread.
  */
 public final class Drain {
     private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -53,6 +55,12 @@ public final class Drain {
 
     private static void afterWrites(Channel ch, Duration timeout, Runnable then) {
         if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        if (ch.pipeline().get(SslHandler.class) != null) {
+            // TLS: closing sends close_notify behind the queued records and closes once it is
+            // written (bounded by the handler's close-notify timeout, set to the drain timeout)
             ch.close();
             return;
         }

@@ -4,6 +4,7 @@ import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.PeerWarnings;
+import io.mirrorgate.server.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -20,6 +21,7 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final ChannelGroup channels;
     private final PeerWarnings warnings = PeerWarnings.defaults();
     private final ConnectionLimits limits;
+    private final ServerTls tls;
 
     /** Serves the exports of {@code resolver} with the default 32 MiB maximum payload. */
     public NbdChannelInitializer(ExportResolver resolver) {
@@ -37,6 +39,13 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     /** As above, with the server's {@code limits} (bytes in flight, timeouts). */
     public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels,
             ConnectionLimits limits) {
+        this(resolver, maxPayload, channels, limits, ServerTls.off());
+    }
+
+    /** As above, with TLS ({@code NBD_OPT_STARTTLS}) allowed or required per {@code tls}. */
+    public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels,
+            ConnectionLimits limits, ServerTls tls) {
+        this.tls = tls;
         if (limits.connectionBytes() < maxPayload) {
             throw new IllegalArgumentException("connection bytes in flight: " + limits.connectionBytes()
                     + " (expected: >= the maximum payload " + maxPayload + ")");
@@ -57,6 +66,7 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         }
         warnings.attach(ch);
         limits.attach(ch);
+        tls.attach(ch);
         addHandlers(ch.pipeline(), resolver, maxPayload);
         NbdServerDecoder decoder = ch.pipeline().get(NbdServerDecoder.class);
         ch.pipeline().addFirst("timeouts", new ConnectionTimeouts(limits, decoder::bufferedBytes));

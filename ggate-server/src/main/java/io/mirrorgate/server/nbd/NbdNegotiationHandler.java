@@ -18,6 +18,8 @@ import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.guard.PeerWarnings;
+import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
 import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
 import io.mirrorgate.server.nbd.NbdMessages.Greeting;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The option haggling of fixed newstyle NBD: sends the greeting, checks the client flags, answers
- * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY and ABORT (anything else gets
+ * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY, STARTTLS and ABORT (anything else gets
  * NBD_REP_ERR_UNSUP), closes a client that has not finished within {@link
  * NbdConstants#HANDSHAKE_TIMEOUT_SECONDS}, and on GO or EXPORT_NAME replaces itself with an {@link
  * NbdTransmissionHandler} for the chosen export.
@@ -55,6 +57,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private boolean flagsReceived;
     private boolean noZeroes;
     private boolean structured;
+    private boolean tlsStarted;
 
     public NbdNegotiationHandler(ExportResolver resolver, int maxPayload) {
         this.resolver = resolver;
@@ -141,6 +144,22 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         }
         int code = option.option();
         ByteBuf data = option.content();
+        ServerTls tls = ServerTls.of(ctx.channel());
+        if (code == NbdConstants.OPT_STARTTLS) {
+            startTls(ctx, tls, data);
+            return;
+        }
+        if (tls.mode() == TlsMode.REQUIRE && !tlsStarted && code != NbdConstants.OPT_ABORT) {
+            if (code == NbdConstants.OPT_EXPORT_NAME) {
+                // no error reply exists for NBD_OPT_EXPORT_NAME: the protocol says close
+                NbdErrors.closeOnFailure(ctx, new MirrorgateException(ErrorCode.EACCES,
+                        "NBD_OPT_EXPORT_NAME without TLS, and this server requires TLS"), LOG);
+            } else {
+                error(ctx, code, NbdConstants.REP_ERR_TLS_REQD,
+                        "this server requires TLS: send NBD_OPT_STARTTLS first");
+            }
+            return;
+        }
         switch (code) {
             case NbdConstants.OPT_EXPORT_NAME -> exportName(ctx, data.toString(StandardCharsets.UTF_8));
             case NbdConstants.OPT_ABORT -> ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK))
@@ -158,6 +177,28 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             }
             default -> error(ctx, code, NbdConstants.REP_ERR_UNSUP,
                     "option " + code + " is not supported by this server");
+        }
+    }
+
+    /**
+     * NBD_OPT_STARTTLS: acknowledged in clear, then the TLS handler goes first in the pipeline
+     * and the client's ClientHello follows. Refused when TLS is off, already on, or the option
+     * carries data.
+     */
+    private void startTls(ChannelHandlerContext ctx, ServerTls tls, ByteBuf data) {
+        int code = NbdConstants.OPT_STARTTLS;
+        if (!tls.enabled()) {
+            error(ctx, code, NbdConstants.REP_ERR_UNSUP, "TLS is not configured on this server");
+        } else if (tlsStarted) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "TLS is already on");
+        } else if (data.isReadable()) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "NBD_OPT_STARTTLS carries no data");
+        } else {
+            tlsStarted = true;
+            ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+            // the acknowledgement is already queued in clear: from here on, everything is TLS
+            ctx.pipeline().addFirst("tls", tls.newHandler(ctx.channel(), false,
+                    ConnectionLimits.of(ctx.channel()).drainTimeout()));
         }
     }
 

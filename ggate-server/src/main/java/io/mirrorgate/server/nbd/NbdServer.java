@@ -3,6 +3,7 @@ package io.mirrorgate.server.nbd;
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.transport.HostPort;
 import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
@@ -82,6 +83,12 @@ public final class NbdServer implements AutoCloseable {
     /** As above, with the server's {@code limits} (bytes in flight, frame, idle, drain timeouts). */
     public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
             EventLoopGroup group, String option, ConnectionLimits limits) {
+        return start(resolver, address, maxPayload, group, option, limits, ServerTls.off());
+    }
+
+    /** As above, with TLS (NBD_OPT_STARTTLS) allowed or required per {@code tls}. */
+    public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
+            EventLoopGroup group, String option, ConnectionLimits limits, ServerTls tls) {
         boolean owns = group == null;
         EventLoopGroup loops = owns ? Transport.newGroup(0, "nbd-server") : group;
         ChannelGroup connections = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
@@ -92,7 +99,7 @@ public final class NbdServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new NbdChannelInitializer(resolver, maxPayload, connections,
-                            limits.forNewServer()))
+                            limits.forNewServer(), tls))
                     .bind(address).syncUninterruptibly().channel();
             LOG.info("nbd server listening address={}", channel.localAddress());
             return new NbdServer(loops, owns, channel, connections, limits.drainTimeout().toMillis());
