@@ -11,6 +11,7 @@ import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.tls.TlsMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -137,6 +138,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 // the mirror has the local copy and the bitmap: a write in flight when the link
                 // breaks completes locally at once and is owed, rather than waiting for the peer
                 .resendOnReconnect(false)
+                .tls(config.tls() == TlsMode.REQUIRE ? config.tlsFiles().clientContext() : null)
                 .build();
     }
 
