@@ -274,7 +274,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         if (phase == Phase.READY) {
-            dispatcher.updateAutoRead();
+            dispatcher.resume();
         }
         super.channelWritabilityChanged(ctx);
     }
@@ -283,7 +283,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == ByteBudget.Freed.EVENT) {
             if (phase == Phase.READY) {
-                dispatcher.updateAutoRead();
+                dispatcher.resume();
             }
             return;
         }

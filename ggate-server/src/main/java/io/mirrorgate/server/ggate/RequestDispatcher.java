@@ -20,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,8 @@ final class RequestDispatcher {
     private final String exportLabel;
     private int inFlight;
     private long inFlightBytes;
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private boolean pumping;
     private boolean draining;
     private boolean discarding;
     private boolean channelClosed;
@@ -90,6 +93,7 @@ final class RequestDispatcher {
     /** The channel is closed: no reply can be sent any more. */
     void channelClosed() {
         channelClosed = true;
+        releaseWaiting();
         checkIdle();
     }
 
@@ -99,18 +103,48 @@ final class RequestDispatcher {
         }
     }
 
-    /** Serves {@code request}, whose payload this method now owns. */
+    /**
+     * Serves {@code request}, whose payload this method now owns. One socket read may hold
+     * hundreds of requests: they wait here (bounded by that read) until the connection's and
+     * the server's limits let them start, in order.
+     */
     void handle(Request request) {
-        if (discarding) {
+        if (discarding || draining) {
             log.debug("ggate request after shutdown discarded peer={} seq={}", peer, request.sequence());
             request.release();
             return;
         }
+        waiting.add(request);
+        pump();
+    }
+
+    private void pump() {
+        if (pumping) {
+            return; // a request that completed at once, inside the loop below
+        }
+        pumping = true;
+        try {
+            while (!waiting.isEmpty() && !busy()) {
+                start(waiting.poll());
+            }
+        } finally {
+            pumping = false;
+        }
+        updateAutoRead();
+    }
+
+    private void releaseWaiting() {
+        Request r;
+        while ((r = waiting.poll()) != null) {
+            r.release();
+        }
+    }
+
+    private void start(Request request) {
         inFlight++;
         long bytes = requestBytes(request);
         inFlightBytes += bytes;
         limits.budget().take(bytes);
-        updateAutoRead();
         long sequence = request.sequence();
         CompletableFuture<Reply> reply;
         try {
@@ -263,7 +297,7 @@ final class RequestDispatcher {
         } else {
             reply.release();
         }
-        updateAutoRead();
+        pump();
         if (draining && inFlight == 0) {
             closeAfter(written);
         }
@@ -276,6 +310,7 @@ final class RequestDispatcher {
             return;
         }
         draining = true;
+        releaseWaiting(); // never started: no reply, the client sends them again
         ctx.channel().config().setAutoRead(false);
         log.info("ggate connection draining peer={} export={} inFlight={} reason=\"{}\"",
                 peer, exportLabel, inFlight, why);
@@ -306,12 +341,20 @@ final class RequestDispatcher {
         if (draining || channelClosed) {
             return;
         }
-        boolean overServer = limits.budget().overLimit();
-        boolean read = inFlight < maxInFlight && inFlightBytes < limits.connectionBytes()
-                && ctx.channel().isWritable() && !overServer;
-        ctx.channel().config().setAutoRead(read);
-        if (overServer) {
+        ctx.channel().config().setAutoRead(!busy() && waiting.isEmpty());
+        if (limits.budget().overLimit()) {
             limits.budget().whenFree(ctx.channel());
         }
+    }
+
+    /** Whether no further request may start now: connection or server limits, unread replies. */
+    private boolean busy() {
+        return inFlight >= maxInFlight || inFlightBytes >= limits.connectionBytes()
+                || limits.budget().overLimit() || !ctx.channel().isWritable();
+    }
+
+    /** Starts what waits once the limits allow (writability changed, the server budget freed). */
+    void resume() {
+        pump();
     }
 }

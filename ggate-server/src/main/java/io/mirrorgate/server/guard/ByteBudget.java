@@ -6,19 +6,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The request bytes in flight across one server. A connection takes what a request needs when
- * it reads the request (it was already read: taking never fails) and gives it back when the
- * reply is out; while the total is over the maximum, connections stop reading ({@link
- * #overLimit()}) and register to be woken ({@link #whenFree}), so that 200 clients with 32 MiB
- * requests cannot take the server's memory. Thread safe.
+ * The requests and request bytes in flight across one server. A connection takes what a request
+ * needs when it starts it and gives it back when the reply is out; while either total is at its
+ * maximum, connections start no more requests and stop reading ({@link #overLimit()}) and
+ * register to be woken ({@link #whenFree}), so that 200 clients with 32 MiB requests cannot take
+ * the server's memory, and floods cannot fill a device's bounded queue (whose overflow would fail
+ * every client's requests with ENOMEM). Thread safe.
  */
 public final class ByteBudget {
     private final long max;
+    private final int maxRequests;
     private final AtomicLong used = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
     private final Set<Channel> waiting = ConcurrentHashMap.newKeySet();
 
-    public ByteBudget(long max) {
+    public ByteBudget(long max, int maxRequests) {
         this.max = max;
+        this.maxRequests = maxRequests;
     }
 
     public long max() {
@@ -29,14 +33,21 @@ public final class ByteBudget {
         return used.get();
     }
 
-    /** Takes {@code bytes}. */
+    public int maxRequests() {
+        return maxRequests;
+    }
+
+    /** Takes one request of {@code bytes}. */
     public void take(long bytes) {
+        requests.incrementAndGet();
         used.addAndGet(bytes);
     }
 
-    /** Gives {@code bytes} back; wakes the waiting channels once under the maximum. */
+    /** Gives one request of {@code bytes} back; wakes the waiting channels once under the maximum. */
     public void give(long bytes) {
-        if (used.addAndGet(-bytes) < max && !waiting.isEmpty()) {
+        requests.decrementAndGet();
+        used.addAndGet(-bytes);
+        if (!overLimit() && !waiting.isEmpty()) {
             for (Channel ch : waiting) {
                 waiting.remove(ch);
                 ch.pipeline().fireUserEventTriggered(Freed.EVENT);
@@ -46,7 +57,7 @@ public final class ByteBudget {
 
     /** Whether the server holds more than its maximum now. */
     public boolean overLimit() {
-        return used.get() >= max;
+        return used.get() >= max || requests.get() >= maxRequests;
     }
 
     /** {@code ch} gets {@link Freed#EVENT} once the budget is under its maximum again. */

@@ -22,9 +22,11 @@ import java.util.Objects;
  * @param idleTimeout a connection that reads and writes nothing for this long is closed (zero:
  *     never)
  * @param drainTimeout how long closing waits for queued replies to be written
+ * @param serverRequests requests in flight across the server before every connection waits (below
+ *     a local device's queue of 1024, whose overflow fails requests with ENOMEM)
  */
 public record ConnectionLimits(long connectionBytes, long serverBytes, Duration frameTimeout,
-        Duration idleTimeout, Duration drainTimeout, ByteBudget budget) {
+        Duration idleTimeout, Duration drainTimeout, int serverRequests, ByteBudget budget) {
     /** The channel attribute through which a server's handlers find its limits. */
     public static final AttributeKey<ConnectionLimits> ATTRIBUTE =
             AttributeKey.valueOf(ConnectionLimits.class, "limits");
@@ -46,8 +48,12 @@ public record ConnectionLimits(long connectionBytes, long serverBytes, Duration 
         if (idleTimeout.isNegative()) {
             throw new IllegalArgumentException("idle timeout: " + idleTimeout + " (expected: >= 0)");
         }
-        if (budget == null || budget.max() != serverBytes) {
-            budget = new ByteBudget(serverBytes);
+        if (serverRequests < 1) {
+            throw new IllegalArgumentException("server requests in flight: " + serverRequests
+                    + " (expected: >= 1)");
+        }
+        if (budget == null || budget.max() != serverBytes || budget.maxRequests() != serverRequests) {
+            budget = new ByteBudget(serverBytes, serverRequests);
         }
     }
 
@@ -58,39 +64,48 @@ public record ConnectionLimits(long connectionBytes, long serverBytes, Duration 
     }
 
     /**
-     * The defaults: 64 MiB in flight per connection, 1 GiB per server, 30 s for a partial frame
-     * or unread replies, 1 h idle, 30 s to drain.
+     * The defaults: 64 MiB in flight per connection, 1 GiB and 768 requests per server, 30 s for
+     * a partial frame or unread replies, 1 h idle, 30 s to drain.
      */
     public static ConnectionLimits defaults() {
         return new ConnectionLimits(64L << 20, 1L << 30, Duration.ofSeconds(30),
-                Duration.ofHours(1), Drain.DEFAULT_TIMEOUT, null);
+                Duration.ofHours(1), Drain.DEFAULT_TIMEOUT, 768, null);
     }
 
     /** A fresh server-wide budget: each server gets its own instance of the limits. */
     public ConnectionLimits forNewServer() {
         return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout,
-                drainTimeout, null);
+                drainTimeout, serverRequests, null);
     }
 
     public ConnectionLimits withConnectionBytes(long bytes) {
         return new ConnectionLimits(bytes, Math.max(bytes, serverBytes), frameTimeout, idleTimeout,
-                drainTimeout, null);
+                drainTimeout, serverRequests, null);
     }
 
     public ConnectionLimits withServerBytes(long bytes) {
-        return new ConnectionLimits(connectionBytes, bytes, frameTimeout, idleTimeout, drainTimeout, null);
+        return new ConnectionLimits(connectionBytes, bytes, frameTimeout, idleTimeout, drainTimeout,
+                serverRequests, null);
+    }
+
+    public ConnectionLimits withServerRequests(int requests) {
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout, drainTimeout,
+                requests, null);
     }
 
     public ConnectionLimits withFrameTimeout(Duration timeout) {
-        return new ConnectionLimits(connectionBytes, serverBytes, timeout, idleTimeout, drainTimeout, budget);
+        return new ConnectionLimits(connectionBytes, serverBytes, timeout, idleTimeout, drainTimeout,
+                serverRequests, budget);
     }
 
     public ConnectionLimits withIdleTimeout(Duration timeout) {
-        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, timeout, drainTimeout, budget);
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, timeout, drainTimeout,
+                serverRequests, budget);
     }
 
     public ConnectionLimits withDrainTimeout(Duration timeout) {
-        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout, timeout, budget);
+        return new ConnectionLimits(connectionBytes, serverBytes, frameTimeout, idleTimeout, timeout,
+                serverRequests, budget);
     }
 
     /** Sets these limits on one of the server's channels. */

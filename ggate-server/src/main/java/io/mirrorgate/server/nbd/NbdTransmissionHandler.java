@@ -26,6 +26,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -52,6 +53,8 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private long inFlightBytes;
     private boolean draining;
     private ConnectionLimits limits;
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private boolean pumping;
 
     public NbdTransmissionHandler(Export export, boolean structured, int maxPayload) {
         this.export = export;
@@ -85,25 +88,58 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message in transmission: " + msg);
         }
-        try {
-            if (request.type() == CMD_DISC) {
-                LOG.debug("nbd disconnect requested peer={}", ctx.channel().remoteAddress());
-                drain(ctx);
-                return;
-            }
-            if (draining) {
-                replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
-                return;
-            }
-            MirrorgateException refused = validate(request);
-            if (refused != null) {
-                replyError(ctx, request, refused.code(), refused.getMessage());
-                return;
-            }
-            dispatch(ctx, request);
-        } finally {
-            request.release();
+        // One socket read may hold thousands of requests: they wait here (their payloads are
+        // bounded by that read) until the connection's and the server's limits let them start.
+        waiting.add(request);
+        pump(ctx);
+    }
+
+    /** Starts the waiting requests, in order, while the limits allow. */
+    private void pump(ChannelHandlerContext ctx) {
+        if (pumping) {
+            return; // a request that completed at once, inside the loop below
         }
+        pumping = true;
+        try {
+            while (!waiting.isEmpty() && !busy(ctx)) {
+                Request request = waiting.poll();
+                try {
+                    start(ctx, request);
+                } finally {
+                    request.release();
+                }
+            }
+        } finally {
+            pumping = false;
+        }
+        updateReading(ctx);
+    }
+
+    private void start(ChannelHandlerContext ctx, Request request) {
+        if (request.type() == CMD_DISC) {
+            LOG.debug("nbd disconnect requested peer={}", ctx.channel().remoteAddress());
+            drain(ctx);
+            return;
+        }
+        if (draining) {
+            replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
+            return;
+        }
+        MirrorgateException refused = validate(request);
+        if (refused != null) {
+            replyError(ctx, request, refused.code(), refused.getMessage());
+            return;
+        }
+        dispatch(ctx, request);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Request r;
+        while ((r = waiting.poll()) != null) {
+            r.release();
+        }
+        ctx.fireChannelInactive();
     }
 
     private MirrorgateException validate(Request r) {
@@ -165,7 +201,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlight++;
         inFlightBytes += bytes;
         limits(ctx).budget().take(bytes);
-        updateReading(ctx);
         int type = r.type();
         long cookie = r.cookie();
         long offset = r.offset();
@@ -175,10 +210,9 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             inFlightBytes -= bytes;
             limits(ctx).budget().give(bytes);
             complete(ctx, type, cookie, offset, length, result, failure);
-            if (draining && inFlight == 0) {
+            pump(ctx);
+            if (draining && inFlight == 0 && waiting.isEmpty()) {
                 Drain.close(ctx.channel(), limits(ctx).drainTimeout());
-            } else {
-                updateReading(ctx);
             }
         }));
     }
@@ -278,15 +312,21 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         return limits;
     }
 
+    /** Whether no further request may start now: connection or server limits, unread replies. */
+    private boolean busy(ChannelHandlerContext ctx) {
+        ConnectionLimits l = limits(ctx);
+        return inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes()
+                || l.budget().overLimit() || !ctx.channel().isWritable();
+    }
+
     private void updateReading(ChannelHandlerContext ctx) {
         ConnectionLimits l = limits(ctx);
-        boolean overServer = l.budget().overLimit();
-        boolean busy = inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes() || overServer;
-        boolean read = !draining && !busy && ctx.channel().isWritable();
+        boolean busy = busy(ctx) || !waiting.isEmpty();
+        boolean read = !draining && !busy;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
-        if (overServer && !draining) {
+        if (l.budget().overLimit() && !draining) {
             l.budget().whenFree(ctx.channel());
         }
     }
@@ -298,21 +338,21 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private void drain(ChannelHandlerContext ctx) {
         draining = true;
         ctx.channel().config().setAutoRead(false);
-        if (inFlight == 0) {
+        if (inFlight == 0 && waiting.isEmpty()) {
             Drain.close(ctx.channel(), limits(ctx).drainTimeout());
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateReading(ctx);
+        pump(ctx);
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ByteBudget.Freed.EVENT) {
-            updateReading(ctx);
+            pump(ctx);
             return;
         }
         if (evt == GracefulShutdown.EVENT) {

@@ -146,6 +146,43 @@ class NbdBoundsTest {
     }
 
     @Test
+    void aBurstOfRequestsInOneReadStartsNoMoreThanTheConnectionMayHaveInFlight() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        io.mirrorgate.server.testing.ForwardingDevice counting =
+                new io.mirrorgate.server.testing.ForwardingDevice(device) {
+                    @Override
+                    public CompletableFuture<io.netty.buffer.ByteBuf> read(long offset, int length) {
+                        reads.incrementAndGet();
+                        return super.read(offset, length);
+                    }
+                };
+        server = start(new SingleExportResolver("vol", counting, Access.RW), ConnectionLimits.defaults());
+        try (RawNbdClient client = new RawNbdClient(server.port())) {
+            client.socket.setReceiveBufferSize(8192);
+            assertEquals(NbdConstants.REP_ACK, client.go("vol", false).type());
+            java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream out = new java.io.DataOutputStream(burst);
+            for (int i = 0; i < 2000; i++) { // 56 KB: one socket read, 2000 MiB of replies
+                out.writeInt(NbdConstants.REQUEST_MAGIC);
+                out.writeShort(0);
+                out.writeShort(CMD_READ);
+                out.writeLong(i);
+                out.writeLong(0);
+                out.writeInt(1 << 20);
+            }
+            client.out.write(burst.toByteArray());
+            client.out.flush();
+            int seen = -1;
+            for (int i = 0; i < 20 && seen != reads.get(); i++) {
+                seen = reads.get();
+                Thread.sleep(500);
+            }
+            // 64 MiB in flight per connection, plus what the socket buffers took
+            assertTrue(seen < 400, seen + " reads of 1 MiB started for a client that reads nothing");
+        }
+    }
+
+    @Test
     void aWriteThatNeverCompletesItsPayloadTimesOut() throws Exception {
         server = start(new SingleExportResolver("vol", device, Access.RW),
                 ConnectionLimits.defaults().withFrameTimeout(Duration.ofMillis(500)));

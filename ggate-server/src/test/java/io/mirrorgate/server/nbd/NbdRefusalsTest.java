@@ -242,7 +242,7 @@ class NbdRefusalsTest {
             client.sendOption(5, new byte[0]); // NBD_OPT_STARTTLS
             RawNbdClient.OptionReply tls = client.readOptionReply();
             assertEquals(NbdConstants.REP_ERR_UNSUP, tls.type());
-            assertEquals("option 5 is not supported by this server", tls.text());
+            assertEquals("TLS is not configured on this server", tls.text());
 
             client.sendOption(NbdConstants.OPT_LIST, new byte[0]);
             Set<String> names = new HashSet<>();
