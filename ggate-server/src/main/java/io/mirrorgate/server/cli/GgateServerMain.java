@@ -87,9 +87,9 @@ public final class GgateServerMain implements Callable<Integer> {
                     + " progress for this long (default: ${DEFAULT-VALUE}).")
     long frameTimeout;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "3600",
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
             description = "Close a connection that sends and receives nothing for this long;"
-                    + " 0: never (default: ${DEFAULT-VALUE}).")
+                    + " 0: never, as kernel NBD clients may idle for hours (default: ${DEFAULT-VALUE}).")
     long idleTimeout;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",

@@ -65,11 +65,13 @@ public record ConnectionLimits(long connectionBytes, long serverBytes, Duration 
 
     /**
      * The defaults: 64 MiB in flight per connection, 1 GiB and 768 requests per server, 30 s for
-     * a partial frame or unread replies, 1 h idle, 30 s to drain.
+     * a partial frame or unread replies, 30 s to drain, and no idle timeout: the kernel's NBD
+     * client and a replication link may rightly be idle for hours and do not all reconnect
+     * (TCP keepalive finds dead peers; a server whose clients reconnect may set one).
      */
     public static ConnectionLimits defaults() {
         return new ConnectionLimits(64L << 20, 1L << 30, Duration.ofSeconds(30),
-                Duration.ofHours(1), Drain.DEFAULT_TIMEOUT, 768, null);
+                Duration.ZERO, Drain.DEFAULT_TIMEOUT, 768, null);
     }
 
     /** A fresh server-wide budget: each server gets its own instance of the limits. */

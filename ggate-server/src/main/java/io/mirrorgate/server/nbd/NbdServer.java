@@ -98,6 +98,7 @@ public final class NbdServer implements AutoCloseable {
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new NbdChannelInitializer(resolver, maxPayload, connections,
                             limits.forNewServer(), tls))
                     .bind(address).syncUninterruptibly().channel();
