@@ -28,6 +28,9 @@ import java.util.Random;
  *   <li>{@link #resync}: the standby comes back, the replicator copies only the dirty regions,
  *       rate-limited, {@code status --watch} shows the progress to 100%, the replicas are
  *       compared by SHA-256;</li>
+ *   <li>5 and 6, in {@link FailoverChapters}: two nodes with a replicator and an fsck-orchestrator
+ *       each; the primary is killed, the standby takes over by itself and serves the files of the
+ *       volume's filesystem; the old primary rejoins as secondary and gets only what differs;</li>
  *   <li>{@link #conclusion}: where the files are and how much room they take.</li>
  * </ol>
  *
@@ -81,11 +84,15 @@ public final class Demo {
     }
 
     private int run() throws Exception {
+        FailoverChapters.requireTools();
         step("Work directory " + cluster.work() + " (logs of every program in " + cluster.log() + ")");
         exportAndAttach();
         mirror();
         peerFailure();
         resync();
+        FailoverChapters failover = new FailoverChapters(this, cluster);
+        failover.failover();
+        failover.rejoin();
         conclusion();
         return 0;
     }
@@ -166,7 +173,7 @@ public final class Demo {
 
     /** The end: what was shown, and what is left on disk. */
     private void conclusion() throws Exception {
-        step("Done. Both replicas are identical; every program is stopped with SIGTERM.");
+        step("Done. Both replicas are identical, in both pairs; every program is stopped with SIGTERM.");
         long apparent = 0;
         try (var files = Files.walk(cluster.work())) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
@@ -175,8 +182,9 @@ public final class Demo {
         }
         String onDisk = diskUsage(cluster.work());
         say("The files stay in " + cluster.work() + ": three sparse images of " + (VOLUME >> 20)
-                + " MiB, the key, the configuration and demo.log; " + (apparent >> 20) + " MiB in size, "
-                + onDisk + " on disk. Remove them with: rm -rf " + cluster.work());
+                + " MiB and alpha's and beta's of " + (FailoverChapters.VOLUME >> 20) + " MiB, the key, the"
+                + " configurations and demo.log; " + (apparent >> 20) + " MiB in size, " + onDisk
+                + " on disk. Remove them with: rm -rf " + cluster.work());
     }
 
     /** What {@code du -sk} says the directory takes on disk, or "an unknown amount". */
@@ -206,6 +214,11 @@ public final class Demo {
     }
 
     private void watch(String what, double interval) throws Exception {
+        watch(config, what, interval);
+    }
+
+    /** {@code replicator -c CONFIG status r0 --watch}, its output shown as it comes. */
+    void watch(Path config, String what, double interval) throws Exception {
         say("replicator status --watch (" + what + "):");
         out.flush();
         ProcessBuilder builder = new ProcessBuilder(cluster.command("replicator", "-c",
@@ -252,9 +265,14 @@ public final class Demo {
     }
 
     private void compare(Path primary, Path standby, String when) throws IOException {
+        compare(primary, standby, when, "primary", "standby");
+    }
+
+    /** Both images' SHA-256, shown; fails when they differ. */
+    void compare(Path primary, Path standby, String when, String first, String second) throws IOException {
         String a = Checksums.sha256(primary);
         String b = Checksums.sha256(standby);
-        say(String.format("SHA-256 %s:%n    primary %s%n    standby %s%n    %s", when, a, b,
+        say(String.format("SHA-256 %s:%n    %-7s %s%n    %-7s %s%n    %s", when, first, a, second, b,
                 a.equals(b) ? "IDENTICAL" : "DIFFERENT"));
         if (!a.equals(b)) {
             throw new IOException("the replicas differ " + when);
@@ -271,7 +289,11 @@ public final class Demo {
         return slots.subList(0, count).stream().mapToLong(Long::longValue).toArray();
     }
 
-    private byte[] randomBlock() {
+    Random random() {
+        return random;
+    }
+
+    byte[] randomBlock() {
         byte[] block = new byte[BLOCK];
         random.nextBytes(block);
         return block;
@@ -294,12 +316,12 @@ public final class Demo {
         throw new IllegalStateException("no " + key + "= in: " + line);
     }
 
-    private void step(String text) {
+    void step(String text) {
         out.println();
         out.println("== " + text);
     }
 
-    private void say(String text) {
+    void say(String text) {
         out.println("   " + text.replace("\n", "\n   "));
     }
 }

@@ -16,6 +16,12 @@ final class DemoCluster implements AutoCloseable {
     private final Launcher launcher;
     private final Path work;
     private final List<ChildProcess> children = new ArrayList<>();
+    private final List<Cleanup> cleanups = new ArrayList<>();
+
+    /** Something to undo when the demo ends, whether it succeeded or not. */
+    interface Cleanup {
+        void run() throws Exception;
+    }
 
     DemoCluster(Launcher launcher, Path work) throws IOException {
         this.launcher = launcher;
@@ -43,6 +49,16 @@ final class DemoCluster implements AutoCloseable {
         return launcher.command(program, List.of(args));
     }
 
+    /** Another main class of fsck-orchestrator's jar with arguments (the demo's own services). */
+    List<String> main(String mainClass, String... args) {
+        return launcher.main(mainClass, List.of(args));
+    }
+
+    /** Registers {@code cleanup} to run first when the cluster closes, even after a failure. */
+    void onClose(Cleanup cleanup) {
+        cleanups.add(cleanup);
+    }
+
     /** Starts a long-running program; it is stopped when the cluster closes. */
     ChildProcess start(String name, List<String> command) throws IOException {
         ChildProcess child = ChildProcess.start(name, command, log());
@@ -65,6 +81,17 @@ final class DemoCluster implements AutoCloseable {
         return out;
     }
 
+    /** The absolute path of an external {@code program} on PATH or in the sbin directories, or null. */
+    static String tool(String program) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return Path.of(dir, program).toString();
+            }
+        }
+        return null;
+    }
+
     /** A TCP port that is free on 127.0.0.1 right now. */
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1,
@@ -75,6 +102,15 @@ final class DemoCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        for (int i = cleanups.size() - 1; i >= 0; i--) {
+            try {
+                cleanups.get(i).run();
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                System.err.println("demo: cleanup failed: " + e.getMessage());
+            }
+        }
         for (int i = children.size() - 1; i >= 0; i--) {
             children.get(i).close();
         }

@@ -111,12 +111,12 @@ class DocsTest {
     }
 
     @Test
-    void fsckOrchestratorHelpPromisesNoRoadmap() {
+    void fsckOrchestratorHelpPromisesNoRoadmapAndListsWhatItDoes() {
         StringWriter out = new StringWriter();
         int code = OrchestratorMain.newCommandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter()))
                 .execute("--help");
         assertEquals(0, code);
-        assertTrue(!out.toString().contains("roadmap") && out.toString().contains("not part of this release"),
-                out.toString());
+        assertTrue(!out.toString().contains("roadmap") && !out.toString().contains("not part of this release")
+                && out.toString().contains("promote-standby") && out.toString().contains("demote"), out.toString());
     }
 }

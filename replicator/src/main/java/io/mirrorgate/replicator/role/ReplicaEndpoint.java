@@ -60,6 +60,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     private volatile long epoch;
     private volatile Session current;
     private volatile String lastFenced;
+    private volatile Session synced;
 
     public ReplicaEndpoint(String resource, String node, PersistentDirtyRegions regions, Host host) {
         this.resource = resource;
@@ -102,6 +103,15 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     /** Whether a primary is connected to this replica now. */
     public boolean primaryConnected() {
         return current != null;
+    }
+
+    /**
+     * Whether the connected primary told this replica that its resync completed (the replicas are
+     * identical); false while a resync to this replica runs, or when no primary is connected.
+     */
+    public boolean inSync() {
+        Session s = current;
+        return s != null && synced == s;
     }
 
     /** The node id of the connected primary, or null. */
@@ -192,6 +202,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
             checkServing(session);
             metadata.storeGenerations(new Generations(generation, generation, generation));
             regions.clearAll();
+            synced = session;
             LOG.info("replica in sync with the primary resource={} primary={} generation={}", resource,
                     session.nodeId(), generation);
         }, io);

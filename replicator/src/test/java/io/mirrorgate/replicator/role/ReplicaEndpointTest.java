@@ -123,7 +123,9 @@ class ReplicaEndpointTest {
         FakeSession s = session("alpha", 1);
         endpoint.admit(s).join();
         assertTrue(regions.owedCount() > 0);
+        assertFalse(endpoint.inSync(), "connected, the resync not done yet");
         endpoint.setGeneration(s, 6).join();
+        assertTrue(endpoint.inSync());
         assertEquals(new Generations(6, 6, 6), regions.metadata().generations());
         assertEquals(0, regions.owedCount());
         assertEquals(0, regions.markedRegions().cardinality());

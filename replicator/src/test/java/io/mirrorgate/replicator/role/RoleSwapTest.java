@@ -90,7 +90,9 @@ class RoleSwapTest {
             }
             assertEquals(TestData.sha256(primary.image()), TestData.sha256(secondary.image()),
                     "round " + round + ": both images identical");
-            assertEquals("secondary", primary.status().path("role").asText());
+            JsonNode old = primary.await("the old primary, secondary, in sync", Duration.ofSeconds(30),
+                    s -> s.path("state").asText().equals("connected"));
+            assertEquals("secondary", old.path("role").asText());
             ReplicatorNode swap = primary;
             primary = secondary;
             secondary = swap;
