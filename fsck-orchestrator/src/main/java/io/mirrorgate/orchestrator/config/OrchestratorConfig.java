@@ -245,6 +245,15 @@ public record OrchestratorConfig(String source, String node, String address, Str
             List<String> defaultFsck = device.map(d -> commands.get(CommandSet.Kind.FSCK).expand(Map.of("device", d)))
                     .orElse(List.of());
             List<String> fsck = s.strings("fsck", defaultFsck, true, COMMAND);
+            if (s.has("fsck")) {
+                // a resource's own fsck takes {device} like the command set's
+                CommandTemplate own = new CommandTemplate(fsck);
+                List<String> unknown = own.unknownPlaceholders(Set.of("device"));
+                if (!unknown.isEmpty()) {
+                    throw s.error("fsck", "unknown placeholder " + unknown + " (expected: only {device})");
+                }
+                fsck = device.map(d -> own.expand(Map.of("device", d))).orElse(fsck);
+            }
             Optional<Path> mount = s.has("mount") ? Optional.of(s.absolutePath("mount", null)) : Optional.empty();
             List<String> attach = s.strings("attach", List.of(), true, COMMAND);
             List<String> detach = s.strings("detach", List.of(), true, COMMAND);

@@ -43,6 +43,11 @@ public final class Demo {
     private static final int BLOCK = 1 << 20;
     /** The demo's resync rate: slow enough that the progress can be watched. */
     static final String RESYNC_RATE = "48MiB";
+    /**
+     * Blocks the primary image holds before the mirror starts: the initial sync copies only data
+     * (holes are skipped), about 2 s of it at {@link #RESYNC_RATE}.
+     */
+    static final int INITIAL_BLOCKS = 96;
     /** Blocks written while the standby is down: about 2.7 s of resync at {@link #RESYNC_RATE}. */
     static final int DEGRADED_BLOCKS = 128;
 
@@ -125,6 +130,14 @@ public final class Demo {
     /** Chapter 2: a replicator mirrors the primary image to the standby export. */
     private void mirror() throws Exception {
         step("2. The mirror: replicator on the primary, the ggate-server above as standby");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(primaryImage.toFile(), "rw")) {
+            for (long offset : randomOffsets(VOLUME, INITIAL_BLOCKS)) {
+                file.seek(offset);
+                file.write(randomBlock());
+            }
+        }
+        say(primaryImage.getFileName() + " already holds " + INITIAL_BLOCKS + " MiB of data; the"
+                + " initial sync copies that data and skips the holes");
         config = cluster.work().resolve("replicator.toml");
         Files.writeString(config, String.join("\n",
                 "node = \"primary\"",

@@ -65,6 +65,15 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void aResourcesOwnFsckTakesTheDevicePlaceholder() {
+        OrchestratorConfig c = OrchestratorConfig.parse(MINIMAL + "device = \"/dev/nbd1\"\n"
+                + "fsck = [\"e2fsck\", \"-f\", \"-n\", \"{device}\"]\n", "o.toml");
+        assertEquals(List.of("e2fsck", "-f", "-n", "/dev/nbd1"), c.resources().get(0).fsck());
+        assertTrue(error(MINIMAL + "device = \"/dev/nbd1\"\nfsck = [\"fsck\", \"{disk}\"]\n")
+                .startsWith("o.toml: [resource.r0]: key fsck: unknown placeholder [{disk}]"));
+    }
+
+    @Test
     void freebsdHasItsOwnCommandsAndTheyCanBeOverridden() {
         OrchestratorConfig c = OrchestratorConfig.parse(MINIMAL.replace("[peer]", "platform = \"freebsd\"\n[peer]")
                 + "device = \"/dev/ggate0\"\n[commands]\nmounts = [\"mount\", \"-p\"]\n", "o.toml");

@@ -2,9 +2,11 @@ package io.mirrorgate.client.remote;
 
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
+import io.mirrorgate.server.device.Extent;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Command;
+import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Payloads;
 import io.netty.buffer.ByteBuf;
@@ -25,6 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * (ggate requests are idempotent); a refusal by the server (bad key, fenced, no access) is
  * never retried blindly. The connection machinery lives in {@link RemoteConnection}; this
  * class validates requests and turns them into {@link PendingRequest}s.
+ *
+ * <p>Allocation ({@link #extents}) and the write-zeroes flags go to a server that granted
+ * {@link GgateProtocol#FEATURE_ALLOCATION}; with an older server the device answers "all data",
+ * keeps NO_HOLE ranges allocated by writing zeroes, and refuses FAST zeroing.
  *
  * <p>Futures complete on the device's event loop: callers must not block in callbacks.
  */
@@ -243,6 +249,67 @@ public final class RemoteBlockDevice implements BlockDevice {
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
         return ranged(Command.WRITE_ZEROES, fua ? GgateProtocol.FLAG_FUA : 0, offset, length);
+    }
+
+    /** Whether the server answers BLOCK_STATUS and knows the write-zeroes flags. */
+    public boolean allocationSupported() {
+        return (connection.features() & GgateProtocol.FEATURE_ALLOCATION) != 0;
+    }
+
+    @Override
+    public boolean supportsFastZero() {
+        return allocationSupported();
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, int flags) {
+        int wire = (fua ? GgateProtocol.FLAG_FUA : 0)
+                | ((flags & ZERO_NO_HOLE) != 0 ? GgateProtocol.FLAG_NO_HOLE : 0)
+                | ((flags & ZERO_FAST) != 0 ? GgateProtocol.FLAG_FAST_ZERO : 0);
+        if (allocationSupported() || wire == (fua ? GgateProtocol.FLAG_FUA : 0)) {
+            return ranged(Command.WRITE_ZEROES, wire, offset, length);
+        }
+        if ((flags & ZERO_FAST) != 0) {
+            return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.ENOTSUP,
+                    name() + ": the server cannot be asked for fast zeroing (an older version)"));
+        }
+        MirrorgateException refused = refuse(offset, length, true);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        // NO_HOLE to an older server, whose write-zeroes may punch: write the zeroes
+        int chunk = (int) Math.min(length, maxRequestSize() - maxRequestSize() % blockSize());
+        ByteBuf zeroes = Unpooled.wrappedBuffer(new byte[chunk]); // read-only use, shared
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (long pos = offset; pos < offset + length; pos += chunk) {
+            int n = (int) Math.min(chunk, offset + length - pos);
+            parts.add(write(pos, zeroes.slice(0, n), fua));
+        }
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public CompletableFuture<List<Extent>> extents(long offset, long length) {
+        if (!allocationSupported()) {
+            return BlockDevice.super.extents(offset, length);
+        }
+        MirrorgateException refused = refuse(offset, length, false);
+        if (refused == null && length == 0) {
+            refused = DeviceRequests.checkExtents(this, offset, length);
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        long n = Math.min(length, MAX_CHUNK - (MAX_CHUNK % blockSize()));
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(),
+                Command.BLOCK_STATUS, 0, offset, n, 0, null, false)).thenApply(o -> {
+                    ByteBuf payload = (ByteBuf) o;
+                    try {
+                        return ExtentList.decode(payload, offset, n, blockSize());
+                    } finally {
+                        payload.release();
+                    }
+                });
     }
 
     /** Trim and write-zeroes, split into pieces whose length fits the wire's u32. */

@@ -123,7 +123,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private void attempt(BiConsumer<Channel, Welcome> connected, Consumer<MirrorgateException> failed) {
         attempting = true;
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
-                (options.compression() ? GgateProtocol.FEATURE_LZ4 : 0) | GgateProtocol.FEATURE_PEER,
+                (options.compression() ? GgateProtocol.FEATURE_LZ4 : 0) | GgateProtocol.FEATURE_PEER
+                        | GgateProtocol.FEATURE_ALLOCATION,
                 options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
         connector.connect(hello, (ch, w) -> {
@@ -333,7 +334,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             reply.release();
             fail(p, new MirrorgateException(reply.error(), options.uri()
                     + " " + p + ": " + reply.reason()));
-        } else if (p.command == Command.READ || p.command == Command.PEER_INFO) {
+        } else if (p.command == Command.READ || p.command == Command.PEER_INFO
+                || p.command == Command.BLOCK_STATUS) {
             ByteBuf data = reply.payload() != null ? reply.payload() : Unpooled.EMPTY_BUFFER;
             boolean lengthOk = p.command != Command.READ || data.readableBytes() == p.length;
             if (!lengthOk || !reply.crcMatches()) {

@@ -26,6 +26,11 @@ final class RemoteFixture implements AutoCloseable {
     final GgateTestServer server;
 
     RemoteFixture(Path stateDir) throws InterruptedException {
+        this(stateDir, io.mirrorgate.server.protocol.GgateProtocol.SUPPORTED_FEATURES);
+    }
+
+    /** A server that grants only {@code features} (an older server's set). */
+    RemoteFixture(Path stateDir, int features) throws InterruptedException {
         ExportResolver resolver = new ExportResolver() {
             @Override
             public Export resolve(String name, InetAddress client) {
@@ -45,7 +50,8 @@ final class RemoteFixture implements AutoCloseable {
                 return List.copyOf(exports.keySet());
             }
         };
-        server = GgateTestServer.start(GgateServerConfig.of(resolver, KEY, stateDir));
+        server = GgateTestServer.start(GgateServerConfig.of(resolver, KEY, stateDir)
+                .withFeatures(features));
     }
 
     RemoteFixture export(String name, BlockDevice device, Access access) {

@@ -1,6 +1,9 @@
 package io.mirrorgate.server.device;
 
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,8 +23,15 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Durability: a completed write is durable only when it was issued with {@code fua} or a
  * later {@link #flush()} has completed.
+ *
+ * <p>Allocation ({@link #extents}): a device may say which ranges are holes or read as zeroes,
+ * so that copies and NBD clients skip them; a device that cannot tell says "all data".
  */
 public interface BlockDevice extends AutoCloseable {
+    /** {@link #writeZeroes(long, long, boolean, int)} flag: the range must stay allocated. */
+    int ZERO_NO_HOLE = 1;
+    /** {@link #writeZeroes(long, long, boolean, int)} flag: fail with ENOTSUP unless fast. */
+    int ZERO_FAST = 2;
 
     /** A short name for logs and errors (a path or an address). */
     String name();
@@ -68,6 +78,51 @@ public interface BlockDevice extends AutoCloseable {
 
     /** Writes zeroes over the range (may deallocate); with {@code fua}, durable on completion. */
     CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua);
+
+    /**
+     * Writes zeroes over the range with {@code flags}: {@link #ZERO_NO_HOLE} keeps the range
+     * allocated (no hole is punched), {@link #ZERO_FAST} fails at once with {@code ENOTSUP},
+     * touching nothing, when zeroing would mean writing the zeroes. A device whose {@link
+     * #writeZeroes(long, long, boolean)} may deallocate must override this; the default is for
+     * devices that never do and never zero fast.
+     */
+    default CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, int flags) {
+        if ((flags & ZERO_FAST) != 0 && !supportsFastZero()) {
+            return DeviceRequests.failed(new MirrorgateException(ErrorCode.ENOTSUP,
+                    name() + ": zeroing is not fast on this device"));
+        }
+        return writeZeroes(offset, length, fua);
+    }
+
+    /** Whether {@link #ZERO_FAST} write-zeroes can succeed (zeroing without writing zeroes). */
+    default boolean supportsFastZero() {
+        return false;
+    }
+
+    /**
+     * The allocation of {@code [offset, offset + length)} ({@code length > 0}): extents in
+     * order, contiguous, the first starting at {@code offset}, at least one, together covering
+     * at most {@code length} bytes. The answer may stop early (each device bounds its work per
+     * call): the caller asks again from where it ends. The default says "all data".
+     */
+    default CompletableFuture<List<Extent>> extents(long offset, long length) {
+        MirrorgateException refused = DeviceRequests.checkExtents(this, offset, length);
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return CompletableFuture.completedFuture(
+                List.of(new Extent(offset, length, Extent.Allocation.DATA)));
+    }
+
+    /**
+     * Hints that the range will be read soon (NBD_CMD_CACHE): a local file reads it ahead. The
+     * default does nothing.
+     */
+    default CompletableFuture<Void> cache(long offset, long length) {
+        MirrorgateException refused = DeviceRequests.check(this, offset, length);
+        return refused != null ? DeviceRequests.failed(refused)
+                : CompletableFuture.completedFuture(null);
+    }
 
     /** Releases the device. Idempotent; in-flight requests finish or fail first. */
     @Override

@@ -8,6 +8,7 @@ public final class DeviceCounters {
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder writes = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder bytesZeroed = new LongAdder();
     private final LongAdder flushes = new LongAdder();
     private final LongAdder trims = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -21,6 +22,12 @@ public final class DeviceCounters {
     public void wrote(long bytes) {
         writes.increment();
         bytesWritten.add(bytes);
+    }
+
+    /** A write-zeroes: counted as a write of {@code bytes}, and as zeroed. */
+    public void zeroed(long bytes) {
+        wrote(bytes);
+        bytesZeroed.add(bytes);
     }
 
     public void flushed() {
@@ -41,6 +48,6 @@ public final class DeviceCounters {
 
     public DeviceStats snapshot() {
         return new DeviceStats(reads.sum(), bytesRead.sum(), writes.sum(), bytesWritten.sum(),
-                flushes.sum(), trims.sum(), errors.sum(), rejected.sum());
+                flushes.sum(), trims.sum(), errors.sum(), rejected.sum(), bytesZeroed.sum());
     }
 }

@@ -8,6 +8,8 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 
@@ -30,6 +32,7 @@ final class DeviceFile {
     private final int blockSize;
     private volatile boolean trimSupported;
     private volatile boolean zeroRangeSupported = true;
+    private volatile boolean seekHoleSupported = true;
 
     private DeviceFile(String name, String identity, int fd, boolean blockDevice, boolean directIo,
             long size, int blockSize, boolean trimSupported) {
@@ -222,13 +225,26 @@ final class DeviceFile {
         }
     }
 
+    /** Whether zeroing a range never needs writing zero buffers (file, hole punch or ZERO_RANGE). */
+    boolean fastZero() {
+        return !blockDevice && (trimSupported || zeroRangeSupported);
+    }
+
     /**
-     * Zeroes a range: {@code FALLOC_FL_ZERO_RANGE} (file) or {@code BLKZEROOUT} (block device),
-     * then a hole punch on files, then zero buffers in {@link #ZERO_CHUNK} pieces.
+     * Zeroes a range. Without {@code noHole} a file gets a hole punched (it reads as zeroes and
+     * stays sparse); with it, or where punching is unsupported, {@code FALLOC_FL_ZERO_RANGE}
+     * (file) or {@code BLKZEROOUT} (block device); the last resort writes zero buffers in {@link
+     * #ZERO_CHUNK} pieces, unless {@code fastOnly}, which fails with {@code ENOTSUP} instead.
      */
-    void writeZeroes(long offset, long length) {
+    void writeZeroes(long offset, long length, boolean noHole, boolean fastOnly) {
         if (length == 0) {
             return;
+        }
+        if (!blockDevice && !noHole && trimSupported) {
+            trim(offset, length);
+            if (trimSupported) {
+                return;
+            }
         }
         if (zeroRangeSupported) {
             int errno = blockDevice
@@ -244,13 +260,95 @@ final class DeviceFile {
             }
             zeroRangeSupported = false;
         }
-        if (!blockDevice && trimSupported) {
-            trim(offset, length);
-            if (trimSupported) {
-                return;
-            }
+        if (fastOnly) {
+            throw new MirrorgateException(ErrorCode.ENOTSUP, String.format("%s: fast write-zeroes"
+                    + " of %d bytes at offset %d: the filesystem cannot zero without writing",
+                    name, length, offset));
         }
         writeZeroesByWriting(offset, length);
+    }
+
+    /**
+     * The allocation of {@code [offset, offset + length)} from {@code SEEK_DATA}/{@code
+     * SEEK_HOLE}: at most {@code maxExtents} extents (two {@code lseek}s each), boundaries
+     * rounded to the block size with data winning. A block device, or a filesystem without
+     * SEEK_HOLE, answers "all data".
+     */
+    List<Extent> extents(long offset, long length, int maxExtents) {
+        long end = offset + length;
+        List<Extent> out = new ArrayList<>();
+        long pos = offset;
+        while (pos < end && out.size() < maxExtents && !blockDevice && seekHoleSupported) {
+            long data = seek(pos, LinuxCalls.SEEK_DATA, end);
+            if (data < 0) {
+                break;
+            }
+            long next;
+            Extent.Allocation kind;
+            if (data > pos) {
+                // a hole: its end rounds down, so a partly written block counts as data
+                next = Math.max(Math.min(data, end) / blockSize * blockSize, pos);
+                kind = Extent.Allocation.HOLE;
+            } else {
+                long hole = seek(pos, LinuxCalls.SEEK_HOLE, end);
+                if (hole < 0) {
+                    break;
+                }
+                next = Math.min(end, (hole + blockSize - 1) / blockSize * blockSize);
+                kind = Extent.Allocation.DATA;
+            }
+            if (next <= pos) {
+                next = Math.min(end, pos + blockSize);
+                kind = Extent.Allocation.DATA;
+            }
+            Extent last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.allocation() == kind) {
+                out.set(out.size() - 1, new Extent(last.offset(), next - last.offset(), kind));
+            } else {
+                out.add(new Extent(pos, next - pos, kind));
+            }
+            pos = next;
+        }
+        if (out.isEmpty()) {
+            out.add(new Extent(offset, length, Extent.Allocation.DATA));
+        }
+        return out;
+    }
+
+    /**
+     * {@code lseek(pos, whence)}: the offset found, {@code end} where no data follows (ENXIO),
+     * or -1 once the filesystem turned out not to support SEEK_DATA/SEEK_HOLE.
+     */
+    private long seek(long pos, int whence, long end) {
+        while (true) {
+            long found = LinuxCalls.libc().lseek(fd, pos, whence);
+            if (found >= 0) {
+                return found;
+            }
+            int errno = LinuxCalls.errno();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == LinuxCalls.ENXIO) {
+                return whence == LinuxCalls.SEEK_DATA ? Math.max(end, pos + 1) : pos;
+            }
+            if (errno == LinuxCalls.EINVAL || errno == EOPNOTSUPP) {
+                seekHoleSupported = false;
+                return -1;
+            }
+            throw LinuxCalls.failure(errno, String.format("%s: lseek(%d, %s)", name, pos,
+                    whence == LinuxCalls.SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE"));
+        }
+    }
+
+    /** Reads the range ahead into the page cache ({@code POSIX_FADV_WILLNEED}); a hint only. */
+    void willNeed(long offset, long length) {
+        int errno = LinuxCalls.libc().posix_fadvise(fd, offset, length,
+                LinuxCalls.POSIX_FADV_WILLNEED);
+        if (errno != 0 && errno != EOPNOTSUPP && errno != LinuxCalls.EINVAL) {
+            throw LinuxCalls.failure(errno, String.format(
+                    "%s: posix_fadvise(WILLNEED) of %d bytes at offset %d", name, length, offset));
+        }
     }
 
     /** Writes zero buffers of at most {@link #ZERO_CHUNK} bytes over the range. */

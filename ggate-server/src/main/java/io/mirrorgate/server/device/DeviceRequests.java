@@ -36,6 +36,16 @@ public final class DeviceRequests {
         return null;
     }
 
+    /** Checks an {@link BlockDevice#extents} request: as {@link #check}, with a length > 0. */
+    public static MirrorgateException checkExtents(BlockDevice device, long offset, long length) {
+        if (length == 0) {
+            return new MirrorgateException(ErrorCode.EINVAL, String.format(
+                    "%s: allocation of 0 bytes at offset %d (expected: length > 0)",
+                    device.name(), offset));
+        }
+        return check(device, offset, length);
+    }
+
     /** Checks a mutating request: as {@link #check}, and refuses a read-only device. */
     public static MirrorgateException checkWrite(BlockDevice device, long offset, long length) {
         if (device.isReadOnly()) {

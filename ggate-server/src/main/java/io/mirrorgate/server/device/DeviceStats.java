@@ -11,6 +11,13 @@ package io.mirrorgate.server.device;
  * @param trims completed trims
  * @param errors requests whose system call failed
  * @param rejected requests refused because the I/O queue was full
+ * @param bytesZeroed the part of {@code bytesWritten} covered by write-zeroes (no payload)
  */
 public record DeviceStats(long reads, long bytesRead, long writes, long bytesWritten,
-        long flushes, long trims, long errors, long rejected) {}
+        long flushes, long trims, long errors, long rejected, long bytesZeroed) {
+
+    /** Bytes written from a payload: {@code bytesWritten - bytesZeroed}. */
+    public long bytesWrittenWithData() {
+        return bytesWritten - bytesZeroed;
+    }
+}

@@ -14,8 +14,8 @@ import jnr.posix.POSIXFactory;
 
 /**
  * The Linux system calls the local device needs: jnr-posix for open, pread, pwrite, fstat and
- * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl} and {@code
- * fallocate}). Constants are the Linux x86-64 / aarch64 values.
+ * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl}, {@code
+ * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}). Constants are the Linux x86-64 / aarch64 values.
  */
 final class LinuxCalls {
     static final int O_RDONLY = 0;
@@ -23,11 +23,17 @@ final class LinuxCalls {
     static final int O_CLOEXEC = 0x80000;
 
     static final int EINTR = 4;
+    static final int ENXIO = 6;
+    static final int EINVAL = 22;
     static final int EOPNOTSUPP = 95;
 
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final int POSIX_FADV_WILLNEED = 3;
 
     /** {@code _IOR(0x12, 114, size_t)}: the size of a block device in bytes. */
     static final long BLKGETSIZE64 = 0x80081272L;
@@ -41,6 +47,11 @@ final class LinuxCalls {
     /** The jnr-ffi binding of the libc functions jnr-posix does not offer. */
     public interface LibC {
         int fallocate(int fd, int mode, long offset, long length);
+
+        long lseek(int fd, long offset, int whence);
+
+        /** Returns the error number itself (0 on success), not -1 with errno. */
+        int posix_fadvise(int fd, long offset, long length, int advice);
 
         int ioctl(int fd, long request, @Out LongLongByReference value);
 

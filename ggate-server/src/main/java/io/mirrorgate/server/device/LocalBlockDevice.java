@@ -4,6 +4,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,8 +16,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Positional I/O ({@code pread}/{@code pwrite}) through jnr-posix; {@code fdatasync} for
  * flush and for FUA; trim punches a hole in a file ({@code fallocate}) or discards on a block
- * device ({@code BLKDISCARD}); write-zeroes uses {@code FALLOC_FL_ZERO_RANGE} or {@code
- * BLKZEROOUT} and falls back to writing zeroes. With {@link LocalDeviceOptions#directIo()} the
+ * device ({@code BLKDISCARD}); write-zeroes punches a hole in a file (unless asked to keep the
+ * range allocated), else uses {@code FALLOC_FL_ZERO_RANGE} or {@code BLKZEROOUT}, and falls
+ * back to writing zeroes. Allocation comes from {@code SEEK_DATA}/{@code SEEK_HOLE} (a block
+ * device is all data); cache hints are {@code posix_fadvise(WILLNEED)}. With {@link LocalDeviceOptions#directIo()} the
  * descriptor is {@code O_DIRECT}: buffers are 4096-aligned, copied when the caller's are not.
  *
  * <p>Every system call runs on the device's own bounded {@link IoPool}; the calling thread
@@ -25,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalBlockDevice implements BlockDevice {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBlockDevice.class);
+    /** The most extents one {@link #extents} call finds: two {@code lseek}s each. */
+    static final int MAX_EXTENTS_PER_CALL = 1024;
 
     private final DeviceFile file;
     private final boolean readOnly;
@@ -165,16 +170,51 @@ public final class LocalBlockDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        return writeZeroes(offset, length, fua, 0);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, int flags) {
         MirrorgateException refused = refuse(DeviceRequests.checkWrite(this, offset, length));
+        if (refused == null && (flags & ZERO_FAST) != 0 && !supportsFastZero()) {
+            refused = new MirrorgateException(ErrorCode.ENOTSUP,
+                    name() + ": zeroing is not fast on this device");
+        }
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
         return submit(() -> {
-            file.writeZeroes(offset, length);
+            file.writeZeroes(offset, length, (flags & ZERO_NO_HOLE) != 0, (flags & ZERO_FAST) != 0);
             if (fua) {
                 file.fdatasync();
             }
-            counters.wrote(length);
+            counters.zeroed(length);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean supportsFastZero() {
+        return file.fastZero();
+    }
+
+    @Override
+    public CompletableFuture<List<Extent>> extents(long offset, long length) {
+        MirrorgateException refused = refuse(DeviceRequests.checkExtents(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> file.extents(offset, length, MAX_EXTENTS_PER_CALL));
+    }
+
+    @Override
+    public CompletableFuture<Void> cache(long offset, long length) {
+        MirrorgateException refused = refuse(DeviceRequests.check(this, offset, length));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        return submit(() -> {
+            file.willNeed(offset, length);
             return null;
         });
     }

@@ -196,7 +196,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         if (phase != Phase.ADMITTING) {
             return;
         }
-        int features = hello.features() & GgateProtocol.SUPPORTED_FEATURES;
+        int features = hello.features() & config.features();
         if (export.replication() == null) {
             features &= ~GgateProtocol.FEATURE_PEER;
         }

@@ -10,6 +10,8 @@ import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.protocol.Command;
+import io.mirrorgate.server.protocol.ExtentList;
+import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.netty.buffer.ByteBuf;
@@ -176,7 +178,7 @@ final class RequestDispatcher {
         ErrorCode code = null;
         if (command == null) {
             code = ErrorCode.EINVAL;
-            refusal = "command: " + r.commandCode() + " (expected: 1 to 8)";
+            refusal = "command: " + r.commandCode() + " (expected: 1 to 9)";
         } else if (command == Command.READ && !access.canRead()) {
             code = ErrorCode.EPERM;
             refusal = "export " + export.name() + " was opened write-only: reads are not permitted";
@@ -214,7 +216,11 @@ final class RequestDispatcher {
             case TRIM:
                 return device.trim(r.offset(), r.length()).thenApply(v -> Reply.ok(seq));
             case WRITE_ZEROES:
-                return device.writeZeroes(r.offset(), r.length(), r.fua()).thenApply(v -> Reply.ok(seq));
+                return device.writeZeroes(r.offset(), r.length(), r.fua(), zeroFlags(r))
+                        .thenApply(v -> Reply.ok(seq));
+            case BLOCK_STATUS:
+                return device.extents(r.offset(), r.length()).thenApply(extents -> Reply.ok(seq,
+                        ExtentList.encode(extents, maxRequestSize, ctx.alloc())));
             case SET_GENERATION:
                 return setGeneration(r);
             case PEER_INFO:
@@ -265,6 +271,12 @@ final class RequestDispatcher {
         r.release();
         return export.replication().exchange(session, request)
                 .thenApply(answer -> Reply.ok(r.sequence(), Unpooled.wrappedBuffer(answer)));
+    }
+
+    /** The WRITE_ZEROES frame flags as {@link BlockDevice#writeZeroes(long, long, boolean, int)} takes them. */
+    private static int zeroFlags(Request r) {
+        return ((r.flags() & GgateProtocol.FLAG_NO_HOLE) != 0 ? BlockDevice.ZERO_NO_HOLE : 0)
+                | ((r.flags() & GgateProtocol.FLAG_FAST_ZERO) != 0 ? BlockDevice.ZERO_FAST : 0);
     }
 
     /** The highest epoch of the export: the replication endpoint's, or the state store's. */

@@ -25,11 +25,14 @@ public final class NbdConstants {
     public static final int OPT_INFO = 6;
     public static final int OPT_GO = 7;
     public static final int OPT_STRUCTURED_REPLY = 8;
+    public static final int OPT_LIST_META_CONTEXT = 9;
+    public static final int OPT_SET_META_CONTEXT = 10;
 
     // Option replies
     public static final int REP_ACK = 1;
     public static final int REP_SERVER = 2;
     public static final int REP_INFO = 3;
+    public static final int REP_META_CONTEXT = 4;
     public static final int REP_FLAG_ERROR = 1 << 31;
     public static final int REP_ERR_UNSUP = REP_FLAG_ERROR | 1;
     public static final int REP_ERR_POLICY = REP_FLAG_ERROR | 2;
@@ -51,7 +54,10 @@ public final class NbdConstants {
     public static final int FLAG_SEND_FUA = 1 << 3;
     public static final int FLAG_SEND_TRIM = 1 << 5;
     public static final int FLAG_SEND_WRITE_ZEROES = 1 << 6;
+    public static final int FLAG_SEND_DF = 1 << 7;
     public static final int FLAG_CAN_MULTI_CONN = 1 << 8;
+    public static final int FLAG_SEND_CACHE = 1 << 10;
+    public static final int FLAG_SEND_FAST_ZERO = 1 << 11;
 
     // Requests
     public static final int REQUEST_MAGIC = 0x25609513;
@@ -61,9 +67,14 @@ public final class NbdConstants {
     public static final int CMD_DISC = 2;
     public static final int CMD_FLUSH = 3;
     public static final int CMD_TRIM = 4;
+    public static final int CMD_CACHE = 5;
     public static final int CMD_WRITE_ZEROES = 6;
+    public static final int CMD_BLOCK_STATUS = 7;
     public static final int CMD_FLAG_FUA = 1 << 0;
     public static final int CMD_FLAG_NO_HOLE = 1 << 1;
+    public static final int CMD_FLAG_DF = 1 << 2;
+    public static final int CMD_FLAG_REQ_ONE = 1 << 3;
+    public static final int CMD_FLAG_FAST_ZERO = 1 << 4;
 
     // Replies
     public static final int SIMPLE_REPLY_MAGIC = 0x67446698;
@@ -71,8 +82,18 @@ public final class NbdConstants {
     public static final int REPLY_FLAG_DONE = 1 << 0;
     public static final int REPLY_TYPE_NONE = 0;
     public static final int REPLY_TYPE_OFFSET_DATA = 1;
+    public static final int REPLY_TYPE_OFFSET_HOLE = 2;
+    public static final int REPLY_TYPE_BLOCK_STATUS = 5;
     public static final int REPLY_TYPE_ERROR = (1 << 15) | 1;
     public static final int REPLY_TYPE_ERROR_OFFSET = (1 << 15) | 2;
+
+    // Metadata contexts
+    /** The one context this server offers: allocation (holes and zeroes). */
+    public static final String CONTEXT_BASE_ALLOCATION = "base:allocation";
+    /** The id of {@link #CONTEXT_BASE_ALLOCATION} on every connection. */
+    public static final int CONTEXT_ID_ALLOCATION = 1;
+    public static final int STATE_HOLE = 1 << 0;
+    public static final int STATE_ZERO = 1 << 1;
 
     // Transmission errors (errno values)
     public static final int EPERM = 1;

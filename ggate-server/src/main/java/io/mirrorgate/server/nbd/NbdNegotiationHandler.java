@@ -34,6 +34,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The option haggling of fixed newstyle NBD: sends the greeting, checks the client flags, answers
- * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY, STARTTLS and ABORT (anything else gets
+ * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY, LIST_META_CONTEXT, SET_META_CONTEXT
+ * ({@link NbdMetaContexts}), STARTTLS and ABORT (anything else gets
  * NBD_REP_ERR_UNSUP), closes a client that has not finished within {@link
  * NbdConstants#HANDSHAKE_TIMEOUT_SECONDS}, and on GO or EXPORT_NAME replaces itself with an {@link
  * NbdTransmissionHandler} for the chosen export.
@@ -58,6 +60,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private boolean noZeroes;
     private boolean structured;
     private boolean tlsStarted;
+    /** The export name NBD_OPT_SET_META_CONTEXT selected base:allocation for, or null. */
+    private String allocationContextFor;
 
     public NbdNegotiationHandler(ExportResolver resolver, int maxPayload) {
         this.resolver = resolver;
@@ -175,6 +179,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                     ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
                 }
             }
+            case NbdConstants.OPT_LIST_META_CONTEXT, NbdConstants.OPT_SET_META_CONTEXT ->
+                    metaContext(ctx, code, data);
             default -> error(ctx, code, NbdConstants.REP_ERR_UNSUP,
                     "option " + code + " is not supported by this server");
         }
@@ -200,6 +206,40 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().addFirst("tls", tls.newHandler(ctx.channel(), false,
                     ConnectionLimits.of(ctx.channel()).drainTimeout()));
         }
+    }
+
+    /** NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT (structured replies first). */
+    private void metaContext(ChannelHandlerContext ctx, int code, ByteBuf data) {
+        boolean list = code == NbdConstants.OPT_LIST_META_CONTEXT;
+        if (!structured) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID,
+                    "metadata contexts need structured replies (NBD_OPT_STRUCTURED_REPLY) first");
+            return;
+        }
+        NbdMetaContexts.Query query;
+        try {
+            query = NbdMetaContexts.parse(data);
+        } catch (NbdMetaContexts.Invalid e) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, e.getMessage());
+            return;
+        }
+        try {
+            resolve(ctx, query.exportName());
+        } catch (MirrorgateException e) {
+            error(ctx, code, refusal(e.code()), e.getMessage());
+            return;
+        }
+        List<String> selected = NbdMetaContexts.select(query.queries(), list);
+        if (!list) {
+            allocationContextFor = selected.isEmpty() ? null : query.exportName();
+        }
+        for (String context : selected) {
+            ByteBuf reply = ctx.alloc().buffer();
+            reply.writeInt(list ? 0 : NbdConstants.CONTEXT_ID_ALLOCATION);
+            reply.writeCharSequence(context, StandardCharsets.UTF_8);
+            ctx.write(new OptionReply(code, NbdConstants.REP_META_CONTEXT, reply));
+        }
+        ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
     }
 
     private void list(ChannelHandlerContext ctx, ByteBuf data) {
@@ -254,7 +294,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             error(ctx, code, refusal(e.code()), e.getMessage());
             return;
         }
-        int flags = NbdTransmissionHandler.transmissionFlags(export);
+        int flags = NbdTransmissionHandler.transmissionFlags(export, structured);
         info(ctx, code, INFO_EXPORT, b -> b.writeLong(export.device().size()).writeShort(flags));
         if (requested.contains(INFO_NAME)) {
             info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
@@ -265,14 +305,15 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                     + " (" + export.access() + ")");
             info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
         }
+        // The real minimum, asked for or not: unaligned requests get EINVAL (see the README).
         int blockSize = export.device().blockSize();
-        int minimum = requested.contains(INFO_BLOCK_SIZE) ? blockSize : 1;
+        int minimum = blockSize;
         int maximum = maxPayload - maxPayload % blockSize;
         info(ctx, code, INFO_BLOCK_SIZE, b -> b.writeInt(minimum)
                 .writeInt(Math.max(blockSize, NbdConstants.PREFERRED_BLOCK_SIZE)).writeInt(maximum));
         ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
         if (code == NbdConstants.OPT_GO) {
-            startTransmission(ctx, export);
+            startTransmission(ctx, export, name);
         }
     }
 
@@ -286,8 +327,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(new ExportNameReply(export.device().size(),
-                NbdTransmissionHandler.transmissionFlags(export), !noZeroes));
-        startTransmission(ctx, export);
+                NbdTransmissionHandler.transmissionFlags(export, structured), !noZeroes));
+        startTransmission(ctx, export, name);
     }
 
     private Export resolve(ChannelHandlerContext ctx, String name) {
@@ -299,13 +340,15 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         return resolver.resolve(chosen, NbdErrors.clientAddress(ctx));
     }
 
-    private void startTransmission(ChannelHandlerContext ctx, Export export) {
-        LOG.info("nbd transmission peer={} export=\"{}\" access={} structured={}",
+    /** {@code requestedName}: as the client named it (meta contexts were set for a name). */
+    private void startTransmission(ChannelHandlerContext ctx, Export export, String requestedName) {
+        boolean allocation = structured && requestedName.equals(allocationContextFor);
+        LOG.info("nbd transmission peer={} export=\"{}\" access={} structured={} allocation={}",
                 ctx.channel().remoteAddress(), LogText.escape(export.name()), export.access(),
-                structured);
+                structured, allocation);
         ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
         ctx.pipeline().replace(this, "nbd-transmission",
-                new NbdTransmissionHandler(export, structured, maxPayload));
+                new NbdTransmissionHandler(export, structured, allocation, maxPayload));
     }
 
     private static int refusal(ErrorCode code) {

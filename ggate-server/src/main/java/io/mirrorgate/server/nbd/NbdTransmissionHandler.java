@@ -1,8 +1,13 @@
 package io.mirrorgate.server.nbd;
 
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_BLOCK_STATUS;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_CACHE;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_DISC;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_DF;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_FAST_ZERO;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_FUA;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_NO_HOLE;
+import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_REQ_ONE;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLUSH;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_READ;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_TRIM;
@@ -39,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * future completes, pipelined and in completion order. Reading pauses while too many requests or
  * bytes are in flight or the channel is not writable. {@link GracefulShutdown#EVENT} and
  * NBD_CMD_DISC stop reading; the connection closes once the requests in flight have replied.
+ *
+ * <p>A request of length 0 (READ, WRITE, TRIM, WRITE_ZEROES, CACHE) is checked and answered with
+ * success without touching the device (a structured READ gets one NBD_REPLY_TYPE_NONE chunk);
+ * BLOCK_STATUS of length 0 is EINVAL. A structured read answers with one content chunk, so DF
+ * is honoured as it stands: NBD_REPLY_TYPE_OFFSET_HOLE when the data read as all zeroes,
+ * NBD_REPLY_TYPE_OFFSET_DATA otherwise. NBD_CMD_FLAG_FUA is accepted on every command.
  */
 public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
@@ -47,6 +58,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final Export export;
     private final BlockDevice device;
     private final boolean structured;
+    private final boolean allocationContext;
     private final boolean readOnly;
     private final int maxPayload;
     private int inFlight;
@@ -56,26 +68,41 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private boolean pumping;
 
-    public NbdTransmissionHandler(Export export, boolean structured, int maxPayload) {
+    /**
+     * @param structured structured replies were negotiated
+     * @param allocationContext {@code base:allocation} was selected (NBD_CMD_BLOCK_STATUS)
+     */
+    public NbdTransmissionHandler(Export export, boolean structured, boolean allocationContext,
+            int maxPayload) {
         this.export = export;
         this.device = export.device();
         this.structured = structured;
+        this.allocationContext = allocationContext;
         this.readOnly = isReadOnly(export);
         this.maxPayload = maxPayload;
     }
 
     /** The transmission flags advertised for {@code export}. */
-    static int transmissionFlags(Export export) {
+    static int transmissionFlags(Export export, boolean structured) {
         int flags = NbdConstants.FLAG_HAS_FLAGS | NbdConstants.FLAG_SEND_FLUSH
+                | NbdConstants.FLAG_SEND_CACHE
                 // A device's flush makes every completed write durable, whichever connection
                 // issued it, so several connections to one export are safe.
                 | NbdConstants.FLAG_CAN_MULTI_CONN;
+        if (structured) {
+            flags |= NbdConstants.FLAG_SEND_DF;
+        }
         if (isReadOnly(export)) {
             // what only writes do (trim, write-zeroes, FUA) is not offered next to read-only
             return flags | NbdConstants.FLAG_READ_ONLY;
         }
-        return flags | NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
+        flags |= NbdConstants.FLAG_SEND_FUA | NbdConstants.FLAG_SEND_TRIM
                 | NbdConstants.FLAG_SEND_WRITE_ZEROES;
+        return fastZero(export) ? flags | NbdConstants.FLAG_SEND_FAST_ZERO : flags;
+    }
+
+    private static boolean fastZero(Export export) {
+        return !isReadOnly(export) && export.device().supportsFastZero();
     }
 
     private static boolean isReadOnly(Export export) {
@@ -146,23 +173,37 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         int allowed;
         String command;
         switch (r.type()) {
-            case CMD_READ -> { allowed = 0; command = "NBD_CMD_READ"; }
-            case CMD_WRITE -> { allowed = CMD_FLAG_FUA; command = "NBD_CMD_WRITE"; }
+            case CMD_READ -> { allowed = structured ? CMD_FLAG_DF : 0; command = "NBD_CMD_READ"; }
+            case CMD_WRITE -> { allowed = 0; command = "NBD_CMD_WRITE"; }
             case CMD_FLUSH -> { allowed = 0; command = "NBD_CMD_FLUSH"; }
-            case CMD_TRIM -> { allowed = CMD_FLAG_FUA; command = "NBD_CMD_TRIM"; }
-            case CMD_WRITE_ZEROES -> { allowed = CMD_FLAG_FUA | CMD_FLAG_NO_HOLE;
+            case CMD_TRIM -> { allowed = 0; command = "NBD_CMD_TRIM"; }
+            case CMD_CACHE -> { allowed = 0; command = "NBD_CMD_CACHE"; }
+            case CMD_WRITE_ZEROES -> { allowed = CMD_FLAG_NO_HOLE
+                    | (fastZero(export) ? CMD_FLAG_FAST_ZERO : 0);
                 command = "NBD_CMD_WRITE_ZEROES"; }
+            case CMD_BLOCK_STATUS -> { allowed = CMD_FLAG_REQ_ONE; command = "NBD_CMD_BLOCK_STATUS"; }
             default -> {
                 return new MirrorgateException(ErrorCode.EINVAL,
                         "command type " + r.type() + " is not supported");
             }
         }
+        allowed |= CMD_FLAG_FUA;
         if ((r.flags() & ~allowed) != 0) {
             return new MirrorgateException(ErrorCode.EINVAL, String.format(
                     "%s flags: 0x%04x (expected: within 0x%04x)", command, r.flags(), allowed));
         }
-        boolean mutating = r.type() != CMD_READ && r.type() != CMD_FLUSH;
-        if (r.type() == CMD_READ && !export.access().canRead()) {
+        boolean reading = r.type() == CMD_READ || r.type() == CMD_CACHE
+                || r.type() == CMD_BLOCK_STATUS;
+        boolean mutating = !reading && r.type() != CMD_FLUSH;
+        if (r.type() == CMD_BLOCK_STATUS && !allocationContext) {
+            return new MirrorgateException(ErrorCode.EINVAL, "NBD_CMD_BLOCK_STATUS without a"
+                    + " metadata context (select base:allocation with NBD_OPT_SET_META_CONTEXT)");
+        }
+        if (r.type() == CMD_BLOCK_STATUS && r.length() == 0) {
+            return new MirrorgateException(ErrorCode.EINVAL, "NBD_CMD_BLOCK_STATUS length: 0"
+                    + " (expected: > 0)");
+        }
+        if (reading && !export.access().canRead()) {
             return new MirrorgateException(ErrorCode.EPERM, export.name() + ": export is write-only");
         }
         if (mutating && readOnly) {
@@ -174,7 +215,8 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         if (r.type() != CMD_FLUSH
                 && (r.offset() < 0 || r.length() > device.size() || r.offset() > device.size() - r.length())) {
-            return new MirrorgateException(r.type() == CMD_WRITE ? ErrorCode.ENOSPC : ErrorCode.EINVAL,
+            boolean writing = r.type() == CMD_WRITE || r.type() == CMD_WRITE_ZEROES;
+            return new MirrorgateException(writing ? ErrorCode.ENOSPC : ErrorCode.EINVAL,
                     String.format("%s offset %s + length %d is past the end of export %s (size: %d)",
                             command, Long.toUnsignedString(r.offset()), r.length(), export.name(),
                             device.size()));
@@ -185,7 +227,11 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(ChannelHandlerContext ctx, Request r) {
         boolean fua = (r.flags() & CMD_FLAG_FUA) != 0;
         long bytes = r.type() == CMD_READ || r.type() == CMD_WRITE ? r.length() : 0;
-        CompletableFuture<?> future = switch (r.type()) {
+        int zeroFlags = ((r.flags() & CMD_FLAG_NO_HOLE) != 0 ? BlockDevice.ZERO_NO_HOLE : 0)
+                | ((r.flags() & CMD_FLAG_FAST_ZERO) != 0 ? BlockDevice.ZERO_FAST : 0);
+        CompletableFuture<?> future = r.length() == 0 && r.type() != CMD_FLUSH
+                ? CompletableFuture.completedFuture(r.type() == CMD_READ ? Unpooled.EMPTY_BUFFER : null)
+                : switch (r.type()) {
             case CMD_READ -> call(() -> device.read(r.offset(), (int) r.length()));
             case CMD_WRITE -> {
                 ByteBuf data = r.content().retain();
@@ -195,7 +241,11 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             case CMD_FLUSH -> call(device::flush);
             case CMD_TRIM -> call(() -> device.trim(r.offset(), r.length()))
                     .thenCompose(v -> fua ? device.flush() : CompletableFuture.completedFuture(null));
-            case CMD_WRITE_ZEROES -> call(() -> device.writeZeroes(r.offset(), r.length(), fua));
+            case CMD_WRITE_ZEROES -> call(() -> device.writeZeroes(r.offset(), r.length(), fua,
+                    zeroFlags));
+            case CMD_CACHE -> call(() -> cache(r.offset(), r.length()));
+            case CMD_BLOCK_STATUS -> call(() -> NbdBlockStatus.query(device, r.offset(), r.length(),
+                    (r.flags() & CMD_FLAG_REQ_ONE) != 0, ctx.alloc()));
             default -> throw new IllegalStateException("validated type: " + r.type());
         };
         inFlight++;
@@ -205,16 +255,29 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         long cookie = r.cookie();
         long offset = r.offset();
         long length = r.length();
-        future.whenComplete((result, failure) -> onEventLoop(ctx, result, () -> {
-            inFlight--;
-            inFlightBytes -= bytes;
-            limits(ctx).budget().give(bytes);
-            complete(ctx, type, cookie, offset, length, result, failure);
-            pump(ctx);
-            if (draining && inFlight == 0 && waiting.isEmpty()) {
-                Drain.close(ctx.channel(), limits(ctx).drainTimeout());
-            }
-        }));
+        future.whenComplete((result, failure) -> {
+            // the zero scan runs on the completing (device) thread, not on the event loop
+            boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
+                    && data.isReadable() && isZero(data);
+            onEventLoop(ctx, result, () -> {
+                inFlight--;
+                inFlightBytes -= bytes;
+                limits(ctx).budget().give(bytes);
+                complete(ctx, type, cookie, offset, length, result, failure, zero);
+                pump(ctx);
+                if (draining && inFlight == 0 && waiting.isEmpty()) {
+                    Drain.close(ctx.channel(), limits(ctx).drainTimeout());
+                }
+            });
+        });
+    }
+
+    /** NBD_CMD_CACHE: a hint, widened to whole blocks. */
+    private CompletableFuture<Void> cache(long offset, long length) {
+        long blockSize = device.blockSize();
+        long start = offset - offset % blockSize;
+        long end = Math.min(device.size(), (offset + length + blockSize - 1) / blockSize * blockSize);
+        return device.cache(start, end - start);
     }
 
     /** Runs a device call; a device that throws instead of failing its future still gets a reply. */
@@ -241,8 +304,9 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** {@code zero}: a read whose data is all zeroes (sent as one OFFSET_HOLE chunk). */
     private void complete(ChannelHandlerContext ctx, int type, long cookie, long offset, long length,
-            Object result, Throwable failure) {
+            Object result, Throwable failure, boolean zero) {
         if (!ctx.channel().isActive()) {
             ReferenceCountUtil.release(result);
             return;
@@ -252,6 +316,18 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     type, offset, failure);
             writeError(ctx, type, cookie, offset, MirrorgateException.codeOf(failure),
                     MirrorgateException.messageOf(failure), type == CMD_READ);
+            return;
+        }
+        if (type == CMD_BLOCK_STATUS) {
+            ByteBuf payload = (ByteBuf) result;
+            if (payload.readableBytes() < 12) {
+                payload.release();
+                writeError(ctx, type, cookie, offset, ErrorCode.EIO, device.name()
+                        + ": no allocation extents for offset " + offset, false);
+                return;
+            }
+            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+                    NbdConstants.REPLY_TYPE_BLOCK_STATUS, cookie, payload));
             return;
         }
         if (type != CMD_READ) {
@@ -266,13 +342,41 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     + got + " bytes (expected: " + length + ")", true);
             return;
         }
-        if (structured) {
+        if (structured && length == 0) {
+            // OFFSET_DATA needs at least one byte: an empty read is a lone NONE chunk
+            data.release();
+            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+                    NbdConstants.REPLY_TYPE_NONE, cookie, Unpooled.EMPTY_BUFFER));
+        } else if (zero) {
+            // one OFFSET_HOLE chunk (a content chunk, so DF holds): 12 bytes instead of the zeroes
+            data.release();
+            ByteBuf hole = ctx.alloc().buffer(12).writeLong(offset).writeInt((int) length);
+            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+                    NbdConstants.REPLY_TYPE_OFFSET_HOLE, cookie, hole));
+        } else if (structured) {
             ByteBuf header = ctx.alloc().buffer(8).writeLong(offset);
             ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_OFFSET_DATA, cookie, Unpooled.wrappedBuffer(header, data)));
         } else {
             ctx.writeAndFlush(new SimpleReply(0, cookie, data));
         }
+    }
+
+    /** Whether every readable byte is zero (real data stops the scan within a few bytes). */
+    private static boolean isZero(ByteBuf data) {
+        int i = data.readerIndex();
+        int end = data.writerIndex();
+        for (; i + 8 <= end; i += 8) {
+            if (data.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (data.getByte(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A request refused before reaching the device: an error that names no offset. */

@@ -17,7 +17,12 @@ public enum Command {
      * replicator's {@code PeerInfo}). Only on connections that negotiated {@link
      * GgateProtocol#FEATURE_PEER}.
      */
-    PEER_INFO(8, true, false);
+    PEER_INFO(8, true, false),
+    /**
+     * The allocation of a range: the reply's payload is its extents ({@link ExtentList}). Only
+     * on connections that negotiated {@link GgateProtocol#FEATURE_ALLOCATION}.
+     */
+    BLOCK_STATUS(9, false, false);
 
     private final int code;
     private final boolean hasPayload;

@@ -189,8 +189,8 @@ public final class GgateDecoder extends ByteToMessageDecoder {
         } else if (command != null) {
             WireStrings.end(body, "request " + command);
         }
-        return new Request(code, flags & GgateProtocol.FLAG_FUA, sequence, offset, length, crc,
-                payload);
+        return new Request(code, flags & ~GgateProtocol.FLAG_COMPRESSED, sequence, offset, length,
+                crc, payload);
     }
 
     private Reply decodeReply(ChannelHandlerContext ctx, int flags, ByteBuf body) {

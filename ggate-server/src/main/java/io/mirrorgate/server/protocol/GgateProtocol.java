@@ -23,8 +23,18 @@ public final class GgateProtocol {
     public static final int FLAG_FUA = 0x01;
     /** Frame flag: the payload is LZ4-compressed (the CRC32C is over the uncompressed bytes). */
     public static final int FLAG_COMPRESSED = 0x02;
+    /**
+     * Request flag (WRITE_ZEROES, with {@link #FEATURE_ALLOCATION}): the range must stay
+     * allocated.
+     */
+    public static final int FLAG_NO_HOLE = 0x04;
+    /**
+     * Request flag (WRITE_ZEROES, with {@link #FEATURE_ALLOCATION}): fail with ENOTSUP at once
+     * unless the zeroing is fast.
+     */
+    public static final int FLAG_FAST_ZERO = 0x08;
     /** Every flag bit this version knows. */
-    public static final int KNOWN_FLAGS = FLAG_FUA | FLAG_COMPRESSED;
+    public static final int KNOWN_FLAGS = FLAG_FUA | FLAG_COMPRESSED | FLAG_NO_HOLE | FLAG_FAST_ZERO;
 
     /** Feature bit: LZ4 payload compression. */
     public static final int FEATURE_LZ4 = 0x01;
@@ -33,8 +43,14 @@ public final class GgateProtocol {
      * Granted only by exports that have a {@link io.mirrorgate.server.export.ReplicationEndpoint}.
      */
     public static final int FEATURE_PEER = 0x02;
+    /**
+     * Feature bit: the server answers {@link Command#BLOCK_STATUS} and knows the WRITE_ZEROES
+     * flags {@link #FLAG_NO_HOLE} and {@link #FLAG_FAST_ZERO}. A client sends neither to a
+     * server that did not grant it (an older server would close the connection).
+     */
+    public static final int FEATURE_ALLOCATION = 0x04;
     /** Every feature this version supports. */
-    public static final int SUPPORTED_FEATURES = FEATURE_LZ4 | FEATURE_PEER;
+    public static final int SUPPORTED_FEATURES = FEATURE_LZ4 | FEATURE_PEER | FEATURE_ALLOCATION;
 
     /** Length of the client and server nonces. */
     public static final int NONCE_LENGTH = 32;

@@ -9,7 +9,8 @@ import io.netty.buffer.ByteBufAllocator;
  * the range length otherwise; {@code crc} is the CRC32C of the uncompressed payload (0 without).
  *
  * <pre>
- * frame flags: FUA (0x01), COMPRESSED (0x02: the payload is LZ4-compressed)
+ * frame flags: FUA (0x01), COMPRESSED (0x02: the payload is LZ4-compressed),
+ *              NO_HOLE (0x04) and FAST_ZERO (0x08): WRITE_ZEROES, with FEATURE_ALLOCATION
  * +-------------------------------+-------------------------------+
  * |        command (u16)          |        reserved (u16)         |
  * +-------------------------------+-------------------------------+
@@ -24,7 +25,8 @@ import io.netty.buffer.ByteBufAllocator;
  * |                 payload (WRITE, SET_GENERATION) ...           |
  * +---------------------------------------------------------------+
  * </pre>
- * Commands: 1 READ, 2 WRITE, 3 FLUSH, 4 TRIM, 5 WRITE_ZEROES, 6 SET_GENERATION, 7 DISCONNECT.
+ * Commands: 1 READ, 2 WRITE, 3 FLUSH, 4 TRIM, 5 WRITE_ZEROES, 6 SET_GENERATION, 7 DISCONNECT,
+ * 8 PEER_INFO, 9 BLOCK_STATUS.
  */
 public record Request(int commandCode, int flags, long sequence, long offset, long length,
         int crc, ByteBuf payload) implements GgateMessage, PayloadMessage {

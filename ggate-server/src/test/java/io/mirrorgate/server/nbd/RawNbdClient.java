@@ -72,6 +72,25 @@ final class RawNbdClient implements AutoCloseable {
         return b.array();
     }
 
+    /** Meta-context option data: export name, then the queries. */
+    static byte[] metaContextData(String name, String... queries) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream d = new DataOutputStream(bytes)) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            d.writeInt(n.length);
+            d.write(n);
+            d.writeInt(queries.length);
+            for (String q : queries) {
+                byte[] b = q.getBytes(StandardCharsets.UTF_8);
+                d.writeInt(b.length);
+                d.write(b);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     /** NBD_OPT_STRUCTURED_REPLY (when asked) then NBD_OPT_GO; returns the final reply. */
     OptionReply go(String name, boolean structured) throws IOException {
         if (structured) {
@@ -139,6 +158,17 @@ final class RawNbdClient implements AutoCloseable {
             throw new IOException("multi-chunk replies are not expected from this server");
         }
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+        if (type == NbdConstants.REPLY_TYPE_NONE) {
+            return new Reply(cookie, 0, type, null, new byte[0]);
+        }
+        if (type == NbdConstants.REPLY_TYPE_OFFSET_HOLE) {
+            java.nio.ByteBuffer hole = java.nio.ByteBuffer.wrap(payload);
+            hole.getLong();
+            return new Reply(cookie, 0, type, null, new byte[hole.getInt()]);
+        }
+        if (type == NbdConstants.REPLY_TYPE_BLOCK_STATUS) {
+            return new Reply(cookie, 0, type, null, payload);
+        }
         if (type == NbdConstants.REPLY_TYPE_OFFSET_DATA) {
             b.getLong();
             byte[] data = new byte[b.remaining()];

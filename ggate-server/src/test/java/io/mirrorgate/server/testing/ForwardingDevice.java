@@ -2,6 +2,8 @@ package io.mirrorgate.server.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
 import io.netty.buffer.ByteBuf;
+import io.mirrorgate.server.device.Extent;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** A device that forwards everything to another; tests override one method to record or fail. */
@@ -60,6 +62,26 @@ public class ForwardingDevice implements BlockDevice {
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
         return delegate.writeZeroes(offset, length, fua);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, int flags) {
+        return delegate.writeZeroes(offset, length, fua, flags);
+    }
+
+    @Override
+    public boolean supportsFastZero() {
+        return delegate.supportsFastZero();
+    }
+
+    @Override
+    public CompletableFuture<List<Extent>> extents(long offset, long length) {
+        return delegate.extents(offset, length);
+    }
+
+    @Override
+    public CompletableFuture<Void> cache(long offset, long length) {
+        return delegate.cache(offset, length);
     }
 
     @Override

@@ -4,9 +4,11 @@ import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
+import io.mirrorgate.server.device.Extent;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -260,8 +262,40 @@ public final class MirrorDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua) {
+        return writeZeroes(offset, length, fua, 0);
+    }
+
+    /** NO_HOLE goes to both sides; FAST is refused (the mirror does not promise fast zeroing). */
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean fua, int flags) {
+        if ((flags & ZERO_FAST) != 0) {
+            return BlockDevice.super.writeZeroes(offset, length, fua, flags);
+        }
         return mutate(offset, length, fua,
-                (device, deviceFua) -> device.writeZeroes(offset, length, deviceFua), null);
+                (device, deviceFua) -> device.writeZeroes(offset, length, deviceFua, flags), null);
+    }
+
+    /** The local replica's allocation; "all data" where it is stale (owed by the peer). */
+    @Override
+    public CompletableFuture<List<Extent>> extents(long offset, long length) {
+        MirrorgateException refused = refuse(offset, length, false);
+        if (refused == null && length == 0) {
+            refused = DeviceRequests.checkExtents(this, offset, length);
+        }
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        if (localStale && anyOwed(offset, length)) {
+            return BlockDevice.super.extents(offset, length);
+        }
+        return call(() -> local.extents(offset, length));
+    }
+
+    /** A read-ahead hint for the local replica, where reads are served. */
+    @Override
+    public CompletableFuture<Void> cache(long offset, long length) {
+        MirrorgateException refused = refuse(offset, length, false);
+        return refused != null ? DeviceRequests.failed(refused) : call(() -> local.cache(offset, length));
     }
 
     /** Mirrored as write-zeroes on both sides (see the class comment). */

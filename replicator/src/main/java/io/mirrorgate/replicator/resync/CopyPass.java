@@ -54,7 +54,7 @@ final class CopyPass implements RegionCopy.Listener {
     private static final class Next {
         final long region;
         final long length;
-        final long paidNanos;
+        long paidNanos;
         long dueNanos;
         int yields;
 
@@ -296,6 +296,25 @@ final class CopyPass implements RegionCopy.Listener {
     @Override
     public void settled(RegionCopy copy) {
         events.add(() -> { });
+    }
+
+    /**
+     * A copy found {@code zeroBytes} of holes and zeroes, which it sends as write-zeroes: their
+     * tokens go back, and the next region may start (and pace its chunks) that much earlier.
+     */
+    @Override
+    public void mapped(RegionCopy copy, long zeroBytes) {
+        if (zeroBytes <= 0) {
+            return; // nothing to give back: the pacing stays exactly as paid
+        }
+        events.add(() -> {
+            rate.refund(zeroBytes);
+            if (next != null) {
+                long due = System.nanoTime() + rate.waitBefore(next.length);
+                next.paidNanos = Math.min(next.paidNanos, due);
+                next.dueNanos = Math.min(next.dueNanos, due);
+            }
+        });
     }
 
     @Override

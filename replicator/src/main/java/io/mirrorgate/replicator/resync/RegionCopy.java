@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.resync;
 
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.Extent;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
- * #pump} is called, up to {@code maxChunks} chunk copies are in flight; each chunk's write (or
+ * #pump} is called, it asks the source for the region's allocation ({@link
+ * BlockDevice#extents}); the source's holes and zero extents become one write-zeroes each on the
+ * target (which may punch a hole there: a sparse source stays sparse on the target), and the
+ * data extents are copied in chunks, up to {@code maxChunks} chunk copies in flight; each chunk's write (or
  * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
  * write completed. When every chunk is written, it requests a flush of the target issued after
  * that ({@link SharedFlush}: one flush may serve several regions); its success is reported to
@@ -28,9 +32,10 @@ import java.util.function.Supplier;
  * after its write-zeroes was issued, after its write completed, or at once when the copy was
  * aborted before its write was issued.
  *
- * <p>Paced by the rate limit: chunk {@code i} is not issued before {@code startNanos + i ×
- * chunkSize / rate}, so that a region's bytes are spread over the time the rate gives it rather
- * than sent in one burst (the next region's time starts where this one's ends). A chunk not due
+ * <p>Paced by the rate limit: a data chunk is not issued before {@code startNanos + (data bytes
+ * issued before it) / rate}, so that a region's bytes are spread over the time the rate gives it
+ * rather than sent in one burst (the next region's time starts where this one's ends). Holes and
+ * zero extents are not paced: their tokens go back to the pass ({@link Listener#mapped}). A chunk not due
  * yet asks the listener to {@link Listener#wakeAt pump again} at its time.
  *
  * <p>{@link #abort} (the pass failed or stops) issues nothing more; the range lock is released
@@ -56,6 +61,9 @@ final class RegionCopy {
 
         /** The next chunk is due at {@code nanos} ({@link System#nanoTime}): call {@link #pump} then. */
         void wakeAt(RegionCopy copy, long nanos);
+
+        /** The source's allocation is known: {@code zeroBytes} go as write-zeroes, not data. */
+        default void mapped(RegionCopy copy, long zeroBytes) {}
     }
 
     /** One request in flight, for the I/O timeout. */
@@ -82,8 +90,14 @@ final class RegionCopy {
     private int chunks;
     private int ops;
     private boolean flushIssued;
+    /** The source's allocation of the region once known, and the extent {@link #nextPos} is in. */
+    private List<Extent> extents;
+    private int extentIndex;
+    private boolean mapping;
     private boolean wakeRequested;
     private long wakeNanos;
+    /** Data bytes issued so far (what the pacing counts). */
+    private long pacedBytes;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
@@ -147,18 +161,32 @@ final class RegionCopy {
         }
         while (true) {
             long pos;
-            int n;
+            long n;
             Pending op;
             boolean flush = false;
+            boolean map = false;
+            boolean zeroes = false;
             boolean wait = false;
             long due = 0;
             synchronized (this) {
                 long end = offset + length;
-                if (nanosPerByte > 0 && !aborted && nextPos < end && chunks < maxChunks) {
-                    due = startNanos + (long) ((nextPos - offset) * nanosPerByte);
+                if (nanosPerByte > 0 && !aborted && extents != null && nextPos < end
+                        && chunks < maxChunks && !extentAt(nextPos).allocation().readsZero()) {
+                    due = startNanos + (long) (pacedBytes * nanosPerByte);
                     wait = due - System.nanoTime() > 0;
                 }
-                if (wait) {
+                if (!aborted && extents == null) {
+                    pumping = false;
+                    if (mapping) {
+                        return;
+                    }
+                    mapping = true;
+                    map = true;
+                    ops++;
+                    op = begin("allocation of " + source.name() + " offset " + offset);
+                    pos = 0;
+                    n = 0;
+                } else if (wait) {
                     pumping = false;
                     if (wakeRequested && wakeNanos == due) {
                         return; // already asked for
@@ -181,12 +209,21 @@ final class RegionCopy {
                     n = 0;
                 } else {
                     pos = nextPos;
-                    n = (int) Math.min(chunkSize, end - pos);
+                    Extent extent = extentAt(pos);
+                    zeroes = extent.allocation().readsZero();
+                    long extentEnd = Math.min(end, extent.end());
+                    n = zeroes ? extentEnd - pos : Math.min(chunkSize, extentEnd - pos);
                     nextPos += n;
+                    pacedBytes += zeroes ? 0 : n;
                     chunks++;
                     ops++;
-                    op = begin("read " + source.name() + " offset " + pos);
+                    op = begin((zeroes ? "write-zeroes " + target.name() : "read " + source.name())
+                            + " offset " + pos);
                 }
+            }
+            if (map) {
+                map(op);
+                return;
             }
             if (wait) {
                 listener.wakeAt(this, due);
@@ -196,8 +233,42 @@ final class RegionCopy {
                 issueFlush(op);
                 return;
             }
-            issueRead(pos, n, op);
+            if (zeroes) {
+                issueZeroes(pos, n, op);
+            } else {
+                issueRead(pos, (int) n, op);
+            }
         }
+    }
+
+    /** The extent holding {@code pos} (positions only grow); under the monitor. */
+    private Extent extentAt(long pos) {
+        while (extents.get(extentIndex).end() <= pos) {
+            extentIndex++;
+        }
+        return extents.get(extentIndex);
+    }
+
+    /** Learns the source's allocation of the region ({@link SourceMap}), then pumps. */
+    private void map(Pending op) {
+        SourceMap.of(source, offset, length).thenAccept(found -> {
+            synchronized (this) {
+                extents = found;
+            }
+            listener.mapped(this, SourceMap.zeroBytes(found, offset + length));
+            ended(op, false);
+            pump();
+        });
+    }
+
+    private void issueZeroes(long pos, long n, Pending op) {
+        call(() -> target.writeZeroes(pos, n, false)).whenComplete((v, error) -> {
+            if (error != null) {
+                fail(error);
+            }
+            ended(op, true);
+            pump();
+        });
     }
 
     private void issueRead(long pos, int n, Pending readOp) {

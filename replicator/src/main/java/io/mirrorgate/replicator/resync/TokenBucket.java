@@ -73,6 +73,35 @@ public final class TokenBucket {
         }
     }
 
+    /**
+     * Gives back {@code bytes} tokens taken but not sent (a copy that found holes where it paid
+     * for data). Never more than the burst is saved.
+     */
+    public void refund(long bytes) {
+        if (bytesPerSecond == 0 || bytes <= 0) {
+            return;
+        }
+        synchronized (this) {
+            refill(nanoClock.getAsLong());
+            tokens = Math.min(maxTokens, tokens + bytes);
+        }
+    }
+
+    /**
+     * What {@link #take} would answer now for a caller whose {@code taken} bytes were the last
+     * ones taken: the nanoseconds until the debt before them is paid off.
+     */
+    public long waitBefore(long taken) {
+        if (bytesPerSecond == 0) {
+            return 0;
+        }
+        synchronized (this) {
+            refill(nanoClock.getAsLong());
+            double before = tokens + taken;
+            return before >= 0 ? 0 : (long) Math.ceil(-before * 1e9 / bytesPerSecond);
+        }
+    }
+
     private void refill(long now) {
         long elapsed = now - lastNanos;
         if (elapsed > 0) {

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.server.testing.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +46,10 @@ class StatusWatchTest {
 
     @Test
     void onATerminalTheStatusIsRedrawnInPlaceUntilInSync() throws Exception {
-        pair = MirrorPair.builder(dir).resyncRate("4MiB").size(8 << 20).start();
+        // 8 MiB of data (holes would be skipped, not paced): 2 s of sync at 4 MiB/s
+        pair = MirrorPair.builder(dir).resyncRate("4MiB").size(8 << 20).startPrimary(false).start();
+        Files.write(pair.primaryImage(), TestData.randomBytes(3, 8 << 20));
+        pair.startPrimary();
         StringWriter out = new StringWriter();
         CommandLine cmd = ReplicatorMain.newCommandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter()));
         ((StatusCommand) cmd.getSubcommands().get("status").getCommand()).terminal = true;

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class StandbyCrashResyncTest {
     private static final long MIB = 1L << 20;
     private static final long REGION = MIB;
+    /** What {@link #makeOwed} writes into each MiB of an owed region. */
+    private static final long DATA_PER_MIB = 4096;
 
     @RegisterExtension
     final ProcessGroup processes = new ProcessGroup();
@@ -77,17 +79,23 @@ class StandbyCrashResyncTest {
     }
 
     /**
-     * With the standby away: writes 4 KiB of random data into each MiB of each region (so that the
-     * resync's every 1 MiB chunk is data, not write-zeroes); the regions become owed.
+     * With the standby away: writes 4 KiB of random data into each MiB of each region; the regions
+     * become owed. The resync sends those 4 KiB blocks as data and the holes around them as
+     * write-zeroes (the source's allocation), so the standby writes {@link #DATA_PER_MIB} per MiB.
      */
     private void makeOwed(List<Long> regions, long regionSize, long seed) throws Exception {
+        makeOwed(regions, regionSize, seed, (int) DATA_PER_MIB);
+    }
+
+    /** As above with {@code perMib} bytes of data per MiB (4096 at a random place, or all of it). */
+    private void makeOwed(List<Long> regions, long regionSize, long seed, int perMib) throws Exception {
         mirror.awaitDisconnected(Duration.ofSeconds(30));
         Random random = new Random(seed);
         try (NbdClient nbd = mirror.nbd()) {
             for (long r : regions) {
                 for (long chunk = r * regionSize; chunk < (r + 1) * regionSize; chunk += MIB) {
-                    long offset = chunk + random.nextInt((int) (MIB / 4096)) * 4096L;
-                    nbd.write(offset, TestData.randomBytes(seed * 100_000 + offset / 4096, 4096), false);
+                    long offset = chunk + random.nextInt((int) ((MIB - perMib) / 4096 + 1)) * 4096L;
+                    nbd.write(offset, TestData.randomBytes(seed * 100_000 + offset / 4096, perMib), false);
                 }
             }
             nbd.flush();
@@ -102,7 +110,8 @@ class StandbyCrashResyncTest {
         List<Long> owed = randomRegions(256 * MIB, REGION, 160, 21);
         long owedBytes = owed.size() * REGION;
         mirror.killStandby();
-        makeOwed(owed, REGION, 21);
+        // whole regions of data, so that the resync (3 s at 48 MiB/s) is still running at the kill
+        makeOwed(owed, REGION, 21, (int) MIB);
 
         long writtenBefore = mirror.standbyBytesWritten();
         mirror.restartStandby();
@@ -145,7 +154,8 @@ class StandbyCrashResyncTest {
         startInSyncWithRate(128 * MIB, "16MiB");
         List<Long> owed = randomRegions(128 * MIB, REGION, 64, 31);
         mirror.killStandby();
-        makeOwed(owed, REGION, 31);
+        // whole regions of data: the resync then takes 4 s at 16 MiB/s (holes would be free)
+        makeOwed(owed, REGION, 31, (int) MIB);
 
         RecordingWriter writer;
         long writesAtStart;
@@ -231,7 +241,8 @@ class StandbyCrashResyncTest {
         String metrics = mirror.metrics();
         assertTrue(metrics.contains("mirrorgate_resync_bytes_done{resource=\"r0\"} " + expected + "\n"), metrics);
         long standbyWrote = mirror.standbyBytesWritten() - writtenBefore;
-        assertTrue(standbyWrote >= expected && standbyWrote <= expected + 256 * 1024,
+        long data = dirty.size() * (region / MIB) * DATA_PER_MIB;
+        assertTrue(standbyWrote >= data && standbyWrote <= expected + 256 * 1024,
                 "the standby wrote " + standbyWrote + " bytes for " + dirty.size()
                         + " dirty regions of 4 MiB (of 256) in a 1 GiB volume");
         Fixtures.assertSameContent(mirror.primaryImage(), mirror.standbyImage());

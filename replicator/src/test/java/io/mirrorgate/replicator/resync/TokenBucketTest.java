@@ -99,4 +99,21 @@ class TokenBucketTest {
             assertEquals(0, bucket.take(1 << 30));
         }
     }
+
+    @Test
+    void refundedTokensShortenTheWaitOfWhoeverTookTheNextBytes() {
+        long rate = 1L << 20; // 1 MiB/s: 1 MiB of debt is a second
+        FakeClock clock = new FakeClock();
+        TokenBucket bucket = new TokenBucket(rate, () -> clock.now);
+        assertEquals(0, bucket.take(1L << 20), "the first region goes at once");
+        long wait = bucket.take(1L << 20);
+        assertTrue(wait >= 999 * MS, "the second waits for the first's bytes: " + wait);
+        assertEquals(wait, bucket.waitBefore(1L << 20));
+        bucket.refund(1L << 20); // the first region was all holes
+        assertEquals(0, bucket.waitBefore(1L << 20), "the second may go now");
+        assertTrue(bucket.take(0) >= 999 * MS, "its own bytes are still owed");
+        bucket.refund(4L << 20);
+        assertEquals(0, bucket.take(0), "a refund saves at most the burst, never more than the debt");
+        assertTrue(bucket.take(1L << 20) == 0 && bucket.take(0) > 990 * MS);
+    }
 }
