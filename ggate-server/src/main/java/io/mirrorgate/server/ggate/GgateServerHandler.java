@@ -154,7 +154,9 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         CompletableFuture<ExportStateStore.ExportState> admission;
         ReplicationEndpoint.Session candidate = null;
         if (export.replication() != null) {
-            candidate = new ChannelSession(ctx.channel(), peer, hello.nodeId(), hello.epoch());
+            // the node id reaches the replicator's logs: escaped (a real one has nothing to escape)
+            candidate = new ChannelSession(ctx.channel(), peer, LogText.escape(hello.nodeId()),
+                    hello.epoch());
             ReplicationEndpoint.Session s = candidate;
             admission = callEndpoint(() -> export.replication().admit(s))
                     .thenApply(a -> new ExportStateStore.ExportState(a.highestEpoch(), a.generation()));
