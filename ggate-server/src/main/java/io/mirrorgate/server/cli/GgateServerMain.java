@@ -72,8 +72,8 @@ public final class GgateServerMain implements Callable<Integer> {
 
     @Option(names = "--max-connection-bytes", paramLabel = "SIZE", defaultValue = "64M",
             converter = Sizes.Converter.class,
-            description = "Request bytes in flight per connection before it stops being read"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Request bytes in flight per connection before it stops being read, at"
+                    + " least --max-request (default: ${DEFAULT-VALUE}).")
     long connectionBytes;
 
     @Option(names = "--max-server-bytes", paramLabel = "SIZE", defaultValue = "1G",
@@ -158,7 +158,8 @@ public final class GgateServerMain implements Callable<Integer> {
 
     private ConnectionLimits limits() {
         try {
-            return ConnectionLimits.defaults().withConnectionBytes(connectionBytes)
+            // a connection can always have its largest request in flight
+            return ConnectionLimits.defaults().withConnectionBytes(Math.max(connectionBytes, maxRequest))
                     .withServerBytes(serverBytes).withFrameTimeout(Duration.ofSeconds(frameTimeout))
                     .withIdleTimeout(Duration.ofSeconds(idleTimeout))
                     .withDrainTimeout(Duration.ofSeconds(drainTimeout));
