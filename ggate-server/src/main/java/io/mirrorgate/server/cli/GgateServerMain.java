@@ -159,7 +159,8 @@ public final class GgateServerMain implements Callable<Integer> {
     private ConnectionLimits limits() {
         try {
             // a connection can always have its largest request in flight
-            return ConnectionLimits.defaults().withConnectionBytes(Math.max(connectionBytes, maxRequest))
+            return ConnectionLimits.defaults()
+                    .withConnectionBytes(Math.max(connectionBytes, maxRequest))
                     .withServerBytes(serverBytes).withFrameTimeout(Duration.ofSeconds(frameTimeout))
                     .withIdleTimeout(Duration.ofSeconds(idleTimeout))
                     .withDrainTimeout(Duration.ofSeconds(drainTimeout));
