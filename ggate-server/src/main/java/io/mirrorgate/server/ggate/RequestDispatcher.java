@@ -299,21 +299,35 @@ final class RequestDispatcher {
         }
     }
 
+    /**
+     * A request replied: it no longer counts against the requests in flight, but its bytes (a
+     * READ's data) are held until the reply has been written, so that replies a client does not
+     * read count against the connection's and the server's limits.
+     */
     private void complete(Reply reply, long bytes) {
         inFlight--;
-        inFlightBytes -= bytes;
-        limits.budget().give(bytes);
+        limits.budget().requestDone();
         ChannelFuture written = null;
         if (ctx.channel().isActive()) {
             written = ctx.writeAndFlush(reply);
+            written.addListener(f -> bytesDone(bytes));
         } else {
             reply.release();
+            bytesDone(bytes);
         }
         pump();
         if (draining && inFlight == 0) {
             closeAfter(written);
         }
         checkIdle();
+    }
+
+    private void bytesDone(long bytes) {
+        inFlightBytes -= bytes;
+        limits.budget().bytesDone(bytes);
+        if (!channelClosed) {
+            pump();
+        }
     }
 
     /** Stops reading; the channel closes once every request in flight has replied. */
@@ -353,16 +367,20 @@ final class RequestDispatcher {
         if (draining || channelClosed) {
             return;
         }
-        ctx.channel().config().setAutoRead(!busy() && waiting.isEmpty());
+        // a client that does not read its replies is not read either (its refusals cost no budget)
+        ctx.channel().config().setAutoRead(!busy() && waiting.isEmpty() && ctx.channel().isWritable());
         if (limits.budget().overLimit()) {
             limits.budget().whenFree(ctx.channel());
         }
     }
 
-    /** Whether no further request may start now: connection or server limits, unread replies. */
+    /**
+     * Whether no further request may start now: the connection's requests, or its bytes in flight
+     * or in unwritten replies, or the server's, are at their limits.
+     */
     private boolean busy() {
         return inFlight >= maxInFlight || inFlightBytes >= limits.connectionBytes()
-                || limits.budget().overLimit() || !ctx.channel().isWritable();
+                || limits.budget().overLimit();
     }
 
     /** Starts what waits once the limits allow (writability changed, the server budget freed). */

@@ -46,7 +46,22 @@ public final class ByteBudget {
     /** Gives one request of {@code bytes} back; wakes the waiting channels once under the maximum. */
     public void give(long bytes) {
         requests.decrementAndGet();
+        bytesDone(bytes);
+    }
+
+    /** The request has replied (its reply's bytes may still be held: {@link #bytesDone}). */
+    public void requestDone() {
+        requests.decrementAndGet();
+        wake();
+    }
+
+    /** {@code bytes} of a request that has replied are no longer held (its reply was written). */
+    public void bytesDone(long bytes) {
         used.addAndGet(-bytes);
+        wake();
+    }
+
+    private void wake() {
         if (!overLimit() && !waiting.isEmpty()) {
             for (Channel ch : waiting) {
                 waiting.remove(ch);

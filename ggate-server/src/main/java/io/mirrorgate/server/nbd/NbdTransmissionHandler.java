@@ -27,6 +27,7 @@ import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
 import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -67,6 +68,8 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private ConnectionLimits limits;
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private boolean pumping;
+    /** The future of the reply {@link #complete} wrote last, or null. */
+    private ChannelFuture lastReply;
 
     /**
      * @param structured structured replies were negotiated
@@ -261,15 +264,35 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     && data.isReadable() && isZero(data);
             onEventLoop(ctx, result, () -> {
                 inFlight--;
-                inFlightBytes -= bytes;
-                limits(ctx).budget().give(bytes);
+                limits(ctx).budget().requestDone();
+                lastReply = null;
                 complete(ctx, type, cookie, offset, length, result, failure, zero);
+                // the bytes count until the reply is written: unread replies hold the limits
+                if (lastReply != null) {
+                    lastReply.addListener(f -> bytesDone(ctx, bytes));
+                } else {
+                    bytesDone(ctx, bytes);
+                }
                 pump(ctx);
                 if (draining && inFlight == 0 && waiting.isEmpty()) {
                     Drain.close(ctx.channel(), limits(ctx).drainTimeout());
                 }
             });
         });
+    }
+
+    private void bytesDone(ChannelHandlerContext ctx, long bytes) {
+        inFlightBytes -= bytes;
+        limits(ctx).budget().bytesDone(bytes);
+        if (ctx.channel().isActive()) {
+            pump(ctx);
+        }
+    }
+
+    /** Writes a reply; {@link #lastReply} is its future. */
+    private ChannelFuture reply(ChannelHandlerContext ctx, Object message) {
+        lastReply = ctx.writeAndFlush(message);
+        return lastReply;
     }
 
     /** NBD_CMD_CACHE: a hint, widened to whole blocks. */
@@ -326,12 +349,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                         + ": no allocation extents for offset " + offset, false);
                 return;
             }
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_BLOCK_STATUS, cookie, payload));
             return;
         }
         if (type != CMD_READ) {
-            ctx.writeAndFlush(new SimpleReply(0, cookie, Unpooled.EMPTY_BUFFER));
+            reply(ctx, new SimpleReply(0, cookie, Unpooled.EMPTY_BUFFER));
             return;
         }
         ByteBuf data = (ByteBuf) result;
@@ -345,20 +368,20 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (structured && length == 0) {
             // OFFSET_DATA needs at least one byte: an empty read is a lone NONE chunk
             data.release();
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_NONE, cookie, Unpooled.EMPTY_BUFFER));
         } else if (zero) {
             // one OFFSET_HOLE chunk (a content chunk, so DF holds): 12 bytes instead of the zeroes
             data.release();
             ByteBuf hole = ctx.alloc().buffer(12).writeLong(offset).writeInt((int) length);
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_OFFSET_HOLE, cookie, hole));
         } else if (structured) {
             ByteBuf header = ctx.alloc().buffer(8).writeLong(offset);
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_OFFSET_DATA, cookie, Unpooled.wrappedBuffer(header, data)));
         } else {
-            ctx.writeAndFlush(new SimpleReply(0, cookie, data));
+            reply(ctx, new SimpleReply(0, cookie, data));
         }
     }
 
@@ -395,7 +418,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ErrorCode code, String message, boolean atOffset) {
         int errno = NbdErrors.errno(code, structured);
         if (!structured) {
-            ctx.writeAndFlush(new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
+            reply(ctx, new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
             return;
         }
         byte[] text = NbdErrors.truncate(message).getBytes(StandardCharsets.UTF_8);
@@ -404,7 +427,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (atOffset) {
             payload.writeLong(offset);
         }
-        ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE, atOffset
+        reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE, atOffset
                 ? NbdConstants.REPLY_TYPE_ERROR_OFFSET : NbdConstants.REPLY_TYPE_ERROR, cookie, payload));
     }
 
@@ -416,17 +439,21 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         return limits;
     }
 
-    /** Whether no further request may start now: connection or server limits, unread replies. */
+    /**
+     * Whether no further request may start now: the connection's requests, or its bytes in flight
+     * or in unwritten replies, or the server's, are at their limits.
+     */
     private boolean busy(ChannelHandlerContext ctx) {
         ConnectionLimits l = limits(ctx);
         return inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes()
-                || l.budget().overLimit() || !ctx.channel().isWritable();
+                || l.budget().overLimit();
     }
 
     private void updateReading(ChannelHandlerContext ctx) {
         ConnectionLimits l = limits(ctx);
         boolean busy = busy(ctx) || !waiting.isEmpty();
-        boolean read = !draining && !busy;
+        // a client that does not read its replies is not read either (its refusals cost no budget)
+        boolean read = !draining && !busy && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
