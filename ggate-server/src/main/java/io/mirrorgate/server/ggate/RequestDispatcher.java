@@ -166,8 +166,9 @@ final class RequestDispatcher {
     }
 
     /** What a request holds while in flight: its READ length or its payload. */
-    private static long requestBytes(Request r) {
-        return r.command() == Command.READ ? Math.max(0, r.length())
+    private long requestBytes(Request r) {
+        // a READ longer than the maximum is refused: it holds no more than the maximum
+        return r.command() == Command.READ ? Math.min(Math.max(0, r.length()), maxRequestSize)
                 : r.payload() != null ? r.payload().readableBytes() : 0;
     }
 
@@ -369,7 +370,7 @@ final class RequestDispatcher {
         }
         // a client that does not read its replies is not read either (its refusals cost no budget)
         ctx.channel().config().setAutoRead(!busy() && waiting.isEmpty() && ctx.channel().isWritable());
-        if (limits.budget().overLimit()) {
+        if (!limits.budget().mayStart(inFlightBytes)) {
             limits.budget().whenFree(ctx.channel());
         }
     }
@@ -380,7 +381,7 @@ final class RequestDispatcher {
      */
     private boolean busy() {
         return inFlight >= maxInFlight || inFlightBytes >= limits.connectionBytes()
-                || limits.budget().overLimit();
+                || !limits.budget().mayStart(inFlightBytes);
     }
 
     /** Starts what waits once the limits allow (writability changed, the server budget freed). */

@@ -75,6 +75,16 @@ public final class ByteBudget {
         return used.get() >= max || requests.get() >= maxRequests;
     }
 
+    /**
+     * Whether a connection holding {@code heldBytes} (in flight and in unwritten replies) may
+     * start another request now. One that holds nothing may always start one as long as the
+     * requests are under their maximum: clients that read their replies are never starved by
+     * those that do not, who hold the bytes.
+     */
+    public boolean mayStart(long heldBytes) {
+        return requests.get() < maxRequests && (used.get() < max || heldBytes == 0);
+    }
+
     /** {@code ch} gets {@link Freed#EVENT} once the budget is under its maximum again. */
     public void whenFree(Channel ch) {
         waiting.add(ch);

@@ -446,7 +446,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean busy(ChannelHandlerContext ctx) {
         ConnectionLimits l = limits(ctx);
         return inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes()
-                || l.budget().overLimit();
+                || !l.budget().mayStart(inFlightBytes);
     }
 
     private void updateReading(ChannelHandlerContext ctx) {
@@ -457,7 +457,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
-        if (l.budget().overLimit() && !draining) {
+        if (!l.budget().mayStart(inFlightBytes) && !draining) {
             l.budget().whenFree(ctx.channel());
         }
     }
