@@ -7,6 +7,7 @@ import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.protocol.Command;
@@ -117,6 +118,7 @@ final class RequestDispatcher {
             return;
         }
         waiting.add(request);
+        ConnectionTimeouts.outstanding(ctx.channel(), 1);
         pump();
     }
 
@@ -139,6 +141,7 @@ final class RequestDispatcher {
         Request r;
         while ((r = waiting.poll()) != null) {
             r.release();
+            ConnectionTimeouts.outstanding(ctx.channel(), -1);
         }
     }
 
@@ -307,6 +310,7 @@ final class RequestDispatcher {
      */
     private void complete(Reply reply, long bytes) {
         inFlight--;
+        ConnectionTimeouts.outstanding(ctx.channel(), -1);
         limits.budget().requestDone();
         ChannelFuture written = null;
         if (ctx.channel().isActive()) {

@@ -30,11 +30,24 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private long lastPending;
     private long pendingSince = lastRead;
     private ScheduledFuture<?> check;
+    /** Requests the protocol handler holds (waiting or in flight): the client is not idle. */
+    private int outstanding;
 
     /** {@code partialFrameBytes}: what the protocol's decoder holds of a frame not yet complete. */
     public ConnectionTimeouts(ConnectionLimits limits, LongSupplier partialFrameBytes) {
         this.limits = limits;
         this.partialFrameBytes = partialFrameBytes;
+    }
+
+    /**
+     * The protocol handler of {@code channel} took ({@code +1}) or answered ({@code -1}) a
+     * request: a connection waiting for its replies is not idle. On the channel's event loop.
+     */
+    public static void outstanding(io.netty.channel.Channel channel, int delta) {
+        ConnectionTimeouts t = channel.pipeline().get(ConnectionTimeouts.class);
+        if (t != null) {
+            t.outstanding += delta;
+        }
     }
 
     @Override
@@ -97,7 +110,8 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
             return;
         }
         Duration idle = limits.idleTimeout();
-        if (!idle.isZero() && now - Math.max(lastRead, lastWrite) > idle.toNanos() && pending == 0) {
+        if (!idle.isZero() && outstanding <= 0 && pending == 0
+                && now - Math.max(lastRead, lastWrite) > idle.toNanos()) {
             timeout(ctx, "idle for " + idle);
         }
     }

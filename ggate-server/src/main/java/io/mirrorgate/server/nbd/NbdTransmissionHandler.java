@@ -21,6 +21,7 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.guard.ByteBudget;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
 import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
@@ -121,6 +122,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         // One socket read may hold thousands of requests: they wait here (their payloads are
         // bounded by that read) until the connection's and the server's limits let them start.
         waiting.add(request);
+        ConnectionTimeouts.outstanding(ctx.channel(), 1);
         pump(ctx);
     }
 
@@ -137,6 +139,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     start(ctx, request);
                 } finally {
                     request.release();
+                    ConnectionTimeouts.outstanding(ctx.channel(), -1); // now in flight, if at all
                 }
             }
         } finally {
@@ -168,6 +171,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         Request r;
         while ((r = waiting.poll()) != null) {
             r.release();
+            ConnectionTimeouts.outstanding(ctx.channel(), -1);
         }
         ctx.fireChannelInactive();
     }
@@ -254,6 +258,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlight++;
         inFlightBytes += bytes;
         limits(ctx).budget().take(bytes);
+        ConnectionTimeouts.outstanding(ctx.channel(), 1);
         int type = r.type();
         long cookie = r.cookie();
         long offset = r.offset();
@@ -265,6 +270,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             onEventLoop(ctx, result, () -> {
                 inFlight--;
                 limits(ctx).budget().requestDone();
+                ConnectionTimeouts.outstanding(ctx.channel(), -1);
                 lastReply = null;
                 complete(ctx, type, cookie, offset, length, result, failure, zero);
                 // the bytes count until the reply is written: unread replies hold the limits
