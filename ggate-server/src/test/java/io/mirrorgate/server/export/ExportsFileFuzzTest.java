@@ -6,11 +6,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * The exports file parser fed arbitrary and mutated files: it accepts a file or refuses it with a
@@ -32,15 +28,20 @@ class ExportsFileFuzzTest {
         return new InetAddress[] {InetAddress.getByName("172.16.5.9")};
     };
 
-    @Provide
-    Arbitrary<String> files() {
-        return Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(300),
-                FuzzInput.mutated(List.of(VALID.getBytes(StandardCharsets.UTF_8)))
-                        .map(b -> new String(b, StandardCharsets.UTF_8)));
+    private static final String[] NAMES = {"disk0", "/dev/sdb", "/data/disk.img", "iso", "w", ""};
+
+    @Test
+    void onlyRefusalsEscape() {
+        FuzzInput.forEach(List.of(VALID.getBytes(StandardCharsets.UTF_8)), 300, c -> {
+            String text = new String(c.input(), StandardCharsets.UTF_8);
+            String name = c.random().nextBoolean() ? NAMES[c.random().nextInt(NAMES.length)]
+                    : new String(FuzzInput.mutate(NAMES[c.random().nextInt(NAMES.length)].getBytes(
+                            StandardCharsets.UTF_8), c.random()), StandardCharsets.UTF_8);
+            check(text, name);
+        });
     }
 
-    @Property
-    void onlyRefusalsEscape(@ForAll("files") String text, @ForAll("names") String name) throws Exception {
+    private static void check(String text, String name) throws Exception {
         ExportsFile file;
         try {
             file = ExportsFile.parse("fuzz", text.lines().toList(), HOSTS);
@@ -56,11 +57,5 @@ class ExportsFileFuzzTest {
                 // no such export, or not allowed
             }
         }
-    }
-
-    @Provide
-    Arbitrary<String> names() {
-        return Arbitraries.oneOf(Arbitraries.of("disk0", "/dev/sdb", "/data/disk.img", "iso", "w", ""),
-                Arbitraries.strings().ofMaxLength(40));
     }
 }

@@ -6,9 +6,9 @@ import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.UUID;
 import java.util.zip.CRC32C;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.Size;
+import io.mirrorgate.server.testing.FuzzInput;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * The metadata header decoder fed 512-byte slots: arbitrary, and a valid header mutated with its
@@ -19,14 +19,21 @@ class MetadataHeaderFuzzTest {
     private static final byte[] VALID = new MetadataHeader(3, new UUID(1, 2), "r0", "alpha", "beta",
             new Generations(5, 4, 4), true, 4L << 20, 1L << 30, 256, 4096, 32, 7).encode();
 
-    @Property
-    void arbitrarySlots(@ForAll @Size(MetadataHeader.SIZE) byte[] slot) {
-        decode(slot);
+    @Test
+    void arbitrarySlots() {
+        FuzzInput.forEach(List.of(), 0, c -> {
+            byte[] slot = new byte[MetadataHeader.SIZE];
+            c.random().nextBytes(slot);
+            decode(slot);
+        });
     }
 
-    @Property
-    void mutatedValidHeadersWithTheirChecksumFixed(@ForAll long seed) {
-        Random random = new Random(seed);
+    @Test
+    void mutatedValidHeadersWithTheirChecksumFixed() {
+        FuzzInput.forEach(List.of(), 0, c -> mutateAndDecode(c.random()));
+    }
+
+    private static void mutateAndDecode(Random random) {
         byte[] slot = VALID.clone();
         for (int i = random.nextInt(8); i >= 0; i--) {
             slot[random.nextInt(MetadataHeader.SIZE - 4)] = (byte) random.nextInt(256);
