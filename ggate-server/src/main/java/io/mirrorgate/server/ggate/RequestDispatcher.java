@@ -7,9 +7,9 @@ import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.guard.ConnectionLimits;
-import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.RequestGate;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
@@ -23,7 +23,6 @@ import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * Serves the requests of one admitted connection: checks access, fencing, CRC and limits,
  * hands the request to the export's {@link BlockDevice} (whose futures complete off the event
  * loop), and writes exactly one reply per request when its future completes, in completion
- * order. Reading pauses while {@code maxInFlight} requests are outstanding. Draining (graceful
+ * order. Requests wait and reading pauses at the limits ({@link RequestGate}). Draining (graceful
  * shutdown, DISCONNECT) stops reading, lets the requests in flight finish and reply, then
  * closes. Runs on the channel's event loop only.
  */
@@ -48,15 +47,12 @@ final class RequestDispatcher {
     private final ExportStateStore store;
     private final ReplicationEndpoint.Session session;
     private final int maxRequestSize;
-    private final int maxInFlight;
     private final ConnectionLimits limits;
     private final String peer;
     /** The export's name as the client sent it, escaped for logs. */
     private final String exportLabel;
-    private int inFlight;
-    private long inFlightBytes;
-    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
-    private boolean pumping;
+    /** Requests between decoding and reply, and the limits ({@link RequestGate}). */
+    private final RequestGate<Request> gate;
     private boolean draining;
     private boolean discarding;
     private boolean channelClosed;
@@ -74,13 +70,13 @@ final class RequestDispatcher {
         this.epoch = epoch;
         this.store = store;
         this.maxRequestSize = maxRequestSize;
-        this.maxInFlight = maxInFlight;
         this.peer = peer;
         this.exportLabel = LogText.escape(export.name());
+        this.gate = new RequestGate<>(ctx.channel(), limits, maxInFlight, this::start, Request::release);
     }
 
     int inFlight() {
-        return inFlight;
+        return gate.inFlight();
     }
 
     /** Completes once the channel is closed and every request of it has finished. */
@@ -96,12 +92,13 @@ final class RequestDispatcher {
     /** The channel is closed: no reply can be sent any more. */
     void channelClosed() {
         channelClosed = true;
-        releaseWaiting();
+        gate.discardWaiting();
+        gate.stopReading();
         checkIdle();
     }
 
     private void checkIdle() {
-        if (channelClosed && inFlight == 0) {
+        if (channelClosed && gate.inFlight() == 0) {
             idle.complete(null);
         }
     }
@@ -117,39 +114,12 @@ final class RequestDispatcher {
             request.release();
             return;
         }
-        waiting.add(request);
-        ConnectionTimeouts.outstanding(ctx.channel(), 1);
-        pump();
-    }
-
-    private void pump() {
-        if (pumping) {
-            return; // a request that completed at once, inside the loop below
-        }
-        pumping = true;
-        try {
-            while (!waiting.isEmpty() && !busy()) {
-                start(waiting.poll());
-            }
-        } finally {
-            pumping = false;
-        }
-        updateAutoRead();
-    }
-
-    private void releaseWaiting() {
-        Request r;
-        while ((r = waiting.poll()) != null) {
-            r.release();
-            ConnectionTimeouts.outstanding(ctx.channel(), -1);
-        }
+        gate.offer(request);
     }
 
     private void start(Request request) {
-        inFlight++;
         long bytes = requestBytes(request);
-        inFlightBytes += bytes;
-        limits.budget().take(bytes);
+        gate.started(bytes);
         long sequence = request.sequence();
         CompletableFuture<Reply> reply;
         try {
@@ -309,30 +279,18 @@ final class RequestDispatcher {
      * read count against the connection's and the server's limits.
      */
     private void complete(Reply reply, long bytes) {
-        inFlight--;
-        ConnectionTimeouts.outstanding(ctx.channel(), -1);
-        limits.budget().requestDone();
         ChannelFuture written = null;
         if (ctx.channel().isActive()) {
             written = ctx.writeAndFlush(reply);
-            written.addListener(f -> bytesDone(bytes));
         } else {
             reply.release();
-            bytesDone(bytes);
         }
-        pump();
-        if (draining && inFlight == 0) {
+        gate.replied(bytes, written);
+        gate.pump();
+        if (draining && gate.inFlight() == 0) {
             closeAfter(written);
         }
         checkIdle();
-    }
-
-    private void bytesDone(long bytes) {
-        inFlightBytes -= bytes;
-        limits.budget().bytesDone(bytes);
-        if (!channelClosed) {
-            pump();
-        }
     }
 
     /** Stops reading; the channel closes once every request in flight has replied. */
@@ -341,11 +299,11 @@ final class RequestDispatcher {
             return;
         }
         draining = true;
-        releaseWaiting(); // never started: no reply, the client sends them again
-        ctx.channel().config().setAutoRead(false);
+        gate.discardWaiting(); // never started: no reply, the client sends them again
+        gate.stopReading();
         log.info("ggate connection draining peer={} export={} inFlight={} reason=\"{}\"",
-                peer, exportLabel, inFlight, why);
-        if (inFlight == 0) {
+                peer, exportLabel, gate.inFlight(), why);
+        if (gate.inFlight() == 0) {
             closeAfter(null);
         }
     }
@@ -363,33 +321,10 @@ final class RequestDispatcher {
         });
     }
 
-    /**
-     * Reads while fewer than {@code maxInFlight} requests and the connection's bytes are in
-     * flight, the client reads its replies (the channel is writable) and the server's budget has
-     * room; otherwise waits (a READ flood whose replies are never read stops here).
-     */
-    void updateAutoRead() {
-        if (draining || channelClosed) {
-            return;
-        }
-        // a client that does not read its replies is not read either (its refusals cost no budget)
-        ctx.channel().config().setAutoRead(!busy() && waiting.isEmpty() && ctx.channel().isWritable());
-        if (!limits.budget().mayStart(inFlightBytes)) {
-            limits.budget().whenFree(ctx.channel());
-        }
-    }
-
-    /**
-     * Whether no further request may start now: the connection's requests, or its bytes in flight
-     * or in unwritten replies, or the server's, are at their limits.
-     */
-    private boolean busy() {
-        return inFlight >= maxInFlight || inFlightBytes >= limits.connectionBytes()
-                || !limits.budget().mayStart(inFlightBytes);
-    }
-
     /** Starts what waits once the limits allow (writability changed, the server budget freed). */
     void resume() {
-        pump();
+        if (!draining && !channelClosed) {
+            gate.pump();
+        }
     }
 }

@@ -21,8 +21,8 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.guard.ByteBudget;
 import io.mirrorgate.server.guard.ConnectionLimits;
-import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.Drain;
+import io.mirrorgate.server.guard.RequestGate;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
 import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
 import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
@@ -33,7 +33,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -63,12 +62,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final boolean allocationContext;
     private final boolean readOnly;
     private final int maxPayload;
-    private int inFlight;
-    private long inFlightBytes;
     private boolean draining;
     private ConnectionLimits limits;
-    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
-    private boolean pumping;
+    /** Requests between decoding and reply, and the limits ({@link RequestGate}). */
+    private RequestGate<Request> gate;
     /** The future of the reply {@link #complete} wrote last, or null. */
     private ChannelFuture lastReply;
 
@@ -119,33 +116,22 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message in transmission: " + msg);
         }
-        // One socket read may hold thousands of requests: they wait here (their payloads are
-        // bounded by that read) until the connection's and the server's limits let them start.
-        waiting.add(request);
-        ConnectionTimeouts.outstanding(ctx.channel(), 1);
-        pump(ctx);
+        gate(ctx).offer(request);
+        closeIfDrained(ctx);
     }
 
-    /** Starts the waiting requests, in order, while the limits allow. */
-    private void pump(ChannelHandlerContext ctx) {
-        if (pumping) {
-            return; // a request that completed at once, inside the loop below
-        }
-        pumping = true;
-        try {
-            while (!waiting.isEmpty() && !busy(ctx)) {
-                Request request = waiting.poll();
+    /** The connection's {@link RequestGate}, made on first use (the handler replaced another). */
+    private RequestGate<Request> gate(ChannelHandlerContext ctx) {
+        if (gate == null) {
+            gate = new RequestGate<>(ctx.channel(), limits(ctx), MAX_IN_FLIGHT, r -> {
                 try {
-                    start(ctx, request);
+                    start(ctx, r);
                 } finally {
-                    request.release();
-                    ConnectionTimeouts.outstanding(ctx.channel(), -1); // now in flight, if at all
+                    r.release();
                 }
-            }
-        } finally {
-            pumping = false;
+            }, Request::release);
         }
-        updateReading(ctx);
+        return gate;
     }
 
     private void start(ChannelHandlerContext ctx, Request request) {
@@ -168,11 +154,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Request r;
-        while ((r = waiting.poll()) != null) {
-            r.release();
-            ConnectionTimeouts.outstanding(ctx.channel(), -1);
-        }
+        gate(ctx).discardWaiting();
         ctx.fireChannelInactive();
     }
 
@@ -255,10 +237,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     (r.flags() & CMD_FLAG_REQ_ONE) != 0, ctx.alloc()));
             default -> throw new IllegalStateException("validated type: " + r.type());
         };
-        inFlight++;
-        inFlightBytes += bytes;
-        limits(ctx).budget().take(bytes);
-        ConnectionTimeouts.outstanding(ctx.channel(), 1);
+        gate(ctx).started(bytes);
         int type = r.type();
         long cookie = r.cookie();
         long offset = r.offset();
@@ -268,31 +247,14 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
                     && data.isReadable() && isZero(data);
             onEventLoop(ctx, result, () -> {
-                inFlight--;
-                limits(ctx).budget().requestDone();
-                ConnectionTimeouts.outstanding(ctx.channel(), -1);
                 lastReply = null;
                 complete(ctx, type, cookie, offset, length, result, failure, zero);
                 // the bytes count until the reply is written: unread replies hold the limits
-                if (lastReply != null) {
-                    lastReply.addListener(f -> bytesDone(ctx, bytes));
-                } else {
-                    bytesDone(ctx, bytes);
-                }
-                pump(ctx);
-                if (draining && inFlight == 0 && waiting.isEmpty()) {
-                    Drain.close(ctx.channel(), limits(ctx).drainTimeout());
-                }
+                gate(ctx).replied(bytes, lastReply);
+                gate(ctx).pump();
+                closeIfDrained(ctx);
             });
         });
-    }
-
-    private void bytesDone(ChannelHandlerContext ctx, long bytes) {
-        inFlightBytes -= bytes;
-        limits(ctx).budget().bytesDone(bytes);
-        if (ctx.channel().isActive()) {
-            pump(ctx);
-        }
     }
 
     /** Writes a reply; {@link #lastReply} is its future. */
@@ -446,54 +408,39 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Whether no further request may start now: the connection's requests, or its bytes in flight
-     * or in unwritten replies, or the server's, are at their limits.
-     */
-    private boolean busy(ChannelHandlerContext ctx) {
-        ConnectionLimits l = limits(ctx);
-        return inFlight >= MAX_IN_FLIGHT || inFlightBytes >= l.connectionBytes()
-                || !l.budget().mayStart(inFlightBytes);
-    }
-
-    private void updateReading(ChannelHandlerContext ctx) {
-        ConnectionLimits l = limits(ctx);
-        boolean busy = busy(ctx) || !waiting.isEmpty();
-        // a client that does not read its replies is not read either (its refusals cost no budget)
-        boolean read = !draining && !busy && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
-        }
-        if (!l.budget().mayStart(inFlightBytes) && !draining) {
-            l.budget().whenFree(ctx.channel());
-        }
-    }
-
-    /**
      * Stops reading; once the requests in flight have replied, closes after the last reply has
      * been written ({@link Drain}: NBD_CMD_DISC and a shutdown never cut a reply off).
      */
     private void drain(ChannelHandlerContext ctx) {
         draining = true;
-        ctx.channel().config().setAutoRead(false);
-        if (inFlight == 0 && waiting.isEmpty()) {
+        gate(ctx).stopReading();
+        closeIfDrained(ctx);
+    }
+
+    /** Draining and nothing waits or is in flight: close once the last reply is out. */
+    private void closeIfDrained(ChannelHandlerContext ctx) {
+        if (draining && gate(ctx).isEmpty() && ctx.channel().isActive()) {
             Drain.close(ctx.channel(), limits(ctx).drainTimeout());
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        pump(ctx);
+        gate(ctx).pump();
+        closeIfDrained(ctx);
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ByteBudget.Freed.EVENT) {
-            pump(ctx);
+            gate(ctx).pump();
+            closeIfDrained(ctx);
             return;
         }
         if (evt == GracefulShutdown.EVENT) {
-            LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(), inFlight);
+            LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(),
+                    gate(ctx).inFlight());
             drain(ctx);
         }
         ctx.fireUserEventTriggered(evt);
