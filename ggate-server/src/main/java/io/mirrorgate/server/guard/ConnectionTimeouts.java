@@ -2,6 +2,7 @@ package io.mirrorgate.server.guard;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -29,6 +30,9 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private long lastWrite = lastRead;
     private long lastPending;
     private long pendingSince = lastRead;
+    /** When a write last completed: the client reads its replies. */
+    private long lastWriteDone = lastRead;
+    private final ChannelFutureListener writeDone = f -> lastWriteDone = System.nanoTime();
     private ScheduledFuture<?> check;
     /** Requests the protocol handler holds (waiting or in flight): the client is not idle. */
     private int outstanding;
@@ -84,6 +88,9 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         lastWrite = System.nanoTime();
+        if (!promise.isVoid()) {
+            promise.addListener(writeDone);
+        }
         super.write(ctx, msg, promise);
     }
 
@@ -105,7 +112,7 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
             pendingSince = now;
         }
         lastPending = pending;
-        if (pending > 0 && now - pendingSince > frame) {
+        if (pending > 0 && now - Math.max(pendingSince, lastWriteDone) > frame) {
             timeout(ctx, pending + " bytes of replies not read for " + limits.frameTimeout());
             return;
         }
