@@ -72,7 +72,22 @@ public final class ExportStateStore implements AutoCloseable {
      * the highest epoch when newer.
      */
     public CompletableFuture<ExportState> admit(String export, long epoch) {
+        return admit(export, null, epoch);
+    }
+
+    /**
+     * As {@link #admit(String, long)}; when the device has no state yet, the state an earlier
+     * version kept under the name the client used ({@code legacyName}, may be null) is its
+     * starting point, so that an upgrade does not forget an epoch that fenced someone.
+     */
+    public CompletableFuture<ExportState> admit(String export, String legacyName, long epoch) {
         return CompletableFuture.supplyAsync(() -> {
+            if (legacyName != null && !legacyName.equals(export) && !states.containsKey(export)
+                    && !Files.exists(fileOf(export)) && Files.exists(fileOf(legacyName))) {
+                ExportState legacy = read(legacyName);
+                persist(export, legacy);
+                states.put(export, legacy);
+            }
             ExportState state = current(export);
             checkEpoch(state, epoch);
             if (Long.compareUnsigned(epoch, state.highestEpoch()) > 0) {

@@ -161,7 +161,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             admission = callEndpoint(() -> export.replication().admit(s))
                     .thenApply(a -> new ExportStateStore.ExportState(a.highestEpoch(), a.generation()));
         } else {
-            admission = store.admit(export.device().identity(), hello.epoch());
+            admission = store.admit(export.device().identity(), export.name(), hello.epoch());
         }
         ReplicationEndpoint.Session s = candidate;
         admission.whenComplete((state, failure) ->

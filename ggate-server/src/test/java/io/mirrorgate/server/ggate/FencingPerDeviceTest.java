@@ -100,4 +100,17 @@ class FencingPerDeviceTest {
             assertEquals(Long.MIN_VALUE, reopened.load(image.toRealPath().toString()).highestEpoch());
         }
     }
+
+    @Test
+    void anEpochKeptUnderTheExportsNameByAnEarlierVersionStillFences() throws Exception {
+        try (ExportStateStore old = new ExportStateStore(dir.resolve("state"))) {
+            old.admit("disk0", 9).join(); // what an earlier version wrote, keyed by the name
+        }
+        server.close();
+        server = GgateTestServer.start(GgateServerConfig.of(registry, KEY, dir.resolve("state")));
+        Welcome fenced = handshake("disk0", 8);
+        assertEquals(ErrorCode.ESTALE, fenced.error(), fenced.reason());
+        assertEquals(ErrorCode.ESTALE, handshake(image.toString(), 8).error());
+        assertEquals(ErrorCode.OK, handshake(image.toString(), 9).error());
+    }
 }
