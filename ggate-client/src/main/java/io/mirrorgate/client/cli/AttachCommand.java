@@ -8,6 +8,7 @@ import io.mirrorgate.server.cli.Signals;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
+import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -70,6 +71,17 @@ final class AttachCommand implements Callable<Integer> {
             description = "Ask for LZ4 payload compression (default: on).")
     boolean compress;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "This client's certificate, PEM: connect with TLS (with --tls-key and --tls-ca).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "This client's private key, PEM PKCS#8.")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "The CA that signs the server's certificate, PEM.")
+    Path tlsCa;
+
     @Override
     public Integer call() throws Exception {
         if (queue < 1 || timeoutSeconds < 1) {
@@ -86,6 +98,10 @@ final class AttachCommand implements Callable<Integer> {
                 .requestTimeout(Duration.ofSeconds(timeoutSeconds));
         if (nodeId != null) {
             builder.nodeId(nodeId);
+        }
+        TlsFiles tls = TlsFiles.of(tlsCert, tlsKey, tlsCa, "--tls-cert", "--tls-key", "--tls-ca");
+        if (tls != null) {
+            builder.tls(tls.clientContext());
         }
         try (Attachment attachment = start(builder.build())) {
             Signals.onTermination(attachment::detach);

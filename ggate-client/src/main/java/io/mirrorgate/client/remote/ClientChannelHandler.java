@@ -152,6 +152,13 @@ final class ClientChannelHandler extends ChannelDuplexHandler {
             log.debug("ggate partial reply discarded at close peer={}: {}", peer, cause.getMessage());
             return;
         }
+        if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+            // a refused certificate: retried slowly like any refused handshake
+            closeReason = "TLS handshake with " + peer + " failed: " + tls.getMessage();
+            log.warn("ggate TLS failed peer={} reason=\"{}\"", peer, tls.getMessage());
+            fail(ctx, new RemoteRefusedException(ErrorCode.EACCES, closeReason));
+            return;
+        }
         if (cause instanceof DecoderException) {
             protocolError(ctx, cause.getMessage());
             return;

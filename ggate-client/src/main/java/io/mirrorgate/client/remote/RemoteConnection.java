@@ -184,6 +184,12 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         } else {
             lastError = reason;
         }
+        if (!options.resendOnReconnect()) {
+            setState(ConnectionState.RECONNECTING, reason);
+            failUnanswered(reason);
+            scheduleReconnect(0);
+            return;
+        }
         List<PendingRequest> unanswered = new ArrayList<>(inFlight.values());
         unanswered.sort(Comparator.comparingLong((PendingRequest p) -> p.sequence).reversed());
         unanswered.forEach(queue::addFirst);
@@ -191,6 +197,31 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         publishCounts();
         setState(ConnectionState.RECONNECTING, reason);
         scheduleReconnect(0);
+    }
+
+    /**
+     * Without re-sending: fails every request in flight or queued at once ({@code ECONNRESET}),
+     * in sequence order, so that a mirror completes them locally and marks them owed.
+     */
+    private void failUnanswered(String reason) {
+        List<PendingRequest> unanswered = new ArrayList<>(inFlight.values());
+        unanswered.sort(Comparator.comparingLong((PendingRequest p) -> p.sequence));
+        unanswered.addAll(queue);
+        inFlight.clear();
+        queue.clear();
+        publishCounts();
+        if (!unanswered.isEmpty()) {
+            log.info("ggate connection lost, failing the unanswered requests peer={} export={}"
+                    + " requests={} reason=\"{}\"", peer, options.exportPath(), unanswered.size(), reason);
+        }
+        for (PendingRequest p : unanswered) {
+            fail(p, lost(reason));
+        }
+    }
+
+    private MirrorgateException lost(String reason) {
+        return new MirrorgateException(ErrorCode.ECONNRESET, options.uri() + ": connection lost ("
+                + reason + "), the request was not answered and is not sent again");
     }
 
     private void scheduleReconnect(long delayNanos) {
@@ -246,6 +277,10 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             if (state == ConnectionState.CLOSED) {
                 fail(p, new MirrorgateException(ErrorCode.ESHUTDOWN,
                         options.uri() + ": closed"));
+                return;
+            }
+            if (!options.resendOnReconnect() && state == ConnectionState.RECONNECTING) {
+                fail(p, lost(lastError != null ? lastError : "reconnecting"));
                 return;
             }
             p.timeout = loop.schedule(() -> timeout(p),

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
@@ -63,7 +64,19 @@ final class RemoteConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         GgateCodec codec = new GgateCodec(options.maxRequestSize());
-                        SocketTuning.apply(ch.config(), codec);
+                        SocketTuning.apply(ch.config(), codec, options.tls() != null);
+                        if (options.tls() != null) {
+                            SslHandler tls = options.tls().newHandler(ch.alloc(), options.host(),
+                                    options.port());
+                            ch.pipeline().addLast("tls", tls);
+                            tls.handshakeFuture().addListener(f -> {
+                                if (!f.isSuccess()) {
+                                    handshake.tryFailure(new RemoteRefusedException(ErrorCode.EACCES,
+                                            "TLS handshake with " + peer + " failed: "
+                                                    + rootMessage(f.cause())));
+                                }
+                            });
+                        }
                         // requests submitted together (one task each) and the requests that
                         // replies free up go out with one flush per loop pass, not one each
                         ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(
@@ -96,6 +109,14 @@ final class RemoteConnector {
                         : new MirrorgateException(ErrorCode.EIO, MirrorgateException.messageOf(cause), cause));
             }
         });
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
     }
 
     private MirrorgateException networkFailure(Throwable cause) {

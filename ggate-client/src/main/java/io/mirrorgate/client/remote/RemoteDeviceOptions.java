@@ -2,6 +2,7 @@ package io.mirrorgate.client.remote;
 
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.protocol.GgateProtocol;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -11,12 +12,19 @@ import java.util.Objects;
  * How a {@link RemoteBlockDevice} connects: where, to which export, with which key, access,
  * node id and epoch, and its queue depth, timeouts and reconnect backoff. Build with {@link
  * #builder}; the defaults are RW, no compression, queue depth 64, 30 s request timeout, 10 s
- * connect timeout, reconnect backoff 100 ms doubling up to 10 s, 32 MiB max request.
+ * connect timeout, reconnect backoff 100 ms doubling up to 10 s, 32 MiB max request, and the
+ * requests in flight when a connection breaks sent again on the next one.
+ *
+ * <p>{@code resendOnReconnect}: true for a plain attachment (the export is the only copy: a
+ * request waits for the next connection, up to its timeout). False for a replicator's peer, which
+ * has the local copy and a bitmap: every request in flight or queued when the connection breaks
+ * fails at once with {@code ECONNRESET}, and so does a request submitted while reconnecting, so
+ * that the mirror completes its writes locally within milliseconds and marks them owed.
  */
 public record RemoteDeviceOptions(String host, int port, String exportPath, Access access,
         byte[] key, String nodeId, long epoch, boolean compression, int queueDepth,
         Duration requestTimeout, Duration connectTimeout, Duration reconnectInitial,
-        Duration reconnectMax, int maxRequestSize) {
+        Duration reconnectMax, int maxRequestSize, boolean resendOnReconnect, SslContext tls) {
 
     public RemoteDeviceOptions {
         Objects.requireNonNull(host, "host");
@@ -63,7 +71,8 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
     public String toString() {
         return "RemoteDeviceOptions[" + host + ":" + port + " export=" + exportPath + " access="
                 + access + " node=" + nodeId + " epoch=" + epoch + " compression=" + compression
-                + " queueDepth=" + queueDepth + " requestTimeout=" + requestTimeout + "]";
+                + " queueDepth=" + queueDepth + " requestTimeout=" + requestTimeout
+                + " tls=" + (tls != null) + "]";
     }
 
     /**
@@ -96,6 +105,8 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
         private Duration reconnectInitial = Duration.ofMillis(100);
         private Duration reconnectMax = Duration.ofSeconds(10);
         private int maxRequestSize = GgateProtocol.DEFAULT_MAX_REQUEST_SIZE;
+        private boolean resendOnReconnect = true;
+        private SslContext tls;
 
         private Builder(String host, int port, String exportPath, byte[] key) {
             this.host = host;
@@ -150,10 +161,22 @@ public record RemoteDeviceOptions(String host, int port, String exportPath, Acce
             return this;
         }
 
+        /** Whether requests in flight when a connection breaks are sent again (see the class). */
+        public Builder resendOnReconnect(boolean resend) {
+            this.resendOnReconnect = resend;
+            return this;
+        }
+
+        /** Connects with TLS using {@code context} (a client context; null: plaintext). */
+        public Builder tls(SslContext context) {
+            this.tls = context;
+            return this;
+        }
+
         public RemoteDeviceOptions build() {
             return new RemoteDeviceOptions(host, port, exportPath, access, key, nodeId, epoch,
                     compression, queueDepth, requestTimeout, connectTimeout, reconnectInitial,
-                    reconnectMax, maxRequestSize);
+                    reconnectMax, maxRequestSize, resendOnReconnect, tls);
         }
 
         private static String defaultNodeId() {

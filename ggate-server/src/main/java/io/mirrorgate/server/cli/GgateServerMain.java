@@ -2,11 +2,18 @@ package io.mirrorgate.server.cli;
 
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsFiles;
+import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.ExportStateStore;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -63,6 +70,50 @@ public final class GgateServerMain implements Callable<Integer> {
             description = "Largest request payload accepted (default: ${DEFAULT-VALUE}).")
     long maxRequest;
 
+    @Option(names = "--max-connection-bytes", paramLabel = "SIZE", defaultValue = "64M",
+            converter = Sizes.Converter.class,
+            description = "Request bytes in flight per connection before it stops being read, at"
+                    + " least --max-request (default: ${DEFAULT-VALUE}).")
+    long connectionBytes;
+
+    @Option(names = "--max-server-bytes", paramLabel = "SIZE", defaultValue = "1G",
+            converter = Sizes.Converter.class,
+            description = "Request bytes in flight across all connections of a protocol before"
+                    + " reading pauses (default: ${DEFAULT-VALUE}).")
+    long serverBytes;
+
+    @Option(names = "--frame-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Close a connection whose partial frame or unread replies make no"
+                    + " progress for this long (default: ${DEFAULT-VALUE}).")
+    long frameTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Close a connection that sends and receives nothing for this long;"
+                    + " 0: never, as kernel NBD clients may idle for hours (default: ${DEFAULT-VALUE}).")
+    long idleTimeout;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a shutdown waits for the last replies to be read"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long drainTimeout;
+
+    @Option(names = "--tls", paramLabel = "off|allow|require",
+            description = "TLS on both protocols: off, allow (plaintext still served) or require"
+                    + " (default: require when the certificate files are given, else off).")
+    String tls;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "This server's certificate (chain), PEM.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM",
+            description = "This server's private key, PEM PKCS#8.")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "The CA that signs client certificates, PEM: clients must present one.")
+    Path tlsCa;
+
     @Option(names = "--verbose", description = "Print stack traces of failures.")
     boolean verbose;
 
@@ -80,7 +131,7 @@ public final class GgateServerMain implements Callable<Integer> {
                 "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
-                (int) maxRequest);
+                (int) maxRequest, limits(), serverTls());
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try (GgateDaemon daemon = GgateDaemon.start(settings)) {
@@ -92,6 +143,30 @@ public final class GgateServerMain implements Callable<Integer> {
             stop.await();
         }
         return ExitCodes.OK;
+    }
+
+    private ServerTls serverTls() {
+        TlsFiles files = TlsFiles.of(tlsCert, tlsKey, tlsCa, "--tls-cert", "--tls-key", "--tls-ca");
+        try {
+            TlsMode mode = tls != null ? TlsMode.parse(tls)
+                    : files != null ? TlsMode.REQUIRE : TlsMode.OFF;
+            return ServerTls.of(mode, files);
+        } catch (IllegalArgumentException e) {
+            throw new MirrorgateException(ErrorCode.EINVAL, e.getMessage());
+        }
+    }
+
+    private ConnectionLimits limits() {
+        try {
+            // a connection can always have its largest request in flight
+            return ConnectionLimits.defaults()
+                    .withConnectionBytes(Math.max(connectionBytes, maxRequest))
+                    .withServerBytes(serverBytes).withFrameTimeout(Duration.ofSeconds(frameTimeout))
+                    .withIdleTimeout(Duration.ofSeconds(idleTimeout))
+                    .withDrainTimeout(Duration.ofSeconds(drainTimeout));
+        } catch (IllegalArgumentException e) {
+            throw new MirrorgateException(ErrorCode.EINVAL, e.getMessage());
+        }
     }
 
     public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {

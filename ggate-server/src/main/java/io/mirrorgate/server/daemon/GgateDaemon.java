@@ -8,6 +8,8 @@ import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.export.ExportRegistry;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.ggate.GgateServerConfig;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.protocol.GgateProtocol;
@@ -37,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GgateDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GgateDaemon.class);
-    private static final long DRAIN_TIMEOUT_MS = 30_000;
 
     /**
      * What the daemon serves and where.
@@ -49,9 +50,20 @@ public final class GgateDaemon implements AutoCloseable {
      * @param stateDirectory where per-export epochs and generations are kept
      * @param deviceOptions how the export devices are opened
      * @param maxRequestSize the largest request payload, both protocols
+     * @param limits bytes in flight per connection and server, frame, idle and drain timeouts
+     *     (each protocol's server gets its own byte budget)
+     * @param tls TLS for both protocols (ggate: TLS from the first byte; NBD: STARTTLS)
      */
     public record Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
-            Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize) {}
+            Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize,
+            ConnectionLimits limits, ServerTls tls) {
+        /** With the default {@link ConnectionLimits}. */
+        public Settings(Path exportsFile, HostPort ggateListen, HostPort nbdListen, Path keyFile,
+                Path stateDirectory, LocalDeviceOptions deviceOptions, int maxRequestSize) {
+            this(exportsFile, ggateListen, nbdListen, keyFile, stateDirectory, deviceOptions,
+                    maxRequestSize, ConnectionLimits.defaults(), ServerTls.off());
+        }
+    }
 
     private final CloseStack opened;
     private final Channel ggateChannel;
@@ -84,7 +96,9 @@ public final class GgateDaemon implements AutoCloseable {
                             spec.readOnly() || settings.deviceOptions().readOnly())));
             opened.push(registry);
             GgateServerConfig config = GgateServerConfig.of(registry, key, settings.stateDirectory())
-                    .withMaxRequestSize(settings.maxRequestSize());
+                    .withMaxRequestSize(settings.maxRequestSize())
+                    .withLimits(settings.limits().forNewServer())
+                    .withTls(settings.tls());
             GgateServerChannelInitializer ggate = new GgateServerChannelInitializer(config);
             opened.push(ggate);
             EventLoopGroup loops = Transport.newGroup(0, "ggate-server");
@@ -94,12 +108,13 @@ public final class GgateDaemon implements AutoCloseable {
             NbdServer nbd = null;
             if (settings.nbdListen() != null) {
                 nbd = NbdServer.start(registry, settings.nbdListen().toSocketAddress(),
-                        settings.maxRequestSize(), loops, "--nbd-listen");
+                        settings.maxRequestSize(), loops, "--nbd-listen", settings.limits(),
+                        settings.tls());
                 opened.push(nbd);
             }
-            LOG.info("ggate-server started exports={} ggate={} nbd={} transport={}",
+            LOG.info("ggate-server started exports={} ggate={} nbd={} tls={} transport={}",
                     exports.exports().size(), channel.localAddress(),
-                    nbd != null ? nbd.localAddress() : "off",
+                    nbd != null ? nbd.localAddress() : "off", settings.tls(),
                     Transport.nativeEpoll() ? "epoll" : "nio");
             return new GgateDaemon(opened, channel, nbd, ggate, registry);
         } catch (RuntimeException e) {
@@ -171,14 +186,15 @@ public final class GgateDaemon implements AutoCloseable {
         closed = true;
         LOG.info("ggate-server stopping: draining connections ggate={} ", ggate.channels().size());
         ggateChannel.close().syncUninterruptibly();
+        ggate.shutdownGracefully(); // both protocols drain at the same time
         if (nbd != null) {
             nbd.close();
         }
-        ggate.shutdownGracefully();
-        if (!ggate.channels().newCloseFuture().awaitUninterruptibly(DRAIN_TIMEOUT_MS)) {
+        long drainMs = ggate.config().limits().drainTimeout().toMillis() + 1000;
+        if (!ggate.channels().newCloseFuture().awaitUninterruptibly(drainMs)) {
             LOG.warn("ggate connections still open after {} ms, closing them count={}",
-                    DRAIN_TIMEOUT_MS, ggate.channels().size());
-            ggate.channels().close().awaitUninterruptibly(DRAIN_TIMEOUT_MS);
+                    drainMs, ggate.channels().size());
+            ggate.channels().close().awaitUninterruptibly(drainMs);
         }
         opened.close();
         LOG.info("ggate-server stopped");

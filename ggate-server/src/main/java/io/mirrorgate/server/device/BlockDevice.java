@@ -36,6 +36,17 @@ public interface BlockDevice extends AutoCloseable {
     /** A short name for logs and errors (a path or an address). */
     String name();
 
+    /**
+     * What this device <em>is</em>, whatever name reached it: the key of its fencing state (the
+     * highest epoch and the generation a ggate server keeps per device). Two exports names,
+     * paths or symlinks that reach the same file or disk must give the same identity. The
+     * default is {@link #name()}; a local device says its canonical path, or for a block device
+     * its device number.
+     */
+    default String identity() {
+        return name();
+    }
+
     /** The size in bytes. */
     long size();
 

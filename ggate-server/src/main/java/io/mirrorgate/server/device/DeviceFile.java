@@ -24,6 +24,7 @@ final class DeviceFile {
 
     private final POSIX posix = LinuxCalls.posix();
     private final String name;
+    private final String identity;
     private final int fd;
     private final boolean blockDevice;
     private final boolean directIo;
@@ -33,9 +34,10 @@ final class DeviceFile {
     private volatile boolean zeroRangeSupported = true;
     private volatile boolean seekHoleSupported = true;
 
-    private DeviceFile(String name, int fd, boolean blockDevice, boolean directIo, long size,
-            int blockSize, boolean trimSupported) {
+    private DeviceFile(String name, String identity, int fd, boolean blockDevice, boolean directIo,
+            long size, int blockSize, boolean trimSupported) {
         this.name = name;
+        this.identity = identity;
         this.fd = fd;
         this.blockDevice = blockDevice;
         this.directIo = directIo;
@@ -68,7 +70,8 @@ final class DeviceFile {
             long rawSize = blockDevice ? DeviceProbe.blockDeviceSize(name, fd) : stat.st_size();
             long size = DeviceProbe.usableSize(name, rawSize, blockSize);
             boolean trim = !blockDevice || DeviceProbe.discardSupported(stat.rdev());
-            return new DeviceFile(name, fd, blockDevice, options.directIo(), size, blockSize,
+            return new DeviceFile(name, identity(path, stat), fd, blockDevice, options.directIo(),
+                    size, blockSize,
                     trim);
         } catch (RuntimeException | Error e) {
             if (posix.close(fd) < 0) {
@@ -80,6 +83,31 @@ final class DeviceFile {
 
     String name() {
         return name;
+    }
+
+    /** See {@link BlockDevice#identity()}. */
+    String identity() {
+        return identity;
+    }
+
+    /**
+     * A block device is its device number ({@code block-device 8:16}), whichever node or
+     * symlink opened it; a file is its canonical path (symlinks, {@code .} and {@code ..}
+     * resolved).
+     */
+    static String identity(Path path, FileStat stat) {
+        if (stat.isBlockDev()) {
+            long rdev = stat.rdev();
+            // glibc's gnu_dev_major/minor
+            long major = ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL);
+            long minor = (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL);
+            return "block-device " + major + ":" + minor;
+        }
+        try {
+            return path.toRealPath().toString();
+        } catch (java.io.IOException e) {
+            return path.toAbsolutePath().normalize().toString();
+        }
     }
 
     boolean isBlockDevice() {

@@ -77,6 +77,11 @@ public final class LocalBlockDevice implements BlockDevice {
     }
 
     @Override
+    public String identity() {
+        return file.identity();
+    }
+
+    @Override
     public long size() {
         return file.size();
     }

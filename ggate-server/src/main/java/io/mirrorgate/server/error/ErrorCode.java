@@ -36,6 +36,8 @@ public enum ErrorCode {
     EMSGSIZE(90),
     /** Operation not supported by this device or peer. */
     ENOTSUP(95),
+    /** The connection was lost with the request unanswered (and it is not sent again). */
+    ECONNRESET(104),
     /** The server or device is shutting down. */
     ESHUTDOWN(108),
     /** The request timed out. */

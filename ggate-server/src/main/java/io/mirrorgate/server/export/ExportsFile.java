@@ -1,5 +1,6 @@
 package io.mirrorgate.server.export;
 
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.error.Reasons;
@@ -152,18 +153,21 @@ public final class ExportsFile {
     }
 
     /**
-     * The first line for {@code exportName} that admits {@code client}. Throws {@code ENOENT}
-     * when no line names the export, {@code EACCES} when none admits the client.
+     * The first line for {@code exportName} that admits {@code client}. Throws a {@link
+     * ClientRefusal}: {@code ENOENT} when no line names the export, {@code EACCES} when none
+     * admits the client. What the client is told names neither the path nor this file; the
+     * refusal's detail (for the server's log) names both.
      */
     public ExportRule match(String exportName, InetAddress client) {
-        String path = pathOf(exportName).orElseThrow(() -> new MirrorgateException(
-                ErrorCode.ENOENT, "no export " + exportName + " in " + source));
+        String path = pathOf(exportName).orElseThrow(() -> new ClientRefusal(ErrorCode.ENOENT,
+                "no export " + exportName, "no export " + exportName + " in " + source));
         for (ExportRule rule : rules) {
             if (rule.path().equals(path) && rule.admits(client)) {
                 return rule;
             }
         }
-        throw new MirrorgateException(ErrorCode.EACCES, "host " + client.getHostAddress()
+        throw new ClientRefusal(ErrorCode.EACCES, "host " + client.getHostAddress()
+                + " is not allowed to use export " + exportName, "host " + client.getHostAddress()
                 + " is not allowed to use " + path + " by " + source);
     }
 

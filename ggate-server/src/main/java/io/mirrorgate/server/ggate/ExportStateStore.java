@@ -25,15 +25,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-export fencing state of a ggate server: the highest epoch any client presented and
- * the export's generation, kept in one small text file per export in the state directory and
+ * The fencing state of a ggate server's devices: the highest epoch any client presented and the
+ * device's generation. The state belongs to the device, not to the name a client used: it is
+ * keyed by {@link io.mirrorgate.server.device.BlockDevice#identity()} (a canonical path, or a
+ * block device's number), so that an export's path, its NBD name, a symlink or any other
+ * spelling all meet the same epoch. Epochs are unsigned 64-bit numbers and compared as such.
+ * The state is kept in one small text file per device in the state directory and
  * written atomically (temporary file, fsync, rename). File I/O runs on the store's own thread,
  * one operation at a time, never on an event loop; the highest epoch is also kept in memory so
  * that the per-write fencing check costs a map lookup.
  *
  * <pre>
  * # mirrorgate ggate-server export state
- * export=/data/disk.img
+ * export=/data/disk.img          (the device's identity)
  * epoch=5
  * generation=7
  * </pre>
@@ -63,14 +67,30 @@ public final class ExportStateStore implements AutoCloseable {
     }
 
     /**
-     * Admits a client of {@code export} presenting {@code epoch}: fails with ESTALE when the
-     * epoch is older than the highest seen; raises and persists the highest epoch when newer.
+     * Admits a client of the device {@code export} (its identity) presenting {@code epoch}: fails
+     * with ESTALE when the epoch is older (unsigned) than the highest seen; raises and persists
+     * the highest epoch when newer.
      */
     public CompletableFuture<ExportState> admit(String export, long epoch) {
+        return admit(export, null, epoch);
+    }
+
+    /**
+     * As {@link #admit(String, long)}; when the device has no state yet, the state an earlier
+     * version kept under the name the client used ({@code legacyName}, may be null) is its
+     * starting point, so that an upgrade does not forget an epoch that fenced someone.
+     */
+    public CompletableFuture<ExportState> admit(String export, String legacyName, long epoch) {
         return CompletableFuture.supplyAsync(() -> {
+            if (legacyName != null && !legacyName.equals(export) && !states.containsKey(export)
+                    && !Files.exists(fileOf(export)) && Files.exists(fileOf(legacyName))) {
+                ExportState legacy = read(legacyName);
+                persist(export, legacy);
+                states.put(export, legacy);
+            }
             ExportState state = current(export);
             checkEpoch(state, epoch);
-            if (epoch > state.highestEpoch()) {
+            if (Long.compareUnsigned(epoch, state.highestEpoch()) > 0) {
                 state = new ExportState(epoch, state.generation());
                 states.put(export, state);
                 persist(export, state);
@@ -102,10 +122,15 @@ public final class ExportStateStore implements AutoCloseable {
         return read(export);
     }
 
-    /** The reason a client presenting {@code epoch} is fenced, or null when it is current. */
+    /**
+     * The reason a client presenting {@code epoch} is fenced, or null when it is current. Both
+     * are unsigned 64-bit numbers (2^63 is newer than 110); the ggate server's own state and a
+     * replicator's replica endpoint both decide with this method.
+     */
     public static String fencedReason(long epoch, long highest) {
-        return epoch < highest
-                ? "epoch " + epoch + " is older than " + highest + ", this client has been fenced"
+        return Long.compareUnsigned(epoch, highest) < 0
+                ? "epoch " + Long.toUnsignedString(epoch) + " is older than "
+                        + Long.toUnsignedString(highest) + ", this client has been fenced"
                 : null;
     }
 

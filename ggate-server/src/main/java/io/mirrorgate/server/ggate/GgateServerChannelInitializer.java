@@ -1,18 +1,25 @@
 package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.SocketTuning;
+import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsMode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
- * Sets up a ggate connection's pipeline (flush consolidation, {@link GgateCodec}, {@link
+ * Sets up a ggate connection's pipeline (TLS when configured, {@link ConnectionTimeouts}, flush
+ * consolidation, {@link
+ * GgateCodec} accepting handshake frames only until the client is admitted, {@link
  * GgateServerHandler}) and
  * owns what the connections share: the per-export state store and the group of open
  * connections. Wire it to a server in a few lines:
@@ -33,6 +40,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     private final ExportStateStore store;
     private final SessionRegistry sessions = new SessionRegistry();
     private final ChannelGroup channels = new DefaultChannelGroup("ggate", GlobalEventExecutor.INSTANCE);
+    private final PeerWarnings warnings = PeerWarnings.defaults();
 
     public GgateServerChannelInitializer(GgateServerConfig config) {
         this.config = config;
@@ -42,8 +50,19 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     @Override
     protected void initChannel(Channel ch) {
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
-        GgateCodec codec = new GgateCodec(config.maxRequestSize());
-        SocketTuning.apply(ch.config(), codec);
+        warnings.attach(ch);
+        GgateCodec codec = new GgateCodec(config.maxRequestSize()).handshakeFirst();
+        ServerTls tls = config.tls();
+        SocketTuning.apply(ch.config(), codec, tls.enabled());
+        config.limits().attach(ch);
+        tls.attach(ch);
+        if (tls.mode() == TlsMode.REQUIRE) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch, false, config.limits().drainTimeout()));
+        } else if (tls.mode() == TlsMode.ALLOW) {
+            // a TLS ClientHello starts TLS, the ggate magic stays plaintext
+            ch.pipeline().addLast("tls", new OptionalSslHandler(tls.context()));
+        }
+        ch.pipeline().addLast("timeouts", new ConnectionTimeouts(config.limits(), codec::bufferedBytes));
         // Replies are written with writeAndFlush as their requests complete; this turns the
         // flushes of the replies that complete together (within one read, or queued on the loop
         // at the same time) into one syscall. Replies are still flushed in the same loop pass.

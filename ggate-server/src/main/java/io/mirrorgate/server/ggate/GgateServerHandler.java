@@ -2,11 +2,15 @@ package io.mirrorgate.server.ggate;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.ByteBudget;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;
@@ -113,8 +117,12 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
 
     private void onAuth(ChannelHandlerContext ctx, Auth auth) {
         if (!HandshakeAuth.matches(HandshakeAuth.clientProof(key, hello, serverNonce), auth.proof())) {
-            log.warn("ggate authentication failed peer={} node={} export={}",
-                    peer, hello.nodeId(), hello.exportName());
+            long suppressed = PeerWarnings.permit(ctx.channel());
+            if (suppressed >= 0) {
+                log.warn("ggate authentication failed peer={} node=\"{}\" export=\"{}\" suppressed={}",
+                        peer, LogText.escape(hello.nodeId()), LogText.escape(hello.exportName()),
+                        suppressed);
+            }
             refuse(ctx, ErrorCode.EACCES,
                     "authentication failed: the client's key does not match the server's key");
             return;
@@ -123,11 +131,12 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         try {
             export = config.resolver().resolve(hello.exportName(), peerAddress(ctx));
         } catch (MirrorgateException e) {
-            refuse(ctx, e.code(), e.getMessage());
+            refuse(ctx, e.code(), e.getMessage(), ClientRefusal.detailOf(e));
             return;
         } catch (RuntimeException e) {
-            log.warn("ggate export lookup failed peer={} export={}", peer, hello.exportName(), e);
-            refuse(ctx, ErrorCode.EIO, "export lookup failed: " + MirrorgateException.messageOf(e));
+            log.warn("ggate export lookup failed peer={} export=\"{}\"", peer,
+                    LogText.escape(hello.exportName()), e);
+            refuse(ctx, ErrorCode.EIO, "export lookup failed");
             return;
         }
         Access asked = hello.access();
@@ -145,12 +154,14 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         CompletableFuture<ExportStateStore.ExportState> admission;
         ReplicationEndpoint.Session candidate = null;
         if (export.replication() != null) {
-            candidate = new ChannelSession(ctx.channel(), peer, hello.nodeId(), hello.epoch());
+            // the node id reaches the replicator's logs: escaped (a real one has nothing to escape)
+            candidate = new ChannelSession(ctx.channel(), peer, LogText.escape(hello.nodeId()),
+                    hello.epoch());
             ReplicationEndpoint.Session s = candidate;
             admission = callEndpoint(() -> export.replication().admit(s))
                     .thenApply(a -> new ExportStateStore.ExportState(a.highestEpoch(), a.generation()));
         } else {
-            admission = store.admit(export.name(), hello.epoch());
+            admission = store.admit(export.device().identity(), export.name(), hello.epoch());
         }
         ReplicationEndpoint.Session s = candidate;
         admission.whenComplete((state, failure) ->
@@ -178,7 +189,7 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             refuse(ctx, MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
             return;
         }
-        sessions.supersede(export.name(), hello.session()).whenComplete((superseded, e) ->
+        sessions.supersede(export.device().identity(), hello.session()).whenComplete((superseded, e) ->
                 onLoop(ctx, () -> welcome(ctx, export, state, superseded)));
     }
 
@@ -194,25 +205,36 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
         if ((features & GgateProtocol.FEATURE_LZ4) != 0) {
             codec.enableCompression();
         }
+        codec.handshakeDone();
         BlockDevice device = export.device();
         dispatcher = new RequestDispatcher(ctx, export, hello.access(), hello.epoch(), store,
-                session, config.maxRequestSize(), config.maxInFlight(), peer);
+                session, config.maxRequestSize(), config.maxInFlight(), config.limits(), peer);
         admittedExport = export;
-        sessions.register(export.name(), hello.session(), dispatcher);
+        sessions.register(export.device().identity(), hello.session(), dispatcher);
         phase = Phase.READY;
         handshakeTimer.cancel(false);
         ctx.writeAndFlush(new Welcome(ErrorCode.OK, "", features, device.size(),
                 device.blockSize(), config.maxRequestSize(), state.generation(),
                 state.highestEpoch(), HandshakeAuth.serverProof(key, hello, serverNonce)));
-        log.info("ggate client admitted peer={} export={} access={} node={} epoch={} features={}"
-                + " supersededConnections={}", peer, export.name(), hello.access(), hello.nodeId(),
-                hello.epoch(), features, superseded == null ? 0 : superseded);
+        log.info("ggate client admitted peer={} export=\"{}\" access={} node=\"{}\" epoch={}"
+                + " features={} supersededConnections={}", peer, LogText.escape(export.name()),
+                hello.access(), LogText.escape(hello.nodeId()), Long.toUnsignedString(hello.epoch()),
+                features, superseded == null ? 0 : superseded);
     }
 
     private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason) {
-        log.info("ggate client refused peer={} export={} node={} error={} reason=\"{}\"", peer,
-                hello == null ? "" : hello.exportName(), hello == null ? "" : hello.nodeId(),
-                code, reason);
+        refuse(ctx, code, reason, reason);
+    }
+
+    /** Sends {@code reason} to the client and logs {@code detail} (rate-limited per peer). */
+    private void refuse(ChannelHandlerContext ctx, ErrorCode code, String reason, String detail) {
+        long suppressed = PeerWarnings.permit(ctx.channel());
+        if (suppressed >= 0) {
+            log.info("ggate client refused peer={} export=\"{}\" node=\"{}\" error={} reason=\"{}\""
+                    + " suppressed={}", peer, LogText.escape(hello == null ? "" : hello.exportName()),
+                    LogText.escape(hello == null ? "" : hello.nodeId()), code, LogText.escape(detail),
+                    suppressed);
+        }
         phase = Phase.CLOSED;
         ctx.writeAndFlush(Welcome.refusal(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -252,7 +274,21 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (phase == Phase.READY) {
+            dispatcher.resume();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ByteBudget.Freed.EVENT) {
+            if (phase == Phase.READY) {
+                dispatcher.resume();
+            }
+            return;
+        }
         if (evt == GracefulShutdown.EVENT) {
             if (phase == Phase.READY) {
                 dispatcher.drain("server shutting down");
@@ -271,8 +307,8 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             handshakeTimer.cancel(false);
         }
         if (phase == Phase.READY) {
-            log.info("ggate client disconnected peer={} export={} inFlight={}",
-                    peer, hello.exportName(), dispatcher.inFlight());
+            log.info("ggate client disconnected peer={} export=\"{}\" inFlight={}",
+                    peer, LogText.escape(hello.exportName()), dispatcher.inFlight());
         }
         if (dispatcher != null) {
             dispatcher.channelClosed();
@@ -298,7 +334,9 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
             log.debug("ggate connection error peer={}: {}", peer, cause.toString());
             ctx.close();
         } else {
-            log.warn("ggate connection failed, closing peer={}", peer, cause);
+            if (PeerWarnings.permit(ctx.channel()) >= 0) {
+                log.warn("ggate connection failed, closing peer={}", peer, cause);
+            }
             ctx.close();
         }
     }
@@ -306,8 +344,15 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private void violation(ChannelHandlerContext ctx, String reason) {
         if (!violationLogged) {
             violationLogged = true;
-            log.warn("ggate protocol violation, closing peer={} export={} reason=\"{}\"", peer,
-                    hello == null ? "" : hello.exportName(), reason);
+            long suppressed = PeerWarnings.permit(ctx.channel());
+            if (suppressed >= 0) {
+                log.warn("ggate protocol violation, closing peer={} export=\"{}\" reason=\"{}\""
+                        + " suppressed={}", peer, LogText.escape(hello == null ? "" : hello.exportName()),
+                        LogText.escape(reason), suppressed);
+            } else {
+                log.debug("ggate protocol violation, closing peer={} reason=\"{}\"", peer,
+                        LogText.escape(reason));
+            }
         }
         phase = Phase.CLOSED;
         ctx.close();

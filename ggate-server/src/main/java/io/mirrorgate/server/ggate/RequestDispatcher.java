@@ -6,6 +6,10 @@ import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.RequestGate;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
@@ -16,10 +20,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * Serves the requests of one admitted connection: checks access, fencing, CRC and limits,
  * hands the request to the export's {@link BlockDevice} (whose futures complete off the event
  * loop), and writes exactly one reply per request when its future completes, in completion
- * order. Reading pauses while {@code maxInFlight} requests are outstanding. Draining (graceful
+ * order. Requests wait and reading pauses at the limits ({@link RequestGate}). Draining (graceful
  * shutdown, DISCONNECT) stops reading, lets the requests in flight finish and reply, then
  * closes. Runs on the channel's event loop only.
  */
@@ -44,9 +47,12 @@ final class RequestDispatcher {
     private final ExportStateStore store;
     private final ReplicationEndpoint.Session session;
     private final int maxRequestSize;
-    private final int maxInFlight;
+    private final ConnectionLimits limits;
     private final String peer;
-    private int inFlight;
+    /** The export's name as the client sent it, escaped for logs. */
+    private final String exportLabel;
+    /** Requests between decoding and reply, and the limits ({@link RequestGate}). */
+    private final RequestGate<Request> gate;
     private boolean draining;
     private boolean discarding;
     private boolean channelClosed;
@@ -54,7 +60,8 @@ final class RequestDispatcher {
 
     RequestDispatcher(ChannelHandlerContext ctx, Export export, Access access, long epoch,
             ExportStateStore store, ReplicationEndpoint.Session session, int maxRequestSize,
-            int maxInFlight, String peer) {
+            int maxInFlight, ConnectionLimits limits, String peer) {
+        this.limits = limits;
         this.session = session;
         this.ctx = ctx;
         this.export = export;
@@ -63,12 +70,13 @@ final class RequestDispatcher {
         this.epoch = epoch;
         this.store = store;
         this.maxRequestSize = maxRequestSize;
-        this.maxInFlight = maxInFlight;
         this.peer = peer;
+        this.exportLabel = LogText.escape(export.name());
+        this.gate = new RequestGate<>(ctx.channel(), limits, maxInFlight, this::start, Request::release);
     }
 
     int inFlight() {
-        return inFlight;
+        return gate.inFlight();
     }
 
     /** Completes once the channel is closed and every request of it has finished. */
@@ -84,24 +92,34 @@ final class RequestDispatcher {
     /** The channel is closed: no reply can be sent any more. */
     void channelClosed() {
         channelClosed = true;
+        gate.discardWaiting();
+        gate.stopReading();
         checkIdle();
     }
 
     private void checkIdle() {
-        if (channelClosed && inFlight == 0) {
+        if (channelClosed && gate.inFlight() == 0) {
             idle.complete(null);
         }
     }
 
-    /** Serves {@code request}, whose payload this method now owns. */
+    /**
+     * Serves {@code request}, whose payload this method now owns. One socket read may hold
+     * hundreds of requests: they wait here (bounded by that read) until the connection's and
+     * the server's limits let them start, in order.
+     */
     void handle(Request request) {
-        if (discarding) {
+        if (discarding || draining) {
             log.debug("ggate request after shutdown discarded peer={} seq={}", peer, request.sequence());
             request.release();
             return;
         }
-        inFlight++;
-        updateAutoRead();
+        gate.offer(request);
+    }
+
+    private void start(Request request) {
+        long bytes = requestBytes(request);
+        gate.started(bytes);
         long sequence = request.sequence();
         CompletableFuture<Reply> reply;
         try {
@@ -114,10 +132,17 @@ final class RequestDispatcher {
                     MirrorgateException.codeOf(failure), MirrorgateException.messageOf(failure));
             if (failure != null) {
                 log.debug("ggate request failed peer={} export={} seq={} error={} reason=\"{}\"",
-                        peer, export.name(), sequence, out.error(), out.reason());
+                        peer, exportLabel, sequence, out.error(), out.reason());
             }
-            onLoop(out);
+            onLoop(out, bytes);
         });
+    }
+
+    /** What a request holds while in flight: its READ length or its payload. */
+    private long requestBytes(Request r) {
+        // a READ longer than the maximum is refused: it holds no more than the maximum
+        return r.command() == Command.READ ? Math.min(Math.max(0, r.length()), maxRequestSize)
+                : r.payload() != null ? r.payload().readableBytes() : 0;
     }
 
     private CompletableFuture<Reply> dispatch(Request r) {
@@ -204,12 +229,12 @@ final class RequestDispatcher {
                     "generation payload: " + length + " bytes (expected: 8)"));
         }
         log.info("ggate export generation set peer={} export={} generation={}",
-                peer, export.name(), Long.toUnsignedString(generation));
+                peer, exportLabel, Long.toUnsignedString(generation));
         if (export.replication() != null) {
             return export.replication().setGeneration(session, generation)
                     .thenApply(v -> Reply.ok(r.sequence()));
         }
-        return store.setGeneration(export.name(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
+        return store.setGeneration(device.identity(), epoch, generation).thenApply(s -> Reply.ok(r.sequence()));
     }
 
     /** The replication handshake: the payload goes to the endpoint, its answer back as the reply's. */
@@ -231,32 +256,38 @@ final class RequestDispatcher {
     /** The highest epoch of the export: the replication endpoint's, or the state store's. */
     private long highestEpoch() {
         return export.replication() != null ? export.replication().highestEpoch()
-                : store.highestEpoch(export.name());
+                : store.highestEpoch(device.identity());
     }
 
-    private void onLoop(Reply reply) {
+    private void onLoop(Reply reply, long bytes) {
         if (ctx.executor().inEventLoop()) {
-            complete(reply);
+            complete(reply, bytes);
             return;
         }
         try {
-            ctx.executor().execute(() -> complete(reply));
+            ctx.executor().execute(() -> complete(reply, bytes));
         } catch (RejectedExecutionException e) {
             log.debug("event loop gone, dropping reply peer={} seq={}", peer, reply.sequence());
+            limits.budget().give(bytes);
             reply.release();
         }
     }
 
-    private void complete(Reply reply) {
-        inFlight--;
+    /**
+     * A request replied: it no longer counts against the requests in flight, but its bytes (a
+     * READ's data) are held until the reply has been written, so that replies a client does not
+     * read count against the connection's and the server's limits.
+     */
+    private void complete(Reply reply, long bytes) {
         ChannelFuture written = null;
         if (ctx.channel().isActive()) {
             written = ctx.writeAndFlush(reply);
         } else {
             reply.release();
         }
-        updateAutoRead();
-        if (draining && inFlight == 0) {
+        gate.replied(bytes, written);
+        gate.pump();
+        if (draining && gate.inFlight() == 0) {
             closeAfter(written);
         }
         checkIdle();
@@ -268,44 +299,32 @@ final class RequestDispatcher {
             return;
         }
         draining = true;
-        ctx.channel().config().setAutoRead(false);
+        gate.discardWaiting(); // never started: no reply, the client sends them again
+        gate.stopReading();
         log.info("ggate connection draining peer={} export={} inFlight={} reason=\"{}\"",
-                peer, export.name(), inFlight, why);
-        if (inFlight == 0) {
+                peer, exportLabel, gate.inFlight(), why);
+        if (gate.inFlight() == 0) {
             closeAfter(null);
         }
     }
 
     /**
-     * Ends a drained connection without losing replies: after the last reply is written the
-     * output is shut down (FIN), and what the client still sends is read and discarded (no
-     * reply: it was never served, the client sends it again on its next connection) until it
-     * closes or {@link #LINGER_SECONDS} pass. Closing with unread input would make the kernel
-     * reset the connection and the client could lose replies already sent.
+     * Ends a drained connection without losing replies ({@link Drain#halfClose}): once every
+     * reply has been written the output is shut down (FIN), and what the client still sends is
+     * read and discarded (no reply: it was never served, the client sends it again on its next
+     * connection) until it closes or {@link #LINGER_SECONDS} pass.
      */
     private void closeAfter(ChannelFuture lastWrite) {
-        if (lastWrite == null) {
-            shutdownOutput();
-        } else {
-            lastWrite.addListener(f -> shutdownOutput());
-        }
-    }
-
-    private void shutdownOutput() {
-        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
-            ctx.channel().close();
-            return;
-        }
-        duplex.shutdownOutput().addListener(f -> {
+        Drain.halfClose(ctx.channel(), limits.drainTimeout(), Duration.ofSeconds(LINGER_SECONDS), () -> {
             discarding = true;
             ctx.channel().config().setAutoRead(true);
-            ctx.executor().schedule(() -> ctx.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
         });
     }
 
-    private void updateAutoRead() {
+    /** Starts what waits once the limits allow (writability changed, the server budget freed). */
+    void resume() {
         if (!draining && !channelClosed) {
-            ctx.channel().config().setAutoRead(inFlight < maxInFlight);
+            gate.pump();
         }
     }
 }

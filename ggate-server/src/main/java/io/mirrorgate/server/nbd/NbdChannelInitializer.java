@@ -1,6 +1,10 @@
 package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.ConnectionTimeouts;
+import io.mirrorgate.server.guard.PeerWarnings;
+import io.mirrorgate.server.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -15,6 +19,9 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
     private final ExportResolver resolver;
     private final int maxPayload;
     private final ChannelGroup channels;
+    private final PeerWarnings warnings = PeerWarnings.defaults();
+    private final ConnectionLimits limits;
+    private final ServerTls tls;
 
     /** Serves the exports of {@code resolver} with the default 32 MiB maximum payload. */
     public NbdChannelInitializer(ExportResolver resolver) {
@@ -26,6 +33,24 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
      * reply; each connection is added to {@code channels} when not null (for graceful shutdown).
      */
     public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels) {
+        this(resolver, maxPayload, channels, ConnectionLimits.defaults());
+    }
+
+    /** As above, with the server's {@code limits} (bytes in flight, timeouts). */
+    public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels,
+            ConnectionLimits limits) {
+        this(resolver, maxPayload, channels, limits, ServerTls.off());
+    }
+
+    /** As above, with TLS ({@code NBD_OPT_STARTTLS}) allowed or required per {@code tls}. */
+    public NbdChannelInitializer(ExportResolver resolver, int maxPayload, ChannelGroup channels,
+            ConnectionLimits limits, ServerTls tls) {
+        this.tls = tls;
+        if (limits.connectionBytes() < maxPayload) {
+            throw new IllegalArgumentException("connection bytes in flight: " + limits.connectionBytes()
+                    + " (expected: >= the maximum payload " + maxPayload + ")");
+        }
+        this.limits = limits;
         if (maxPayload < 4096) {
             throw new IllegalArgumentException("maxPayload: " + maxPayload + " (expected: >= 4096)");
         }
@@ -39,7 +64,12 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         if (channels != null) {
             channels.add(ch);
         }
+        warnings.attach(ch);
+        limits.attach(ch);
+        tls.attach(ch);
         addHandlers(ch.pipeline(), resolver, maxPayload);
+        NbdServerDecoder decoder = ch.pipeline().get(NbdServerDecoder.class);
+        ch.pipeline().addFirst("timeouts", new ConnectionTimeouts(limits, decoder::bufferedBytes));
     }
 
     /** Adds the NBD handlers to {@code pipeline} (for channels set up elsewhere, and for tests). */

@@ -21,6 +21,7 @@ public final class NbdConstants {
     public static final int OPT_EXPORT_NAME = 1;
     public static final int OPT_ABORT = 2;
     public static final int OPT_LIST = 3;
+    public static final int OPT_STARTTLS = 5;
     public static final int OPT_INFO = 6;
     public static final int OPT_GO = 7;
     public static final int OPT_STRUCTURED_REPLY = 8;
@@ -36,6 +37,7 @@ public final class NbdConstants {
     public static final int REP_ERR_UNSUP = REP_FLAG_ERROR | 1;
     public static final int REP_ERR_POLICY = REP_FLAG_ERROR | 2;
     public static final int REP_ERR_INVALID = REP_FLAG_ERROR | 3;
+    public static final int REP_ERR_TLS_REQD = REP_FLAG_ERROR | 5;
     public static final int REP_ERR_UNKNOWN = REP_FLAG_ERROR | 6;
     public static final int REP_ERR_SHUTDOWN = REP_FLAG_ERROR | 7;
 

@@ -1,7 +1,9 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.PeerWarnings;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetAddress;
@@ -26,7 +28,8 @@ final class NbdErrors {
             case EMSGSIZE -> structured ? NbdConstants.EOVERFLOW : NbdConstants.EINVAL;
             case ENOTSUP -> NbdConstants.ENOTSUP;
             case ESHUTDOWN -> NbdConstants.ESHUTDOWN;
-            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, EADDRINUSE, EBUSY -> NbdConstants.EIO;
+            case EIO, EBADMSG, ETIMEDOUT, ECONNREFUSED, ECONNRESET, EADDRINUSE, EBUSY ->
+                    NbdConstants.EIO;
         };
     }
 
@@ -48,8 +51,12 @@ final class NbdErrors {
     /** Logs a protocol violation or I/O failure once, with the peer, and closes the channel. */
     static void closeOnFailure(ChannelHandlerContext ctx, Throwable cause, Logger log) {
         if (ctx.channel().isActive()) {
-            log.warn("nbd connection closed peer={} reason={}", ctx.channel().remoteAddress(),
-                    MirrorgateException.messageOf(cause));
+            long suppressed = PeerWarnings.permit(ctx.channel());
+            if (suppressed >= 0) {
+                log.warn("nbd connection closed peer={} reason=\"{}\" suppressed={}",
+                        ctx.channel().remoteAddress(),
+                        LogText.escape(ClientRefusal.detailOf(cause)), suppressed);
+            }
             log.debug("nbd connection failure peer={}", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();

@@ -9,10 +9,17 @@ import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
 import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.server.error.ClientRefusal;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
+import io.mirrorgate.server.guard.LogText;
+import io.mirrorgate.server.guard.PeerWarnings;
+import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
 import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
 import io.mirrorgate.server.nbd.NbdMessages.Greeting;
@@ -37,7 +44,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The option haggling of fixed newstyle NBD: sends the greeting, checks the client flags, answers
  * NBD_OPT_LIST, INFO, GO, EXPORT_NAME, STRUCTURED_REPLY, LIST_META_CONTEXT, SET_META_CONTEXT
- * ({@link NbdMetaContexts}) and ABORT (anything else gets
+ * ({@link NbdMetaContexts}), STARTTLS and ABORT (anything else gets
  * NBD_REP_ERR_UNSUP), closes a client that has not finished within {@link
  * NbdConstants#HANDSHAKE_TIMEOUT_SECONDS}, and on GO or EXPORT_NAME replaces itself with an {@link
  * NbdTransmissionHandler} for the chosen export.
@@ -52,6 +59,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private boolean flagsReceived;
     private boolean noZeroes;
     private boolean structured;
+    private boolean tlsStarted;
     /** The export name NBD_OPT_SET_META_CONTEXT selected base:allocation for, or null. */
     private String allocationContextFor;
 
@@ -111,6 +119,16 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+        if (ctx.pipeline().context(this) != null && !ctx.channel().isWritable()) {
+            // the client does not read its option replies: stop reading its options
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void clientFlags(ChannelHandlerContext ctx, int flags) {
@@ -130,6 +148,22 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         }
         int code = option.option();
         ByteBuf data = option.content();
+        ServerTls tls = ServerTls.of(ctx.channel());
+        if (code == NbdConstants.OPT_STARTTLS) {
+            startTls(ctx, tls, data);
+            return;
+        }
+        if (tls.mode() == TlsMode.REQUIRE && !tlsStarted && code != NbdConstants.OPT_ABORT) {
+            if (code == NbdConstants.OPT_EXPORT_NAME) {
+                // no error reply exists for NBD_OPT_EXPORT_NAME: the protocol says close
+                NbdErrors.closeOnFailure(ctx, new MirrorgateException(ErrorCode.EACCES,
+                        "NBD_OPT_EXPORT_NAME without TLS, and this server requires TLS"), LOG);
+            } else {
+                error(ctx, code, NbdConstants.REP_ERR_TLS_REQD,
+                        "this server requires TLS: send NBD_OPT_STARTTLS first");
+            }
+            return;
+        }
         switch (code) {
             case NbdConstants.OPT_EXPORT_NAME -> exportName(ctx, data.toString(StandardCharsets.UTF_8));
             case NbdConstants.OPT_ABORT -> ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK))
@@ -149,6 +183,28 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                     metaContext(ctx, code, data);
             default -> error(ctx, code, NbdConstants.REP_ERR_UNSUP,
                     "option " + code + " is not supported by this server");
+        }
+    }
+
+    /**
+     * NBD_OPT_STARTTLS: acknowledged in clear, then the TLS handler goes first in the pipeline
+     * and the client's ClientHello follows. Refused when TLS is off, already on, or the option
+     * carries data.
+     */
+    private void startTls(ChannelHandlerContext ctx, ServerTls tls, ByteBuf data) {
+        int code = NbdConstants.OPT_STARTTLS;
+        if (!tls.enabled()) {
+            error(ctx, code, NbdConstants.REP_ERR_UNSUP, "TLS is not configured on this server");
+        } else if (tlsStarted) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "TLS is already on");
+        } else if (data.isReadable()) {
+            error(ctx, code, NbdConstants.REP_ERR_INVALID, "NBD_OPT_STARTTLS carries no data");
+        } else {
+            tlsStarted = true;
+            ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+            // the acknowledgement is already queued in clear: from here on, everything is TLS
+            ctx.pipeline().addFirst("tls", tls.newHandler(ctx.channel(), false,
+                    ConnectionLimits.of(ctx.channel()).drainTimeout()));
         }
     }
 
@@ -230,8 +286,11 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         try {
             export = resolve(ctx, name);
         } catch (MirrorgateException e) {
-            LOG.info("nbd export refused peer={} export={} reason={}", ctx.channel().remoteAddress(),
-                    name, e.getMessage());
+            if (PeerWarnings.permit(ctx.channel()) >= 0) {
+                LOG.info("nbd export refused peer={} export=\"{}\" reason=\"{}\"",
+                        ctx.channel().remoteAddress(), LogText.escape(name),
+                        LogText.escape(ClientRefusal.detailOf(e)));
+            }
             error(ctx, code, refusal(e.code()), e.getMessage());
             return;
         }
@@ -241,7 +300,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
         }
         if (requested.contains(INFO_DESCRIPTION)) {
-            String description = NbdErrors.truncate("Mirrorgate export " + export.device().name()
+            // the export's name as the client asked for it: no server path
+            String description = NbdErrors.truncate("Mirrorgate export " + export.name()
                     + " (" + export.access() + ")");
             info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
         }
@@ -283,9 +343,9 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     /** {@code requestedName}: as the client named it (meta contexts were set for a name). */
     private void startTransmission(ChannelHandlerContext ctx, Export export, String requestedName) {
         boolean allocation = structured && requestedName.equals(allocationContextFor);
-        LOG.info("nbd transmission peer={} export={} access={} structured={} allocation={}",
-                ctx.channel().remoteAddress(), export.name(), export.access(), structured,
-                allocation);
+        LOG.info("nbd transmission peer={} export=\"{}\" access={} structured={} allocation={}",
+                ctx.channel().remoteAddress(), LogText.escape(export.name()), export.access(),
+                structured, allocation);
         ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
@@ -315,7 +375,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == GracefulShutdown.EVENT) {
-            ctx.close();
+            ctx.channel().config().setAutoRead(false);
+            Drain.close(ctx.channel(), ConnectionLimits.of(ctx.channel()).drainTimeout());
         }
         ctx.fireUserEventTriggered(evt);
     }

@@ -2,6 +2,8 @@ package io.mirrorgate.server.nbd;
 
 import io.mirrorgate.server.daemon.GracefulShutdown;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.transport.HostPort;
 import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
@@ -32,16 +34,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
-    private static final long DRAIN_TIMEOUT_MS = 10_000;
 
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Channel serverChannel;
     private final ChannelGroup connections;
+    private final long drainTimeoutMs;
     private boolean closed;
 
     private NbdServer(EventLoopGroup group, boolean ownsGroup, Channel serverChannel,
-            ChannelGroup connections) {
+            ChannelGroup connections, long drainTimeoutMs) {
+        this.drainTimeoutMs = drainTimeoutMs;
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.serverChannel = serverChannel;
@@ -74,6 +77,18 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
             EventLoopGroup group, String option) {
+        return start(resolver, address, maxPayload, group, option, ConnectionLimits.defaults());
+    }
+
+    /** As above, with the server's {@code limits} (bytes in flight, frame, idle, drain timeouts). */
+    public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
+            EventLoopGroup group, String option, ConnectionLimits limits) {
+        return start(resolver, address, maxPayload, group, option, limits, ServerTls.off());
+    }
+
+    /** As above, with TLS (NBD_OPT_STARTTLS) allowed or required per {@code tls}. */
+    public static NbdServer start(ExportResolver resolver, InetSocketAddress address, int maxPayload,
+            EventLoopGroup group, String option, ConnectionLimits limits, ServerTls tls) {
         boolean owns = group == null;
         EventLoopGroup loops = owns ? Transport.newGroup(0, "nbd-server") : group;
         ChannelGroup connections = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
@@ -83,10 +98,12 @@ public final class NbdServer implements AutoCloseable {
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new NbdChannelInitializer(resolver, maxPayload, connections))
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new NbdChannelInitializer(resolver, maxPayload, connections,
+                            limits.forNewServer(), tls))
                     .bind(address).syncUninterruptibly().channel();
             LOG.info("nbd server listening address={}", channel.localAddress());
-            return new NbdServer(loops, owns, channel, connections);
+            return new NbdServer(loops, owns, channel, connections, limits.drainTimeout().toMillis());
         } catch (Exception e) { // Netty rethrows the bind failure (an IOException) unchecked
             if (owns) {
                 loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -118,11 +135,11 @@ public final class NbdServer implements AutoCloseable {
         closed = true;
         serverChannel.close().syncUninterruptibly();
         connections.forEach(ch -> ch.pipeline().fireUserEventTriggered(GracefulShutdown.EVENT));
-        if (!connections.newCloseFuture().awaitUninterruptibly(DRAIN_TIMEOUT_MS)) {
+        if (!connections.newCloseFuture().awaitUninterruptibly(drainTimeoutMs)) {
             LOG.warn("nbd connections still open after {} ms, closing them count={}",
-                    DRAIN_TIMEOUT_MS, connections.size());
+                    drainTimeoutMs, connections.size());
         }
-        connections.close().awaitUninterruptibly(DRAIN_TIMEOUT_MS);
+        connections.close().awaitUninterruptibly(drainTimeoutMs);
         if (ownsGroup) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

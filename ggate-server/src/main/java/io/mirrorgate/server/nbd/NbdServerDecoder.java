@@ -52,6 +52,11 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
         this.maxPayload = maxPayload;
     }
 
+    /** The bytes held or still owed of a frame not yet complete (for the partial-frame timeout). */
+    public long bufferedBytes() {
+        return state == State.FAILED ? 0 : actualReadableBytes() + (state == State.DISCARD ? discardRemaining : 0);
+    }
+
     /** Switches to the transmission phase; called by the handler that ends the haggling. */
     public void startTransmission() {
         state = State.REQUEST;

@@ -19,11 +19,16 @@ import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
+import io.mirrorgate.server.guard.ByteBudget;
+import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.guard.Drain;
+import io.mirrorgate.server.guard.RequestGate;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
 import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
 import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -50,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
     private static final int MAX_IN_FLIGHT = 128;
-    private static final long MAX_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
 
     private final Export export;
     private final BlockDevice device;
@@ -58,9 +62,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final boolean allocationContext;
     private final boolean readOnly;
     private final int maxPayload;
-    private int inFlight;
-    private long inFlightBytes;
     private boolean draining;
+    private ConnectionLimits limits;
+    /** Requests between decoding and reply, and the limits ({@link RequestGate}). */
+    private RequestGate<Request> gate;
+    /** The future of the reply {@link #complete} wrote last, or null. */
+    private ChannelFuture lastReply;
 
     /**
      * @param structured structured replies were negotiated
@@ -109,25 +116,46 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message in transmission: " + msg);
         }
-        try {
-            if (request.type() == CMD_DISC) {
-                LOG.debug("nbd disconnect requested peer={}", ctx.channel().remoteAddress());
-                drain(ctx);
-                return;
-            }
-            if (draining) {
-                replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
-                return;
-            }
-            MirrorgateException refused = validate(request);
-            if (refused != null) {
-                replyError(ctx, request, refused.code(), refused.getMessage());
-                return;
-            }
-            dispatch(ctx, request);
-        } finally {
-            request.release();
+        gate(ctx).offer(request);
+        closeIfDrained(ctx);
+    }
+
+    /** The connection's {@link RequestGate}, made on first use (the handler replaced another). */
+    private RequestGate<Request> gate(ChannelHandlerContext ctx) {
+        if (gate == null) {
+            gate = new RequestGate<>(ctx.channel(), limits(ctx), MAX_IN_FLIGHT, r -> {
+                try {
+                    start(ctx, r);
+                } finally {
+                    r.release();
+                }
+            }, Request::release);
         }
+        return gate;
+    }
+
+    private void start(ChannelHandlerContext ctx, Request request) {
+        if (request.type() == CMD_DISC) {
+            LOG.debug("nbd disconnect requested peer={}", ctx.channel().remoteAddress());
+            drain(ctx);
+            return;
+        }
+        if (draining) {
+            replyError(ctx, request, ErrorCode.ESHUTDOWN, "the server is shutting down");
+            return;
+        }
+        MirrorgateException refused = validate(request);
+        if (refused != null) {
+            replyError(ctx, request, refused.code(), refused.getMessage());
+            return;
+        }
+        dispatch(ctx, request);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        gate(ctx).discardWaiting();
+        ctx.fireChannelInactive();
     }
 
     private MirrorgateException validate(Request r) {
@@ -209,9 +237,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     (r.flags() & CMD_FLAG_REQ_ONE) != 0, ctx.alloc()));
             default -> throw new IllegalStateException("validated type: " + r.type());
         };
-        inFlight++;
-        inFlightBytes += bytes;
-        updateReading(ctx);
+        gate(ctx).started(bytes);
         int type = r.type();
         long cookie = r.cookie();
         long offset = r.offset();
@@ -221,16 +247,20 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
                     && data.isReadable() && isZero(data);
             onEventLoop(ctx, result, () -> {
-                inFlight--;
-                inFlightBytes -= bytes;
+                lastReply = null;
                 complete(ctx, type, cookie, offset, length, result, failure, zero);
-                if (draining && inFlight == 0) {
-                    ctx.close();
-                } else {
-                    updateReading(ctx);
-                }
+                // the bytes count until the reply is written: unread replies hold the limits
+                gate(ctx).replied(bytes, lastReply);
+                gate(ctx).pump();
+                closeIfDrained(ctx);
             });
         });
+    }
+
+    /** Writes a reply; {@link #lastReply} is its future. */
+    private ChannelFuture reply(ChannelHandlerContext ctx, Object message) {
+        lastReply = ctx.writeAndFlush(message);
+        return lastReply;
     }
 
     /** NBD_CMD_CACHE: a hint, widened to whole blocks. */
@@ -287,12 +317,12 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                         + ": no allocation extents for offset " + offset, false);
                 return;
             }
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_BLOCK_STATUS, cookie, payload));
             return;
         }
         if (type != CMD_READ) {
-            ctx.writeAndFlush(new SimpleReply(0, cookie, Unpooled.EMPTY_BUFFER));
+            reply(ctx, new SimpleReply(0, cookie, Unpooled.EMPTY_BUFFER));
             return;
         }
         ByteBuf data = (ByteBuf) result;
@@ -306,20 +336,20 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (structured && length == 0) {
             // OFFSET_DATA needs at least one byte: an empty read is a lone NONE chunk
             data.release();
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_NONE, cookie, Unpooled.EMPTY_BUFFER));
         } else if (zero) {
             // one OFFSET_HOLE chunk (a content chunk, so DF holds): 12 bytes instead of the zeroes
             data.release();
             ByteBuf hole = ctx.alloc().buffer(12).writeLong(offset).writeInt((int) length);
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_OFFSET_HOLE, cookie, hole));
         } else if (structured) {
             ByteBuf header = ctx.alloc().buffer(8).writeLong(offset);
-            ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
+            reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE,
                     NbdConstants.REPLY_TYPE_OFFSET_DATA, cookie, Unpooled.wrappedBuffer(header, data)));
         } else {
-            ctx.writeAndFlush(new SimpleReply(0, cookie, data));
+            reply(ctx, new SimpleReply(0, cookie, data));
         }
     }
 
@@ -356,7 +386,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             ErrorCode code, String message, boolean atOffset) {
         int errno = NbdErrors.errno(code, structured);
         if (!structured) {
-            ctx.writeAndFlush(new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
+            reply(ctx, new SimpleReply(errno, cookie, Unpooled.EMPTY_BUFFER));
             return;
         }
         byte[] text = NbdErrors.truncate(message).getBytes(StandardCharsets.UTF_8);
@@ -365,36 +395,52 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (atOffset) {
             payload.writeLong(offset);
         }
-        ctx.writeAndFlush(new StructuredReply(NbdConstants.REPLY_FLAG_DONE, atOffset
+        reply(ctx, new StructuredReply(NbdConstants.REPLY_FLAG_DONE, atOffset
                 ? NbdConstants.REPLY_TYPE_ERROR_OFFSET : NbdConstants.REPLY_TYPE_ERROR, cookie, payload));
     }
 
-    private void updateReading(ChannelHandlerContext ctx) {
-        boolean busy = inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES;
-        boolean read = !draining && !busy && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
+    /** The server's limits (bytes in flight per connection and server, drain timeout). */
+    private ConnectionLimits limits(ChannelHandlerContext ctx) {
+        if (limits == null) {
+            limits = ConnectionLimits.of(ctx.channel());
         }
+        return limits;
     }
 
+    /**
+     * Stops reading; once the requests in flight have replied, closes after the last reply has
+     * been written ({@link Drain}: NBD_CMD_DISC and a shutdown never cut a reply off).
+     */
     private void drain(ChannelHandlerContext ctx) {
         draining = true;
-        ctx.channel().config().setAutoRead(false);
-        if (inFlight == 0) {
-            ctx.close();
+        gate(ctx).stopReading();
+        closeIfDrained(ctx);
+    }
+
+    /** Draining and nothing waits or is in flight: close once the last reply is out. */
+    private void closeIfDrained(ChannelHandlerContext ctx) {
+        if (draining && gate(ctx).isEmpty() && ctx.channel().isActive()) {
+            Drain.close(ctx.channel(), limits(ctx).drainTimeout());
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateReading(ctx);
+        gate(ctx).pump();
+        closeIfDrained(ctx);
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ByteBudget.Freed.EVENT) {
+            gate(ctx).pump();
+            closeIfDrained(ctx);
+            return;
+        }
         if (evt == GracefulShutdown.EVENT) {
-            LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(), inFlight);
+            LOG.debug("nbd graceful shutdown peer={} inFlight={}", ctx.channel().remoteAddress(),
+                    gate(ctx).inFlight());
             drain(ctx);
         }
         ctx.fireUserEventTriggered(evt);

@@ -54,6 +54,22 @@ public final class GgateCodec extends CombinedChannelDuplexHandler<GgateDecoder,
         return new FrameReceiveAllocator(delegate, inboundHandler().cumulator());
     }
 
+    /** See {@link GgateDecoder#handshakeFirst()}: a server's codec, before authentication. */
+    public GgateCodec handshakeFirst() {
+        inboundHandler().handshakeFirst();
+        return this;
+    }
+
+    /** See {@link GgateDecoder#handshakeDone()}. */
+    public void handshakeDone() {
+        inboundHandler().handshakeDone();
+    }
+
+    /** What the decoder holds of a frame not yet complete. */
+    public long bufferedBytes() {
+        return inboundHandler().bufferedBytes();
+    }
+
     /** Compresses and accepts compressed payloads from now on (LZ4 was negotiated). */
     public void enableCompression() {
         inboundHandler().enableCompression();

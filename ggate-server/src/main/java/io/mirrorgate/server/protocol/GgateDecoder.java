@@ -20,6 +20,7 @@ public final class GgateDecoder extends ByteToMessageDecoder {
     private final int maxRequestSize;
     private final FrameCumulator cumulator = new FrameCumulator();
     private volatile boolean compression;
+    private volatile boolean handshakeOnly;
     private boolean failed;
 
     /** A decoder accepting payloads of at most {@code maxRequestSize} bytes. */
@@ -50,6 +51,25 @@ public final class GgateDecoder extends ByteToMessageDecoder {
     protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
         cumulator.reset();
         super.handlerRemoved0(ctx);
+    }
+
+    /**
+     * Until {@link #handshakeDone()}, accepts handshake frames only (a server before the client
+     * is authenticated): a REQUEST header announcing a 32 MiB body is refused before a byte of
+     * it is buffered.
+     */
+    public void handshakeFirst() {
+        handshakeOnly = true;
+    }
+
+    /** The handshake is over: requests and replies of the negotiated size are accepted. */
+    public void handshakeDone() {
+        handshakeOnly = false;
+    }
+
+    /** The bytes held of a frame not yet complete (for the partial-frame timeout). */
+    public long bufferedBytes() {
+        return failed ? 0 : actualReadableBytes();
     }
 
     /** Accepts LZ4-compressed payloads from now on (once the handshake negotiated it). */
@@ -123,6 +143,10 @@ public final class GgateDecoder extends ByteToMessageDecoder {
     }
 
     private long limit(int type) {
+        if (handshakeOnly && (type == GgateProtocol.TYPE_REQUEST || type == GgateProtocol.TYPE_REPLY)) {
+            throw new CorruptedFrameException("frame type: " + type
+                    + " before the handshake is complete (expected: 1 to 4)");
+        }
         return switch (type) {
             case GgateProtocol.TYPE_HELLO, GgateProtocol.TYPE_CHALLENGE, GgateProtocol.TYPE_AUTH,
                     GgateProtocol.TYPE_WELCOME -> GgateProtocol.MAX_HANDSHAKE_BODY;

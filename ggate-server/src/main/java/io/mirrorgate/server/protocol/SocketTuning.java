@@ -23,8 +23,16 @@ public final class SocketTuning {
      * GgateCodec#receiveAllocator}).
      */
     public static void apply(ChannelConfig config, GgateCodec codec) {
+        apply(config, codec, false);
+    }
+
+    /**
+     * As {@link #apply(ChannelConfig, GgateCodec)}; with {@code tls}, socket reads carry
+     * ciphertext for the TLS handler, so they are not lent the frame's buffer.
+     */
+    public static void apply(ChannelConfig config, GgateCodec codec, boolean tls) {
         config.setOption(ChannelOption.TCP_NODELAY, true);
-        config.setRecvByteBufAllocator(codec.receiveAllocator(
-                new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ)));
+        AdaptiveRecvByteBufAllocator reads = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+        config.setRecvByteBufAllocator(tls ? reads : codec.receiveAllocator(reads));
     }
 }

@@ -1,6 +1,7 @@
 package io.mirrorgate.server.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,5 +159,29 @@ class GgateServerCliTest {
                     nbd.err());
         }
         assertTrue(run("--help").out().contains("69 cannot listen"));
+    }
+
+    @Test
+    void tlsAndLimitFlagsAreCheckedBeforeAnythingOpensAndSayWhatIsMissing() throws Exception {
+        Path exports = exports("127.0.0.1 RW " + image("disk.img"));
+        String key = key().toString();
+        Result noFiles = run("-e", exports.toString(), "-k", key, "--tls", "require", "-l", "127.0.0.1:0",
+                "--nbd-listen", "off");
+        assertNotEquals(0, noFiles.code());
+        assertTrue(noFiles.err().contains("--tls-cert, --tls-key and --tls-ca"), noFiles.err());
+        Result halfFiles = run("-e", exports.toString(), "-k", key, "--tls-cert", "/x/cert.pem",
+                "-l", "127.0.0.1:0", "--nbd-listen", "off");
+        assertNotEquals(0, halfFiles.code());
+        assertTrue(halfFiles.err().contains("--tls-key is missing"), halfFiles.err());
+        Result badMode = run("-e", exports.toString(), "-k", key, "--tls", "maybe", "-l", "127.0.0.1:0");
+        assertNotEquals(0, badMode.code());
+        assertTrue(badMode.err().contains("tls: maybe (expected: off, allow or require)"), badMode.err());
+        Result badTimeout = run("-e", exports.toString(), "-k", key, "--frame-timeout", "0",
+                "-l", "127.0.0.1:0");
+        assertNotEquals(0, badTimeout.code());
+        assertTrue(badTimeout.err().contains("frame timeout: PT0S (expected: > 0)"), badTimeout.err());
+        for (Result r : List.of(noFiles, halfFiles, badMode, badTimeout)) {
+            r.assertNoJavaNames();
+        }
     }
 }

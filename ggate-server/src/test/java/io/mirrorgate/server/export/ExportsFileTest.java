@@ -98,8 +98,9 @@ class ExportsFileTest {
         MirrorgateException e = assertThrows(MirrorgateException.class,
                 () -> exports.match("/data/disk.img", ip("10.0.0.9")));
         assertEquals(ErrorCode.EACCES, e.code());
+        assertEquals("host 10.0.0.9 is not allowed to use export /data/disk.img", e.getMessage());
         assertEquals("host 10.0.0.9 is not allowed to use /data/disk.img by /etc/mirrorgate/exports",
-                e.getMessage());
+                io.mirrorgate.server.error.ClientRefusal.detailOf(e));
     }
 
     @Test

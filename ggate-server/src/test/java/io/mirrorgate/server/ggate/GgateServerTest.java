@@ -262,7 +262,7 @@ class GgateServerTest {
             }
         }
         try (ExportStateStore reopened = new ExportStateStore(stateDir)) {
-            assertEquals(6, reopened.load("/exports/rw").highestEpoch());
+            assertEquals(6, reopened.load(rw.identity()).highestEpoch());
         }
     }
 
@@ -277,7 +277,7 @@ class GgateServerTest {
             assertEquals(ErrorCode.EROFS, call(s, Request.setGeneration(2, 42, Unpooled.buffer().alloc())).error());
         }
         try (ExportStateStore reopened = new ExportStateStore(stateDir)) {
-            assertEquals(41, reopened.load("/exports/rw").generation());
+            assertEquals(41, reopened.load(rw.identity()).generation());
         }
     }
 

@@ -77,7 +77,7 @@ class NbdRefusalsTest {
         try (RawNbdClient client = new RawNbdClient(server.port())) {
             RawNbdClient.OptionReply reply = client.go("nope", false);
             assertEquals(NbdConstants.REP_ERR_UNKNOWN, reply.type());
-            assertEquals("no export nope in " + exportsPath, reply.text());
+            assertEquals("no export nope", reply.text());
             assertEquals(NbdConstants.REP_ACK, client.go("disk", false).type());
             assertEquals(SIZE, client.size);
         }
@@ -88,8 +88,7 @@ class NbdRefusalsTest {
         try (RawNbdClient client = new RawNbdClient(server.port())) {
             RawNbdClient.OptionReply reply = client.go("far", true);
             assertEquals(NbdConstants.REP_ERR_POLICY, reply.type());
-            assertEquals("host 127.0.0.1 is not allowed to use /data/far.img by " + exportsPath,
-                    reply.text());
+            assertEquals("host 127.0.0.1 is not allowed to use export far", reply.text());
         }
         assertServerStillServes();
     }
@@ -243,7 +242,7 @@ class NbdRefusalsTest {
             client.sendOption(5, new byte[0]); // NBD_OPT_STARTTLS
             RawNbdClient.OptionReply tls = client.readOptionReply();
             assertEquals(NbdConstants.REP_ERR_UNSUP, tls.type());
-            assertEquals("option 5 is not supported by this server", tls.text());
+            assertEquals("TLS is not configured on this server", tls.text());
 
             client.sendOption(NbdConstants.OPT_LIST, new byte[0]);
             Set<String> names = new HashSet<>();
@@ -266,7 +265,7 @@ class NbdRefusalsTest {
             assertEquals(NbdConstants.REP_ACK, r.type());
             assertEquals(Set.of(0, 1, 2, 3), infos.keySet());
             assertEquals("ro", new String(infos.get(1), 2, infos.get(1).length - 2));
-            assertEquals("Mirrorgate export /data/ro.img (RO)",
+            assertEquals("Mirrorgate export ro (RO)",
                     new String(infos.get(2), 2, infos.get(2).length - 2));
             java.nio.ByteBuffer bs = java.nio.ByteBuffer.wrap(infos.get(3), 2, 12);
             assertEquals(512, bs.getInt());

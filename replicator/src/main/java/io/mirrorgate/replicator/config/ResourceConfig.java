@@ -2,6 +2,8 @@ package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.mirror.ReplicationMode;
+import io.mirrorgate.server.tls.TlsFiles;
+import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +34,10 @@ import java.util.OptionalLong;
  * resync_rate       100MiB                       bytes per second (optionally "/s"), or unlimited
  * nbd_listen        off                          host:port where the volume is served over NBD
  * split_brain       refuse                       refuse | discard-secondary
+ * tls               off, or require with tls_cert off | require: the replication link (both ways) is TLS
+ * tls_cert          (none)                       this node's certificate, PEM
+ * tls_key           (none)                       this node's private key, PEM PKCS#8
+ * tls_ca            (none)                       the CA that signs the peer's certificate, PEM
  * </pre>
  */
 public final class ResourceConfig {
@@ -59,6 +65,8 @@ public final class ResourceConfig {
     private final Optional<HostPort> listen;
     private final AfterFenced afterFenced;
     private final SplitBrainPolicy splitBrain;
+    private final TlsMode tls;
+    private final TlsFiles tlsFiles;
 
     private ResourceConfig(String source, String name, String node, ConfigSection s) {
         this.source = source;
@@ -88,6 +96,15 @@ public final class ResourceConfig {
         this.listen = Optional.ofNullable(s.endpoint("listen", "off", true, 0));
         this.afterFenced = s.choice("after_fenced", "stay", AfterFenced.class);
         this.splitBrain = s.choice("split_brain", "refuse", SplitBrainPolicy.class);
+        this.tlsFiles = tlsFiles(s);
+        this.tls = s.raw("tls") == null ? (tlsFiles != null ? TlsMode.REQUIRE : TlsMode.OFF)
+                : s.choice("tls", "off", TlsMode.class);
+        if (tls == TlsMode.ALLOW) {
+            throw s.error("tls", "\"allow\" (expected: off or require; a replication link is either)");
+        }
+        if (tls != TlsMode.OFF && tlsFiles == null) {
+            throw s.error("tls", "require without certificates (expected: tls_cert, tls_key and tls_ca)");
+        }
         if (metadata.equals(local)) {
             throw s.error("metadata", ConfigSection.quote(metadata.toString())
                     + " is the local replica itself (expected: a separate file)");
@@ -112,6 +129,25 @@ public final class ResourceConfig {
             }
         }
         return OptionalLong.of(s.size("resync_rate", "100MiB", 64L << 10, Long.MAX_VALUE));
+    }
+
+    private static TlsFiles tlsFiles(ConfigSection s) {
+        boolean any = s.raw("tls_cert") != null || s.raw("tls_key") != null || s.raw("tls_ca") != null;
+        if (!any) {
+            return null;
+        }
+        return new TlsFiles(s.absolutePath("tls_cert", null), s.absolutePath("tls_key", null),
+                s.absolutePath("tls_ca", null));
+    }
+
+    /** TLS on the replication link: off, or require (both the primary's link and the listen). */
+    public TlsMode tls() {
+        return tls;
+    }
+
+    /** The certificate files, or null when none are configured. */
+    public TlsFiles tlsFiles() {
+        return tlsFiles;
     }
 
     static ResourceConfig parse(String source, String name, String node, ConfigSection section) {

@@ -19,6 +19,7 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -84,7 +85,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
             opened.push(r.endpoint);
             if (config.listen().isPresent()) {
                 r.listener = ReplicaListener.start(config.name(), config.local(), local, r.endpoint, key,
-                        config.listen().get(), config.remote().host(), config.metadata().toAbsolutePath().getParent());
+                        config.listen().get(), config.remote().host(), config.metadata().toAbsolutePath().getParent(),
+                        ServerTls.of(config.tls(), config.tlsFiles()));
                 opened.push(r.listener);
             }
             if (config.role() == Role.PRIMARY) {

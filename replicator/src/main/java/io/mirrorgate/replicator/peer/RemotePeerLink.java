@@ -11,6 +11,7 @@ import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.tls.TlsMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * link connects in the background, with exponential backoff while the network fails. A refused
  * handshake (bad key, fenced, no access, no such export) is logged as an error with the server's
  * reason and retried slowly ({@link Backoff#refused}). While connected, the remote device
- * reconnects by itself (requests in flight are re-sent); when it closes for good (for example
+ * reconnects by itself; with {@link #options} the requests in flight when the connection breaks
+ * fail at once instead of being re-sent (the mirror owes them); when it closes for good (for example
  * fenced on a reconnect), a new one is connected.
  *
  * <p>{@link #device()} is one stable device for the mirror's whole life (see {@link
@@ -133,6 +135,10 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 .requestTimeout(timeout)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                // the mirror has the local copy and the bitmap: a write in flight when the link
+                // breaks completes locally at once and is owed, rather than waiting for the peer
+                .resendOnReconnect(false)
+                .tls(config.tls() == TlsMode.REQUIRE ? config.tlsFiles().clientContext() : null)
                 .build();
     }
 

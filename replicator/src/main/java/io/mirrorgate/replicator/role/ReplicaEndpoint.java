@@ -150,7 +150,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
                                 session.nodeId(), Long.toUnsignedString(theirs));
                         host.superseded(theirs, session.nodeId());
                         throw new MirrorgateException(ErrorCode.EBUSY, "resource " + resource + " is still"
-                                + " primary on node " + node + " (epoch " + mine + "), superseded by your"
+                                + " primary on node " + node + " (epoch " + Long.toUnsignedString(mine) + "), superseded by your"
                                 + " epoch " + Long.toUnsignedString(theirs) + ": it stops writing and can be"
                                 + " resynced once it is secondary (replicator role " + resource
                                 + " secondary on " + node + ")");
@@ -158,15 +158,15 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
                     if (order < 0) {
                         lastFenced = "node " + session.nodeId() + " (epoch " + Long.toUnsignedString(theirs) + ")";
                         throw new MirrorgateException(ErrorCode.ESTALE, "resource " + resource
-                                + " is primary on node " + node + " with epoch " + mine + ": your epoch "
+                                + " is primary on node " + node + " with epoch " + Long.toUnsignedString(mine) + ": your epoch "
                                 + Long.toUnsignedString(theirs) + " is older, this node has been fenced");
                     }
                     throw new MirrorgateException(ErrorCode.EBUSY, "resource " + resource + " is primary"
-                            + " on node " + node + " too (epoch " + mine + "): two primaries are not allowed;"
+                            + " on node " + node + " too (epoch " + Long.toUnsignedString(mine) + "): two primaries are not allowed;"
                             + " make one of them secondary (replicator role " + resource + " secondary)");
                 }
                 String fenced = ExportStateStore.fencedReason(theirs, mine);
-                if (fenced != null && order < 0) {
+                if (fenced != null) {
                     throw new MirrorgateException(ErrorCode.ESTALE, fenced);
                 }
                 if (order > 0) {

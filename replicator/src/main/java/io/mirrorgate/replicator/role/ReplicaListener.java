@@ -9,6 +9,7 @@ import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
 import io.mirrorgate.server.ggate.GgateServerConfig;
+import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.transport.HostPort;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -65,11 +66,19 @@ public final class ReplicaListener implements AutoCloseable {
      */
     public static ReplicaListener start(String resource, Path localPath, BlockDevice device,
             ReplicaEndpoint endpoint, byte[] key, HostPort address, String peerHost, Path stateDirectory) {
+        return start(resource, localPath, device, endpoint, key, address, peerHost, stateDirectory,
+                ServerTls.off());
+    }
+
+    /** As above, serving the primary over {@code tls} (required: plaintext is refused). */
+    public static ReplicaListener start(String resource, Path localPath, BlockDevice device,
+            ReplicaEndpoint endpoint, byte[] key, HostPort address, String peerHost, Path stateDirectory,
+            ServerTls tls) {
         ExportResolver resolver = new Resolver(resource, localPath.toString(), device, endpoint, peerHost);
         CloseStack opened = new CloseStack("replica listener " + resource);
         try {
             GgateServerChannelInitializer ggate = new GgateServerChannelInitializer(
-                    GgateServerConfig.of(resolver, key, stateDirectory));
+                    GgateServerConfig.of(resolver, key, stateDirectory).withTls(tls));
             opened.push(ggate);
             EventLoopGroup loops = Transport.newGroup(1, "replica-" + resource);
             opened.push(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());

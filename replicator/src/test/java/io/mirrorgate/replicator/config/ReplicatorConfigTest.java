@@ -97,6 +97,17 @@ class ReplicatorConfigTest {
         assertEquals(OptionalLong.of(100L << 20), r.resyncRate());
         assertEquals(Optional.empty(), r.nbdListen());
         assertEquals(SplitBrainPolicy.REFUSE, r.splitBrain());
+        assertEquals(io.mirrorgate.server.tls.TlsMode.OFF, r.tls());
+        assertEquals(null, r.tlsFiles());
+    }
+
+    @Test
+    void tlsKeysNameTheCertificateFilesAndTheirPresenceRequiresTls() {
+        ResourceConfig r = ReplicatorConfig.parse(MINIMAL + "tls_cert = \"/pki/alpha.pem\"\n"
+                + "tls_key = \"/pki/alpha.key\"\ntls_ca = \"/pki/ca.pem\"\n", "t.toml").resource("r0");
+        assertEquals(io.mirrorgate.server.tls.TlsMode.REQUIRE, r.tls());
+        assertEquals(new io.mirrorgate.server.tls.TlsFiles(Path.of("/pki/alpha.pem"),
+                Path.of("/pki/alpha.key"), Path.of("/pki/ca.pem")), r.tlsFiles());
     }
 
     @Test
@@ -146,6 +157,10 @@ class ReplicatorConfigTest {
         "key_file|42|key key_file: 42 is not a string",
         "listen|\"7790\"|key listen: \"7790\" is not an endpoint (expected: host:port",
         "after_fenced|\"shutdown\"|key after_fenced: \"shutdown\" is not a valid choice (expected: stay | become-secondary)",
+        "tls|\"require\"|key tls: require without certificates (expected: tls_cert, tls_key and tls_ca)",
+        "tls|\"allow\"|key tls: \"allow\" (expected: off or require",
+        "tls|\"on\"|key tls: \"on\" is not a valid choice (expected: off | allow | require)",
+        "tls_cert|\"/pki/a.pem\"|key tls_key: missing",
     })
     void badValueIsRejectedNamingFileResourceAndKey(String key, String value, String expected) {
         String text = MINIMAL + key + " = " + value + "\n";
