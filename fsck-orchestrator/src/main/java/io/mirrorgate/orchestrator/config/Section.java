@@ -1,56 +1,26 @@
 package io.mirrorgate.orchestrator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.replicator.config.ConfigException;
-import java.nio.file.Path;
-import java.time.Duration;
+import io.mirrorgate.replicator.config.ConfigSection;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One table of the configuration file, read key by key, as the replicator's configuration does:
- * every key read is remembered so that {@link #rejectUnknownKeys} refuses the others (a typo is
- * an error, never a silently ignored setting). Errors name the file, the table and the key, and
- * say what was expected.
+ * One table of the configuration file, read key by key with the replicator's reader ({@link
+ * ConfigSection}: every key read is remembered, so that {@link #rejectUnknownKeys} refuses the
+ * others; errors name the file, the table and the key, and say what was expected), plus what this
+ * file has and the replicator's has not: non-empty strings, names, nested tables, arrays of
+ * tables and commands as arrays of strings.
  */
-final class Section {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)");
+final class Section extends ConfigSection {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     static final String NAME_SYNTAX = "1 to 63 characters of A-Z a-z 0-9 _ . -, starting with a letter or digit";
-    static final String DURATION_SYNTAX = "a duration such as \"200ms\", \"10s\", \"2m\"";
-
-    private final String source;
-    private final String table;
-    private final JsonNode node;
-    private final Set<String> known = new LinkedHashSet<>();
 
     /** {@code table} is "" for the top level, or for example "[heartbeat]". */
     Section(String source, String table, JsonNode node) {
-        this.source = source;
-        this.table = table;
-        this.node = node;
-    }
-
-    String source() {
-        return source;
-    }
-
-    ConfigException error(String key, String problem) {
-        return new ConfigException(source + ": " + (table.isEmpty() ? "" : table + ": ") + "key " + key + ": "
-                + problem);
-    }
-
-    /** The raw node of {@code key} (null when absent), recorded as known. */
-    JsonNode raw(String key) {
-        known.add(key);
-        JsonNode value = node.get(key);
-        return value == null || value.isNull() ? null : value;
+        super(source, table, node);
     }
 
     boolean has(String key) {
@@ -66,21 +36,17 @@ final class Section {
         if (!value.isObject()) {
             throw error(key, value + " is not a table (expected: [" + name + "])");
         }
-        return new Section(source, "[" + name + "]", value);
+        return new Section(source(), "[" + name + "]", value);
     }
 
-    String string(String key, String defaultValue) {
+    /** A string; in this file an empty one is never meant. */
+    @Override
+    public String string(String key, String defaultValue) {
         JsonNode value = raw(key);
-        if (value == null) {
-            if (defaultValue == null) {
-                throw error(key, "missing (expected: a string)");
-            }
-            return defaultValue;
-        }
-        if (!value.isTextual() || value.asText().isEmpty()) {
+        if (value != null && value.isTextual() && value.asText().isEmpty()) {
             throw error(key, value + " is not a non-empty string (expected: a quoted string)");
         }
-        return value.asText();
+        return super.string(key, defaultValue);
     }
 
     String name(String key, String defaultValue) {
@@ -89,71 +55,6 @@ final class Section {
             throw error(key, quote(text) + " is not a valid name (expected: " + NAME_SYNTAX + ")");
         }
         return text;
-    }
-
-    Path absolutePath(String key, String defaultValue) {
-        String text = string(key, defaultValue);
-        if (!text.startsWith("/") || text.indexOf('\0') >= 0) {
-            throw error(key, quote(text) + " is not an absolute path (expected: a path starting with /)");
-        }
-        return Path.of(text).normalize();
-    }
-
-    boolean bool(String key, boolean defaultValue) {
-        JsonNode value = raw(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (!value.isBoolean()) {
-            throw error(key, value + " is not a boolean (expected: true or false)");
-        }
-        return value.booleanValue();
-    }
-
-    long integer(String key, long defaultValue, long min, long max) {
-        JsonNode value = raw(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw error(key, value + " is not an integer (expected: an integer from " + min + " to " + max + ")");
-        }
-        long v = value.longValue();
-        if (v < min || v > max) {
-            throw error(key, v + " is out of range (expected: an integer from " + min + " to " + max + ")");
-        }
-        return v;
-    }
-
-    Duration duration(String key, String defaultValue, Duration min, Duration max) {
-        String text = string(key, defaultValue);
-        Duration d = parseDuration(text);
-        if (d == null) {
-            throw error(key, quote(text) + " is not a duration (expected: " + DURATION_SYNTAX + ")");
-        }
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw error(key, quote(text) + " is out of range (expected: from " + min.toMillis() + "ms to "
-                    + max.toSeconds() + "s)");
-        }
-        return d;
-    }
-
-    static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            return null;
-        }
-        long value = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms":
-                return Duration.ofMillis(value);
-            case "s":
-                return Duration.ofSeconds(value);
-            case "m":
-                return Duration.ofMinutes(value);
-            default:
-                return Duration.ofHours(value);
-        }
     }
 
     /**
@@ -197,7 +98,7 @@ final class Section {
             if (!item.isObject()) {
                 throw error(key, "element " + i + " is not a table (expected: [[" + name + "]] tables)");
             }
-            out.add(new Section(source, "[[" + name + "]] #" + i, item));
+            out.add(new Section(source(), "[[" + name + "]] #" + i, item));
         }
         return out;
     }
@@ -205,21 +106,7 @@ final class Section {
     /** The names of the keys of this table, in file order. */
     List<String> keys() {
         List<String> out = new ArrayList<>();
-        node.fieldNames().forEachRemaining(out::add);
+        node().fieldNames().forEachRemaining(out::add);
         return out;
-    }
-
-    /** Fails on the first key of this table that no reader asked for. */
-    void rejectUnknownKeys() {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!known.contains(key)) {
-                throw error(key, "unknown key (expected one of: " + String.join(", ", known) + ")");
-            }
-        }
-    }
-
-    static String quote(String text) {
-        return "\"" + text + "\"";
     }
 }

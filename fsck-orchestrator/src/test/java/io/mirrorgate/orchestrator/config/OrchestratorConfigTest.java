@@ -101,7 +101,7 @@ class OrchestratorConfigTest {
     @Test
     void badValuesSayWhatWasExpected() {
         assertEquals("o.toml: [heartbeat]: key keepalive: \"fast\" is not a duration (expected: a duration such as "
-                + "\"200ms\", \"10s\", \"2m\")", error(MINIMAL.replace("[heartbeat]\n", "[heartbeat]\nkeepalive = \"fast\"\n")));
+                + "\"500ms\", \"10s\", \"2m\")", error(MINIMAL.replace("[heartbeat]\n", "[heartbeat]\nkeepalive = \"fast\"\n")));
         assertEquals("o.toml: [heartbeat]: key warntime: 1000ms is not longer than keepalive 1000ms (expected: "
                 + "keepalive < warntime <= deadtime)",
                 error(MINIMAL.replace("[heartbeat]\n", "[heartbeat]\nwarntime = \"1s\"\n")));

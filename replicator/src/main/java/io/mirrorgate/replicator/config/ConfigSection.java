@@ -11,37 +11,48 @@ import java.util.Set;
 /**
  * One table of the configuration file, read key by key. Every read key is remembered, so that
  * {@link #rejectUnknownKeys} can refuse the keys nobody asked for (a typo is an error, never a
- * silently ignored setting). Errors name the file, the table and the key.
+ * silently ignored setting). Errors name the file, the table and the key. Public for the other
+ * programs' configuration files (fsck-orchestrator's extends it with its own value kinds).
  */
-final class ConfigSection {
+public class ConfigSection {
     private final String source;
     private final String table;
     private final JsonNode node;
     private final Set<String> known = new LinkedHashSet<>();
 
     /** {@code table} is "" for the top level, or for example "resource r0". */
-    ConfigSection(String source, String table, JsonNode node) {
+    public ConfigSection(String source, String table, JsonNode node) {
         this.source = source;
         this.table = table;
         this.node = node;
     }
 
-    ConfigException error(String key, String problem) {
+    /** The file this table was read from (for messages). */
+    public String source() {
+        return source;
+    }
+
+    /** The table's node, for readers of nested tables and key lists. */
+    protected JsonNode node() {
+        return node;
+    }
+
+    public ConfigException error(String key, String problem) {
         return new ConfigException(where(key) + problem);
     }
 
-    String where(String key) {
+    public String where(String key) {
         return source + ": " + (table.isEmpty() ? "" : table + ": ") + "key " + key + ": ";
     }
 
     /** The raw node of {@code key} (null when absent), recorded as known. */
-    JsonNode raw(String key) {
+    public JsonNode raw(String key) {
         known.add(key);
         JsonNode value = node.get(key);
         return value == null || value.isNull() ? null : value;
     }
 
-    String string(String key, String defaultValue) {
+    public String string(String key, String defaultValue) {
         JsonNode value = raw(key);
         if (value == null) {
             if (defaultValue == null) {
@@ -55,11 +66,11 @@ final class ConfigSection {
         return value.asText();
     }
 
-    String requiredString(String key) {
+    public String requiredString(String key) {
         return string(key, null);
     }
 
-    Path absolutePath(String key, String defaultValue) {
+    public Path absolutePath(String key, String defaultValue) {
         String text = string(key, defaultValue);
         if (text.isEmpty() || !text.startsWith("/") || text.indexOf('\0') >= 0) {
             throw error(key, quote(text) + " is not an absolute path (expected: a path starting with /)");
@@ -67,7 +78,7 @@ final class ConfigSection {
         return Path.of(text).normalize();
     }
 
-    boolean bool(String key, boolean defaultValue) {
+    public boolean bool(String key, boolean defaultValue) {
         JsonNode value = raw(key);
         if (value == null) {
             return defaultValue;
@@ -78,7 +89,7 @@ final class ConfigSection {
         return value.booleanValue();
     }
 
-    long integer(String key, long defaultValue, long min, long max) {
+    public long integer(String key, long defaultValue, long min, long max) {
         JsonNode value = raw(key);
         if (value == null) {
             return defaultValue;
@@ -94,7 +105,7 @@ final class ConfigSection {
     }
 
     /** A size: a bare integer is bytes, a string may carry a unit (see {@link ConfigValues}). */
-    long size(String key, String defaultValue, long min, long max) {
+    public long size(String key, String defaultValue, long min, long max) {
         JsonNode value = raw(key);
         Long bytes;
         String shown;
@@ -121,7 +132,7 @@ final class ConfigSection {
         return bytes;
     }
 
-    Duration duration(String key, String defaultValue, Duration min, Duration max) {
+    public Duration duration(String key, String defaultValue, Duration min, Duration max) {
         String text = string(key, defaultValue);
         Duration d = ConfigValues.duration(text);
         if (d == null) {
@@ -134,7 +145,7 @@ final class ConfigSection {
         return d;
     }
 
-    <E extends Enum<E>> E choice(String key, String defaultValue, Class<E> type) {
+    public <E extends Enum<E>> E choice(String key, String defaultValue, Class<E> type) {
         String text = string(key, defaultValue);
         StringBuilder names = new StringBuilder();
         for (E constant : type.getEnumConstants()) {
@@ -148,7 +159,7 @@ final class ConfigSection {
     }
 
     /** An endpoint {@code host:port}; {@code off} yields null when {@code offAllowed}. */
-    HostPort endpoint(String key, String defaultValue, boolean offAllowed, int minPort) {
+    public HostPort endpoint(String key, String defaultValue, boolean offAllowed, int minPort) {
         String text = string(key, defaultValue);
         if (offAllowed && text.equals("off")) {
             return null;
@@ -186,7 +197,7 @@ final class ConfigSection {
     }
 
     /** Fails on the first key of this table that no reader asked for. */
-    void rejectUnknownKeys() {
+    public void rejectUnknownKeys() {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!known.contains(key)) {
@@ -195,7 +206,7 @@ final class ConfigSection {
         }
     }
 
-    static String quote(String text) {
+    public static String quote(String text) {
         return "\"" + text + "\"";
     }
 }
