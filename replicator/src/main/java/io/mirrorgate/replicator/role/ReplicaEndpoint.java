@@ -222,32 +222,30 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     }
 
     private byte[] answer(Session session, byte[] request) {
-        {
-            checkServing(session);
-            PeerInfo primary = PeerInfo.decode(request);
-            if (primary.regionSize() != regions.regionSize()) {
-                throw new MirrorgateException(ErrorCode.EINVAL, "resource " + resource + ": region size "
-                        + primary.regionSize() + " on node " + primary.node() + " but " + regions.regionSize()
-                        + " on node " + node + " (expected: the same region_size on both nodes)");
-            }
-            UUID mine = metadata.uuid();
-            if (!mine.equals(primary.uuid())) {
-                if (metadata.generations().syncedPeer() != 0) {
-                    throw new MirrorgateException(ErrorCode.EINVAL, "resource " + resource + ": UUID mismatch:"
-                            + " node " + primary.node() + " has " + primary.uuid() + ", this replica on node "
-                            + node + " belongs to " + mine + "; refusing to resync into a different disk"
-                            + " (if this replica is to be replaced, make it blank with replicator create "
-                            + resource + " --force on node " + node + ")");
-                }
-                metadata.storeUuid(primary.uuid());
-                LOG.info("blank replica adopted the primary's resource UUID resource={} uuid={} primary={}",
-                        resource, primary.uuid(), primary.node());
-            }
-            if (!primary.node().equals(metadata.peerNode())) {
-                metadata.storePeerNode(primary.node());
-            }
-            return info().encode();
+        checkServing(session);
+        PeerInfo primary = PeerInfo.decode(request);
+        if (primary.regionSize() != regions.regionSize()) {
+            throw new MirrorgateException(ErrorCode.EINVAL, "resource " + resource + ": region size "
+                    + primary.regionSize() + " on node " + primary.node() + " but " + regions.regionSize()
+                    + " on node " + node + " (expected: the same region_size on both nodes)");
         }
+        UUID mine = metadata.uuid();
+        if (!mine.equals(primary.uuid())) {
+            if (metadata.generations().syncedPeer() != 0) {
+                throw new MirrorgateException(ErrorCode.EINVAL, "resource " + resource + ": UUID mismatch:"
+                        + " node " + primary.node() + " has " + primary.uuid() + ", this replica on node "
+                        + node + " belongs to " + mine + "; refusing to resync into a different disk"
+                        + " (if this replica is to be replaced, make it blank with replicator create "
+                        + resource + " --force on node " + node + ")");
+            }
+            metadata.storeUuid(primary.uuid());
+            LOG.info("blank replica adopted the primary's resource UUID resource={} uuid={} primary={}",
+                    resource, primary.uuid(), primary.node());
+        }
+        if (!primary.node().equals(metadata.peerNode())) {
+            metadata.storePeerNode(primary.node());
+        }
+        return info().encode();
     }
 
     /** Requests of a connection that is no longer the admitted primary's, or in the wrong role, fail. */
