@@ -129,6 +129,8 @@ public final class ReplicaListener implements AutoCloseable {
         private final BlockDevice device;
         private final ReplicaEndpoint endpoint;
         private final String peerHost;
+        private Set<InetAddress> resolved;
+        private long resolvedAt;
 
         Resolver(String resource, String path, BlockDevice device, ReplicaEndpoint endpoint, String peerHost) {
             this.resource = resource;
@@ -136,6 +138,7 @@ public final class ReplicaListener implements AutoCloseable {
             this.device = device;
             this.endpoint = endpoint;
             this.peerHost = peerHost;
+            peerAddresses(false);
         }
 
         @Override
@@ -155,14 +158,30 @@ public final class ReplicaListener implements AutoCloseable {
             if (client.isLoopbackAddress()) {
                 return true;
             }
-            try {
-                Set<InetAddress> peer = Set.copyOf(Arrays.asList(InetAddress.getAllByName(peerHost)));
-                return peer.contains(client) || peer.stream().anyMatch(InetAddress::isAnyLocalAddress);
-            } catch (UnknownHostException e) {
-                LOG.warn("cannot resolve the peer host of a replica resource={} host={} ({})", resource, peerHost,
-                        e.getMessage());
-                return false;
+            Set<InetAddress> peer = peerAddresses(false);
+            if (!peer.contains(client) && peer.stream().noneMatch(InetAddress::isAnyLocalAddress)) {
+                peer = peerAddresses(true); // the peer's address may have changed: look again, rarely
             }
+            return peer.contains(client) || peer.stream().anyMatch(InetAddress::isAnyLocalAddress);
+        }
+
+        /**
+         * The peer host's addresses, resolved at start and again (when {@code refresh}) at most once a
+         * minute: a name lookup blocks, and this runs on the event loop.
+         */
+        private synchronized Set<InetAddress> peerAddresses(boolean refresh) {
+            long now = System.nanoTime();
+            if (resolved == null || refresh && now - resolvedAt > TimeUnit.MINUTES.toNanos(1)) {
+                resolvedAt = now;
+                try {
+                    resolved = Set.copyOf(Arrays.asList(InetAddress.getAllByName(peerHost)));
+                } catch (UnknownHostException e) {
+                    LOG.warn("cannot resolve the peer host of a replica resource={} host={} ({})", resource,
+                            peerHost, e.getMessage());
+                    resolved = resolved == null ? Set.of() : resolved;
+                }
+            }
+            return resolved;
         }
 
         @Override
