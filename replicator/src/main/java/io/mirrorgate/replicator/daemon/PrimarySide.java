@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.daemon;
 
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.ResourceConfig;
+import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.config.SplitBrainPolicy;
 import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
@@ -107,14 +108,14 @@ final class PrimarySide implements AutoCloseable {
         }
     }
 
-    /** The runtime options of a configured resource. */
+    /** The runtime options of a configured resource, in the primary role (whatever its start-up role). */
     static ResourceOptions options(ResourceConfig config) {
         ResyncOptions resync = new ResyncOptions(config.resyncRate().orElse(0),
                 ResyncOptions.DEFAULT_CHUNK, config.timeout().multipliedBy(6).compareTo(Duration.ofSeconds(60)) > 0
                         ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60));
         Optional<SplitBrainResolution> policy = config.splitBrain() == SplitBrainPolicy.DISCARD_SECONDARY
                 ? Optional.of(SplitBrainResolution.DISCARD_REMOTE) : Optional.empty();
-        return new ResourceOptions(config.name(), config.role(), config.mode(), config.asyncBacklog(), resync, policy);
+        return new ResourceOptions(config.name(), Role.PRIMARY, config.mode(), config.asyncBacklog(), resync, policy);
     }
 
     ResourceRuntime runtime() {

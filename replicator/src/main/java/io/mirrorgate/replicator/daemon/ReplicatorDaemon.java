@@ -176,19 +176,15 @@ public final class ReplicatorDaemon implements AutoCloseable {
         StringBuilder line = new StringBuilder("replicator running");
         resources.values().forEach(r -> {
             line.append(" resource=").append(r.name())
-                    .append(" nbd=").append(r.nbdAddress() == null ? "off" : format(r.nbdAddress()))
+                    .append(" nbd=").append(r.nbdAddress() == null ? "off" : StatusJson.format(r.nbdAddress()))
                     .append(" role=").append(StatusJson.lower(r.role()));
             if (r.listenAddress() != null) {
-                line.append(" listen=").append(format(r.listenAddress()));
+                line.append(" listen=").append(StatusJson.format(r.listenAddress()));
             }
         });
         line.append(" control=").append(config.control());
-        line.append(" metrics=").append(metrics == null ? "off" : format(metrics.address()));
+        line.append(" metrics=").append(metrics == null ? "off" : StatusJson.format(metrics.address()));
         return line.toString();
-    }
-
-    private static String format(InetSocketAddress a) {
-        return StatusJson.format(a);
     }
 
     /** The names of the running resources, in configuration order. */

@@ -285,10 +285,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     ResourceStatus status() {
         PrimarySide side = primary;
         if (side != null) {
-            ResourceStatus s = side.runtime().status();
-            return new ResourceStatus(s.resource(), Role.PRIMARY, s.state(), s.peerConnected(), s.mode(),
-                    s.regionSize(), s.owedRegions(), s.owedBytes(), s.generations(), s.peerGeneration(),
-                    s.lastDecision(), s.message(), s.syncsCompleted(), s.resync(), s.counters());
+            return side.runtime().status(); // its options say primary
         }
         boolean connected = endpoint.primaryConnected();
         long owed = regions.owedCount();

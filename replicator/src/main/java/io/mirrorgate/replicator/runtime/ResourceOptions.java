@@ -11,7 +11,7 @@ import java.util.Optional;
  * The configuration of one replicated resource, validated before anything is opened.
  *
  * @param name the resource name (logs, thread names, status)
- * @param role the configured role of this node, reported by status
+ * @param role this node's role while the runtime runs, reported by status
  * @param mode when writes are acknowledged
  * @param asyncBacklogBytes the bound of the async backlog (used in {@code async} mode)
  * @param resync rate, chunk size and timeout of resyncs

@@ -11,7 +11,7 @@ import io.mirrorgate.replicator.resync.ResyncProgress;
  * and metrics.
  *
  * @param resource the resource name
- * @param role the configured role
+ * @param role the role now (primary while a runtime runs, secondary otherwise)
  * @param state the replication state
  * @param peerConnected whether the peer link is up
  * @param mode the replication mode
