@@ -1,16 +1,21 @@
 package io.mirrorgate.replicator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.client.control.ControlClient;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import picocli.CommandLine;
 
 /** One request to the running replicator's control socket; failures become clear errors. */
 final class Control {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private Control() {}
 
     /** Sends the command; a replicator that is not running is {@code ECONNREFUSED} (exit 69). */
@@ -36,5 +41,16 @@ final class Control {
             throw new MirrorgateException(code, reply.path("error").asText("request failed"));
         }
         return reply;
+    }
+
+    /** Prints a control reply on the command's output: the JSON line with {@code --json}, else its message. */
+    static void print(CommandLine.Model.CommandSpec spec, JsonNode reply, boolean json) {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            out.println(json ? JSON.writeValueAsString(reply) : reply.path("message").asText());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MirrorgateException(ErrorCode.EIO, "cannot print the reply: " + e.getOriginalMessage(), e);
+        }
+        out.flush();
     }
 }

@@ -1,9 +1,6 @@
 package io.mirrorgate.replicator.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.server.cli.ExitCodes;
-import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -31,11 +28,9 @@ final class FenceCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        JsonNode reply = Control.call(parent.loadConfig().control(), "fence", Map.of("resource", resource));
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? new ObjectMapper().writeValueAsString(reply) : reply.path("message").asText());
-        out.flush();
+    public Integer call() {
+        Control.print(spec, Control.call(parent.loadConfig().control(), "fence", Map.of("resource", resource)),
+                json);
         return ExitCodes.OK;
     }
 }

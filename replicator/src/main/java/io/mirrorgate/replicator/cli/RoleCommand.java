@@ -1,9 +1,6 @@
 package io.mirrorgate.replicator.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.server.cli.ExitCodes;
-import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -39,16 +36,13 @@ final class RoleCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         if (!role.equals("primary") && !role.equals("secondary")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "ROLE: \"" + role
                     + "\" (expected: primary or secondary)");
         }
-        JsonNode reply = Control.call(parent.loadConfig().control(), "role",
-                Map.of("resource", resource, "role", role, "force", force));
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? new ObjectMapper().writeValueAsString(reply) : reply.path("message").asText());
-        out.flush();
+        Control.print(spec, Control.call(parent.loadConfig().control(), "role",
+                Map.of("resource", resource, "role", role, "force", force)), json);
         return ExitCodes.OK;
     }
 }
