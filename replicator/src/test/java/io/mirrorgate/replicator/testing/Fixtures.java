@@ -3,6 +3,9 @@ package io.mirrorgate.replicator.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.server.cli.ExitCodes;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
@@ -15,9 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /** Small helpers shared by the replicator tests. */
 public final class Fixtures {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private Fixtures() {}
 
     /** Writes {@code length} random bytes from {@code seed} at {@code offset}, waiting. */
@@ -83,5 +89,45 @@ public final class Fixtures {
             }
             Thread.sleep(2);
         }
+    }
+
+    /** A value read with I/O (a status, a log). */
+    @FunctionalInterface
+    public interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * Polls {@code status} every 50 ms until {@code condition} holds and returns that status; after
+     * {@code max} fails with the last status and {@code context} (a log, to tell why).
+     */
+    public static JsonNode awaitStatus(String what, Duration max, IoSupplier<JsonNode> status,
+            Predicate<JsonNode> condition, IoSupplier<String> context) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            JsonNode s = status.get();
+            if (condition.test(s)) {
+                return s;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + max + " waiting for " + what + "; last status: " + s + "\n"
+                        + context.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * {@code replicator -c config status RESOURCE --json} in this JVM: the resource's object. Exit 78
+     * (split brain) is a status too when {@code splitBrainIsStatus}; any other failure fails the test.
+     */
+    public static JsonNode resourceStatus(Path config, String resource, boolean splitBrainIsStatus)
+            throws IOException {
+        MirrorPair.CliResult r = MirrorPair.cli(config, "status", resource, "--json");
+        if (r.exitCode() != ExitCodes.OK && !(splitBrainIsStatus && r.exitCode() == 78)) {
+            fail("replicator status exited " + r.exitCode() + ": " + r.err() + r.out());
+        }
+        JsonNode node = JSON.readTree(r.out());
+        return node.isArray() ? node.get(0) : node;
     }
 }

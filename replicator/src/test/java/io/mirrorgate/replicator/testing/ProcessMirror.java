@@ -1,10 +1,8 @@
 package io.mirrorgate.replicator.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
 import io.mirrorgate.server.cli.ExitCodes;
@@ -40,7 +38,6 @@ import java.util.function.Predicate;
  */
 public final class ProcessMirror implements AutoCloseable {
     public static final String RESOURCE = "r0";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READY = Duration.ofSeconds(60);
 
     private final ProcessGroup group;
@@ -208,29 +205,14 @@ public final class ProcessMirror implements AutoCloseable {
 
     /** r0's status object, as {@code replicator status r0 --json} prints it. */
     public JsonNode status() throws IOException {
-        MirrorPair.CliResult r = MirrorPair.cli(config, "status", RESOURCE, "--json");
-        if (r.exitCode() != ExitCodes.OK) {
-            fail("replicator status exited " + r.exitCode() + ": " + r.err() + r.out());
-        }
-        JsonNode node = JSON.readTree(r.out());
-        return node.isArray() ? node.get(0) : node;
+        return Fixtures.resourceStatus(config, RESOURCE, false);
     }
 
     /** Polls the status every 50 ms until {@code condition} holds; fails with the last one. */
     public JsonNode await(String what, Duration max, Predicate<JsonNode> condition)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (true) {
-            JsonNode s = status();
-            if (condition.test(s)) {
-                return s;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + max + " waiting for " + what + "; last status: " + s
-                        + "\nprimary log:\n" + Files.readString(primaryLog()));
-            }
-            Thread.sleep(50);
-        }
+        return Fixtures.awaitStatus(what, max, this::status, condition,
+                () -> "primary log:\n" + Files.readString(primaryLog()));
     }
 
     /** Waits until r0 is connected, its resync done and nothing owed. */

@@ -123,31 +123,15 @@ public final class ReplicatorNode implements AutoCloseable {
         return r.out().trim();
     }
 
-    /** r0's status object on this node. */
+    /** r0's status object on this node (a split brain is a status too). */
     public JsonNode status() throws IOException {
-        MirrorPair.CliResult r = cli("status", RESOURCE, "--json");
-        if (r.exitCode() != ExitCodes.OK && r.exitCode() != 78) {
-            fail(name + ": replicator status exited " + r.exitCode() + ": " + r.err() + r.out());
-        }
-        JsonNode node = JSON.readTree(r.out());
-        return node.isArray() ? node.get(0) : node;
+        return Fixtures.resourceStatus(config, RESOURCE, true);
     }
 
     /** Polls the status every 50 ms until {@code condition} holds; fails with the last one and the log. */
     public JsonNode await(String what, Duration max, Predicate<JsonNode> condition)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (true) {
-            JsonNode s = status();
-            if (condition.test(s)) {
-                return s;
-            }
-            if (System.nanoTime() > deadline) {
-                fail(name + ": timed out after " + max + " waiting for " + what + "; last status: " + s
-                        + "\nlog:\n" + logText());
-            }
-            Thread.sleep(50);
-        }
+        return Fixtures.awaitStatus(name + ": " + what, max, this::status, condition, () -> "log:\n" + logText());
     }
 
     /** As primary: connected, resync done, nothing owed. */
