@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.SparseImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +83,7 @@ class LocalBlockDeviceAllocationTest {
 
     @Test
     void noHoleOnTmpfsWritesZeroesAndFastZeroIsRefusedThere() throws Exception {
-        Path tmpfs = Path.of("/dev/shm");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(tmpfs), "no /dev/shm");
+        Path tmpfs = ExternalTools.requireWritable(Path.of("/dev/shm"), "a tmpfs, which lacks ZERO_RANGE");
         shm = SparseImages.create(Files.createTempFile(tmpfs, "mirrorgate-", ".img"),
                 8 * MIB, 1, (int) (4 * MIB));
         try (LocalBlockDevice device = LocalBlockDevice.open(shm, LocalDeviceOptions.defaults())) {

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,8 +52,7 @@ class NbdLibnbdDetailsTest {
     @Test
     void libnbdWithStrictModeOffGetsEveryDetailPerTheSpec() throws Exception {
         ExternalTools.require("nbdsh"); // python3-libnbd
-        Path tmpfs = Path.of("/dev/shm");
-        Assumptions.assumeTrue(Files.isWritable(tmpfs), "no writable /dev/shm");
+        Path tmpfs = ExternalTools.requireWritable(Path.of("/dev/shm"), "a tmpfs, which lacks ZERO_RANGE");
         image = SparseImages.create(Files.createTempFile(tmpfs, "mirrorgate-", ".img"), SIZE, 2,
                 (int) (4 * MIB));
         device = LocalBlockDevice.open(image, LocalDeviceOptions.defaults());

@@ -43,6 +43,21 @@ public final class ExternalTools {
         }
     }
 
+    /**
+     * Requires a writable {@code dir} (such as the tmpfs at /dev/shm); skips locally, fails under CI.
+     * Returns it.
+     */
+    public static Path requireWritable(Path dir, String what) {
+        if (!Files.isWritable(dir)) {
+            String reason = "no writable " + dir + " (" + what + ")";
+            if (underCi()) {
+                Assertions.fail(reason);
+            }
+            Assumptions.abort(reason);
+        }
+        return dir;
+    }
+
     /** The absolute path of {@code program} on PATH or in the sbin directories, or null. */
     public static String find(String program) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
