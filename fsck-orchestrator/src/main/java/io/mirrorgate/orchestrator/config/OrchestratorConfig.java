@@ -1,13 +1,11 @@
 package io.mirrorgate.orchestrator.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.mirrorgate.orchestrator.platform.CommandSet;
 import io.mirrorgate.orchestrator.platform.CommandTemplate;
 import io.mirrorgate.orchestrator.platform.Platform;
 import io.mirrorgate.replicator.config.ConfigException;
+import io.mirrorgate.replicator.config.ConfigSection;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -48,7 +46,6 @@ public record OrchestratorConfig(String source, String node, String address, Str
         List<ResourcePlan> resources, List<ServiceAddress> addresses, List<ServiceCommands> services,
         List<String> notifyCommand, CommandSet commands) {
 
-    private static final TomlMapper TOML = new TomlMapper();
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final String COMMAND =
@@ -67,17 +64,7 @@ public record OrchestratorConfig(String source, String node, String address, Str
 
     /** Parses and validates {@code text}; {@code sourceName} names it in messages. */
     public static OrchestratorConfig parse(String text, String sourceName) {
-        JsonNode root;
-        try {
-            root = TOML.readTree(text);
-        } catch (JacksonException e) {
-            JsonLocation at = e.getLocation();
-            String line = at == null || at.getLineNr() < 0 ? "" : " line " + at.getLineNr() + ":";
-            throw new ConfigException(sourceName + ":" + line + " not valid TOML: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            root = TOML.createObjectNode();
-        }
+        JsonNode root = ConfigSection.parseToml(text, sourceName);
         Section top = new Section(sourceName, "", root);
         String node = top.name("node", null);
         String address = host(top, "address");
@@ -235,7 +222,7 @@ public record OrchestratorConfig(String source, String node, String address, Str
         Set<Path> mounts = new HashSet<>();
         for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) tables::fields) {
             Section s = new Section(top.source(), "[resource." + e.getKey() + "]",
-                    e.getValue().isObject() ? e.getValue() : TOML.createObjectNode());
+                    e.getValue().isObject() ? e.getValue() : ConfigSection.emptyTable());
             if (!e.getValue().isObject() || !Pattern.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", e.getKey())) {
                 throw new ConfigException(top.source() + ": resource " + Section.quote(e.getKey()) + ": not a valid "
                         + "resource table (expected: [resource.NAME] with NAME of " + Section.NAME_SYNTAX + ")");

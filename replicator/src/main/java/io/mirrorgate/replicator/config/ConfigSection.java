@@ -1,6 +1,9 @@
 package io.mirrorgate.replicator.config;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +24,29 @@ public class ConfigSection {
     private final Set<String> known = new LinkedHashSet<>();
 
     /** {@code table} is "" for the top level, or for example "resource r0". */
+    private static final TomlMapper TOML = new TomlMapper();
+
+    /**
+     * The top-level table of the TOML {@code text} (an empty one for an empty file); a syntax error
+     * is a {@link ConfigException} naming {@code sourceName} and the line.
+     */
+    public static JsonNode parseToml(String text, String sourceName) {
+        JsonNode root;
+        try {
+            root = TOML.readTree(text);
+        } catch (JacksonException e) {
+            JsonLocation at = e.getLocation();
+            String line = at == null || at.getLineNr() < 0 ? "" : " line " + at.getLineNr() + ":";
+            throw new ConfigException(sourceName + ":" + line + " not valid TOML: " + e.getOriginalMessage(), e);
+        }
+        return root == null || !root.isObject() ? TOML.createObjectNode() : root;
+    }
+
+    /** An empty table, standing for one that is not a table (so that its readers still report). */
+    public static JsonNode emptyTable() {
+        return TOML.createObjectNode();
+    }
+
     public ConfigSection(String source, String table, JsonNode node) {
         this.source = source;
         this.table = table;

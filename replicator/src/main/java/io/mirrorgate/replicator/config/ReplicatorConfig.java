@@ -1,9 +1,6 @@
 package io.mirrorgate.replicator.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.error.Reasons;
@@ -39,7 +36,6 @@ import java.util.Optional;
  * and the key, and say what was expected.
  */
 public final class ReplicatorConfig {
-    private static final TomlMapper TOML = new TomlMapper();
 
     private final String source;
     private final String node;
@@ -71,17 +67,7 @@ public final class ReplicatorConfig {
 
     /** Parses and validates {@code text}; {@code sourceName} names it in messages. */
     public static ReplicatorConfig parse(String text, String sourceName) {
-        JsonNode root;
-        try {
-            root = TOML.readTree(text);
-        } catch (JacksonException e) {
-            JsonLocation at = e.getLocation();
-            String line = at == null || at.getLineNr() < 0 ? "" : " line " + at.getLineNr() + ":";
-            throw new ConfigException(sourceName + ":" + line + " not valid TOML: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            root = TOML.createObjectNode();
-        }
+        JsonNode root = ConfigSection.parseToml(text, sourceName);
         ConfigSection top = new ConfigSection(sourceName, "", root);
         String node = top.string("node", null == root.get("node") ? defaultNodeName() : null);
         if (!ConfigValues.isName(node)) {
