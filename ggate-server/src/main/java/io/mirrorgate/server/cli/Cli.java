@@ -14,6 +14,13 @@ import picocli.CommandLine;
  * codes, and a version provider.
  */
 public final class Cli {
+    static {
+        // Netty then allocates direct buffers without a Cleaner (the runnable jars open
+        // java.nio): when direct memory runs out an allocation fails at once, where the JDK's
+        // allocator would put the event loop to sleep, waiting for a GC, and stop every client
+        System.getProperties().putIfAbsent("io.netty.tryReflectionSetAccessible", "true");
+    }
+
     private Cli() {}
 
     /** Builds the command line of a program whose output tests can capture. */

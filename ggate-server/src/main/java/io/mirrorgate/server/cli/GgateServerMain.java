@@ -76,11 +76,11 @@ public final class GgateServerMain implements Callable<Integer> {
                     + " least --max-request (default: ${DEFAULT-VALUE}).")
     long connectionBytes;
 
-    @Option(names = "--max-server-bytes", paramLabel = "SIZE", defaultValue = "1G",
-            converter = Sizes.Converter.class,
+    @Option(names = "--max-server-bytes", paramLabel = "SIZE", converter = Sizes.Converter.class,
             description = "Request bytes in flight across all connections of a protocol before"
-                    + " reading pauses (default: ${DEFAULT-VALUE}).")
-    long serverBytes;
+                    + " reading pauses (default: a quarter of the JVM's direct memory, which is"
+                    + " -XX:MaxDirectMemorySize or else the heap's maximum; at most 1G).")
+    Long serverBytes;
 
     @Option(names = "--frame-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "Close a connection whose partial frame or unread replies make no"
@@ -161,7 +161,8 @@ public final class GgateServerMain implements Callable<Integer> {
             // a connection can always have its largest request in flight
             return ConnectionLimits.defaults()
                     .withConnectionBytes(Math.max(connectionBytes, maxRequest))
-                    .withServerBytes(serverBytes).withFrameTimeout(Duration.ofSeconds(frameTimeout))
+                    .withServerBytes(serverBytes != null ? serverBytes : ConnectionLimits.defaultServerBytes())
+                    .withFrameTimeout(Duration.ofSeconds(frameTimeout))
                     .withIdleTimeout(Duration.ofSeconds(idleTimeout))
                     .withDrainTimeout(Duration.ofSeconds(drainTimeout));
         } catch (IllegalArgumentException e) {

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The requests and request bytes in flight across one server. A connection takes what a request
  * needs when it starts it and gives it back when the reply is out; while either total is at its
- * maximum, connections start no more requests and stop reading ({@link #overLimit()}) and
- * register to be woken ({@link #whenFree}), so that 200 clients with 32 MiB requests cannot take
- * the server's memory, and floods cannot fill a device's bounded queue (whose overflow would fail
+ * maximum, connections start no more requests and stop reading ({@link #mayStart}) and register
+ * to be woken ({@link #whenFree}), so that 200 clients with 32 MiB requests cannot take the
+ * server's memory, and floods cannot fill a device's bounded queue (whose overflow would fail
  * every client's requests with ENOMEM). Thread safe.
  */
 public final class ByteBudget {
@@ -18,7 +18,10 @@ public final class ByteBudget {
     private final int maxRequests;
     private final AtomicLong used = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    /** Channels that hold bytes and wait for the budget. */
     private final Set<Channel> waiting = ConcurrentHashMap.newKeySet();
+    /** Channels that hold nothing and wait for the budget (they may go past the maximum). */
+    private final Set<Channel> waitingEmpty = ConcurrentHashMap.newKeySet();
 
     public ByteBudget(long max, int maxRequests) {
         this.max = max;
@@ -62,35 +65,63 @@ public final class ByteBudget {
     }
 
     private void wake() {
-        if (!overLimit() && !waiting.isEmpty()) {
-            for (Channel ch : waiting) {
-                waiting.remove(ch);
+        if (waiting.isEmpty() && waitingEmpty.isEmpty()) {
+            return;
+        }
+        if (requests.get() >= maxRequests - maxRequests / 4) {
+            return;
+        }
+        long now = used.get();
+        if (now < max - max / 4) {
+            fire(waiting);
+        }
+        if (now < hardMax() - max / 2) {
+            fire(waitingEmpty);
+        }
+    }
+
+    private static void fire(Set<Channel> channels) {
+        for (Channel ch : channels) {
+            if (channels.remove(ch)) {
                 ch.pipeline().fireUserEventTriggered(Freed.EVENT);
             }
         }
     }
 
-    /** Whether the server holds more than its maximum now. */
-    public boolean overLimit() {
-        return used.get() >= max || requests.get() >= maxRequests;
+    /** Whether the server holds more than its maximum of request bytes now. */
+    public boolean bytesOverLimit() {
+        return used.get() >= max;
     }
 
     /**
      * Whether a connection holding {@code heldBytes} (in flight and in unwritten replies) may
-     * start another request now. One that holds nothing may always start one as long as the
-     * requests are under their maximum: clients that read their replies are never starved by
-     * those that do not, who hold the bytes.
+     * start another request now. One that holds nothing may start one past the maximum, up to
+     * twice the maximum, as long as the requests are under theirs: clients that read their
+     * replies are not starved by those that do not, who hold the bytes (and are closed first
+     * while the budget is full: {@link ConnectionTimeouts}).
      */
     public boolean mayStart(long heldBytes) {
-        return requests.get() < maxRequests && (used.get() < max || heldBytes == 0);
+        long now = used.get();
+        return requests.get() < maxRequests && (now < max || (heldBytes == 0 && now < hardMax()));
     }
 
-    /** {@code ch} gets {@link Freed#EVENT} once the budget is under its maximum again. */
-    public void whenFree(Channel ch) {
-        waiting.add(ch);
-        if (!overLimit() && waiting.remove(ch)) {
-            ch.pipeline().fireUserEventTriggered(Freed.EVENT);
-        }
+    /** Twice the maximum: what connections that hold nothing may take the server to. */
+    private long hardMax() {
+        return max > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * max;
+    }
+
+    /**
+     * {@code ch}, which holds {@code heldBytes} and may not start a request now ({@link
+     * #mayStart}), gets {@link Freed#EVENT} once it is worth trying again: the requests are down
+     * to three quarters of their maximum and the bytes to three quarters of the limit that stops
+     * it (the maximum, or for a connection that holds nothing twice the maximum). All waiters of
+     * a kind are woken at once, rather than each time one request finishes, which with hundreds
+     * waiting kept an event loop busy waking them.
+     */
+    public void whenFree(Channel ch, long heldBytes) {
+        Set<Channel> set = heldBytes == 0 ? waitingEmpty : waiting;
+        set.add(ch);
+        wake();
     }
 
     /** The user event that tells a waiting channel to reconsider reading. */

@@ -2,6 +2,7 @@ package io.mirrorgate.server.guard;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -64,14 +65,28 @@ public record ConnectionLimits(long connectionBytes, long serverBytes, Duration 
     }
 
     /**
-     * The defaults: 64 MiB in flight per connection, 1 GiB and 768 requests per server, 30 s for
-     * a partial frame or unread replies, 30 s to drain, and no idle timeout: the kernel's NBD
-     * client and a replication link may rightly be idle for hours and do not all reconnect
-     * (TCP keepalive finds dead peers; a server whose clients reconnect may set one).
+     * The defaults: 64 MiB in flight per connection, {@link #defaultServerBytes()} and 768
+     * requests per server, 30 s for a partial frame or unread replies, 30 s to drain, and no idle
+     * timeout: the kernel's NBD client and a replication link may rightly be idle for hours and do
+     * not all reconnect (TCP keepalive finds dead peers; a server whose clients reconnect may set
+     * one).
      */
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(64L << 20, 1L << 30, Duration.ofSeconds(30),
+        long server = defaultServerBytes();
+        return new ConnectionLimits(Math.min(64L << 20, server), server, Duration.ofSeconds(30),
                 Duration.ZERO, Drain.DEFAULT_TIMEOUT, 768, null);
+    }
+
+    /**
+     * The request bytes a server lets be in flight by default: a quarter of the JVM's direct
+     * memory ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum), at most 1 GiB and at
+     * least 64 MiB. The rest is for what the budget does not count: socket reads being assembled
+     * into frames, TLS records, and what the buffer pools keep. A budget above the direct memory
+     * lets clients that do not read their replies exhaust it, and then every event loop waits in
+     * the allocator and no client is served.
+     */
+    public static long defaultServerBytes() {
+        return Math.max(64L << 20, Math.min(1L << 30, PlatformDependent.maxDirectMemory() / 4));
     }
 
     /** A fresh server-wide budget: each server gets its own instance of the limits. */

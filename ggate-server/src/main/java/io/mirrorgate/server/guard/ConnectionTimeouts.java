@@ -17,12 +17,19 @@ import org.slf4j.LoggerFactory;
  * Closes a connection that holds server memory without making progress, in both protocols (first
  * in the pipeline, after TLS): a partial frame that has received no byte for {@link
  * ConnectionLimits#frameTimeout()} while the server was reading (a WRITE that declares 32 MiB and
- * sends 31); replies that the client has not read a byte of for as long; and, unless the idle
- * timeout is zero, a connection that read and wrote nothing for {@link
- * ConnectionLimits#idleTimeout()}. Checks a few times per timeout on the channel's event loop.
+ * sends 31); replies that the client has not read a byte of for as long, or for a second while the
+ * server's requests in flight are at their limit (so that clients which do not read cannot starve
+ * those which do); and, unless the idle timeout is zero, a connection that read and wrote nothing
+ * for {@link ConnectionLimits#idleTimeout()}. Checks a few times per timeout on the channel's event loop.
  */
 public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionTimeouts.class);
+
+    /**
+     * While the server's budget is full, a connection whose replies have not been read for this
+     * long is closed: it holds memory the clients that do read their replies are waiting for.
+     */
+    static final long PRESSURE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ConnectionLimits limits;
     private final LongSupplier partialFrameBytes;
@@ -60,7 +67,8 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
         if (!limits.idleTimeout().isZero()) {
             shortest = Math.min(shortest, limits.idleTimeout().toNanos());
         }
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), shortest / 4);
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50),
+                Math.min(shortest / 4, PRESSURE_TIMEOUT_NANOS / 4));
         check = ctx.executor().scheduleAtFixedRate(() -> check(ctx), period, period, TimeUnit.NANOSECONDS);
     }
 
@@ -112,8 +120,15 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
             pendingSince = now;
         }
         lastPending = pending;
-        if (pending > 0 && now - Math.max(pendingSince, lastWriteDone) > frame) {
+        long stalled = pending > 0 ? now - Math.max(pendingSince, lastWriteDone) : 0;
+        if (stalled > frame) {
             timeout(ctx, pending + " bytes of replies not read for " + limits.frameTimeout());
+            return;
+        }
+        if (stalled > Math.min(frame, PRESSURE_TIMEOUT_NANOS) && limits.budget().bytesOverLimit()) {
+            timeout(ctx, pending + " bytes of replies not read for "
+                    + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms while the server's request bytes"
+                    + " in flight are at their limit (" + limits.serverBytes() + ")");
             return;
         }
         Duration idle = limits.idleTimeout();

@@ -145,7 +145,7 @@ public final class RequestGate<R> {
             channel.config().setAutoRead(read);
         }
         if (!limits.budget().mayStart(bytes)) {
-            limits.budget().whenFree(channel);
+            limits.budget().whenFree(channel, bytes);
         }
     }
 }

@@ -30,6 +30,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +65,21 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     /** The export name NBD_OPT_SET_META_CONTEXT selected base:allocation for, or null. */
     private String allocationContextFor;
 
+    /**
+     * Options one connection may send: far more than a client needs (nbdinfo --list sends two per
+     * export), far fewer than a flood of NBD_OPT_INFO that would keep an event loop busy.
+     */
+    static final int MAX_OPTIONS = 1024;
+    /**
+     * While options are haggled, one socket read of at most this much per turn of the event
+     * loop: a client flooding options gets no more of the loop than one that sends one option.
+     */
+    private static final int OPTION_READ_BYTES = 4096;
+
+    private int options;
+    /** The channel's receive allocator, given back when transmission starts. */
+    private RecvByteBufAllocator transmissionReads;
+
     public NbdNegotiationHandler(ExportResolver resolver, int maxPayload) {
         this.resolver = resolver;
         this.maxPayload = maxPayload;
@@ -84,6 +101,9 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private void greet(ChannelHandlerContext ctx) {
         if (!greeted) {
             greeted = true;
+            transmissionReads = ctx.channel().config().getRecvByteBufAllocator();
+            ctx.channel().config().setRecvByteBufAllocator(
+                    new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1));
             ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
             timeout = ctx.executor().schedule(() -> NbdErrors.closeOnFailure(ctx,
                     new MirrorgateException(ErrorCode.ETIMEDOUT, "option haggling not finished within "
@@ -148,6 +168,11 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         }
         int code = option.option();
         ByteBuf data = option.content();
+        if (++options > MAX_OPTIONS) {
+            NbdErrors.closeOnFailure(ctx, new MirrorgateException(ErrorCode.EPROTO, "more than "
+                    + MAX_OPTIONS + " options on one connection"), LOG);
+            return;
+        }
         ServerTls tls = ServerTls.of(ctx.channel());
         if (code == NbdConstants.OPT_STARTTLS) {
             startTls(ctx, tls, data);
@@ -347,6 +372,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().remoteAddress(), LogText.escape(export.name()), export.access(),
                 structured, allocation);
         ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
+        ctx.channel().config().setRecvByteBufAllocator(transmissionReads);
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
     }
