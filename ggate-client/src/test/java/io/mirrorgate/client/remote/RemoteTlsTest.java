@@ -16,6 +16,7 @@ import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestCertificates;
 import io.mirrorgate.server.testing.TestData;
 import io.mirrorgate.server.tls.ServerTls;
+import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.tls.TlsMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -51,6 +52,10 @@ class RemoteTlsTest {
 
     private void start(TlsMode mode) throws Exception {
         certs = TestCertificates.create(dir.resolve("pki"));
+        start(mode, certs.server());
+    }
+
+    private void start(TlsMode mode, TlsFiles serverFiles) throws Exception {
         ExportResolver resolver = new ExportResolver() {
             @Override
             public Export resolve(String name, InetAddress client) {
@@ -63,7 +68,7 @@ class RemoteTlsTest {
             }
         };
         server = GgateTestServer.start(GgateServerConfig.of(resolver, KEY, dir.resolve("state"))
-                .withTls(ServerTls.of(mode, certs.server())));
+                .withTls(ServerTls.of(mode, serverFiles)));
     }
 
     private RemoteDeviceOptions options(byte[] key, SslContext tls) {
@@ -80,6 +85,15 @@ class RemoteTlsTest {
             ByteBuf back = d.read(4096, data.length).get();
             assertArrayEquals(data, ByteBufUtil.getBytes(back));
             back.release();
+        }
+    }
+
+    @Test
+    void theServerIsTrustedByItsCaWhateverNameItsCertificateGives() throws Exception {
+        certs = TestCertificates.create(dir.resolve("pki"));
+        start(TlsMode.REQUIRE, certs.serverNamedElsewhere());
+        try (RemoteBlockDevice d = RemoteBlockDevice.connect(options(KEY, certs.client().clientContext()))) {
+            d.write(0, Unpooled.wrappedBuffer(TestData.randomBytes(3, 4096)), true).get();
         }
     }
 

@@ -8,7 +8,7 @@ import java.time.Duration;
 /**
  * Throw-away certificates made with {@code openssl} in a test's temporary directory (nothing is
  * committed): a CA, a server certificate for {@code localhost}/{@code 127.0.0.1} and a client
- * certificate signed by it, and a rogue CA with a client certificate of its own (to be refused).
+ * certificate signed by it, a server certificate for another name, and a rogue CA with a client certificate of its own (to be refused).
  * {@link #clientDirectory()} holds {@code ca-cert.pem}, {@code client-cert.pem} and {@code
  * client-key.pem}, the layout libnbd ({@code tls-certificates=}) and qemu ({@code
  * tls-creds-x509,dir=}) read. Skips locally (fails under CI) without openssl.
@@ -30,6 +30,8 @@ public final class TestCertificates {
                 "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         leaf(openssl, dir, "ca", dir.resolve("client/client-key.pem"), dir.resolve("client/client-cert.pem"),
                 "mirrorgate-test-client", "subjectAltName=DNS:client.test");
+        leaf(openssl, dir, "ca", dir.resolve("elsewhere-key.pem"), dir.resolve("elsewhere-cert.pem"),
+                "elsewhere", "subjectAltName=DNS:elsewhere.test");
         Files.copy(dir.resolve("ca-cert.pem"), dir.resolve("client/ca-cert.pem"));
         ca(openssl, dir.resolve("rogue/ca-key.pem"), dir.resolve("rogue/ca-cert.pem"), "rogue-ca");
         leaf(openssl, dir.resolve("rogue"), "ca", dir.resolve("rogue/client-key.pem"),
@@ -60,6 +62,15 @@ public final class TestCertificates {
     /** The server's files: its certificate and key, the CA that signs the clients. */
     public TlsFiles server() {
         return new TlsFiles(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"),
+                dir.resolve("ca-cert.pem"));
+    }
+
+    /**
+     * A server certificate of the same CA that names neither {@code localhost} nor {@code
+     * 127.0.0.1} (only {@code elsewhere.test}): trusted, as the name is not checked.
+     */
+    public TlsFiles serverNamedElsewhere() {
+        return new TlsFiles(dir.resolve("elsewhere-cert.pem"), dir.resolve("elsewhere-key.pem"),
                 dir.resolve("ca-cert.pem"));
     }
 
