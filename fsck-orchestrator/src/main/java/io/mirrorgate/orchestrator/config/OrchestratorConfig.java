@@ -6,11 +6,8 @@ import io.mirrorgate.orchestrator.platform.CommandTemplate;
 import io.mirrorgate.orchestrator.platform.Platform;
 import io.mirrorgate.replicator.config.ConfigException;
 import io.mirrorgate.replicator.config.ConfigSection;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,13 +50,7 @@ public record OrchestratorConfig(String source, String node, String address, Str
 
     /** Reads and validates {@code file}. */
     public static OrchestratorConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read the configuration file: " + e, e);
-        }
-        return parse(text, file.toString());
+        return parse(ConfigSection.readFile(file, "the orchestrator's TOML file, see -c"), file.toString());
     }
 
     /** Parses and validates {@code text}; {@code sourceName} names it in messages. */

@@ -136,6 +136,15 @@ class OrchestratorCliTest {
     }
 
     @Test
+    void aMissingConfigurationExits66LikeTheReplicators() throws Exception {
+        Files.delete(config);
+        Run r = cli("status");
+        assertEquals(ExitCodes.NO_SUCH, r.exitCode());
+        assertEquals("fsck-orchestrator: " + config + ": cannot read the configuration file: no such"
+                + " file (expected: the orchestrator's TOML file, see -c)", r.err().strip());
+    }
+
+    @Test
     void aBadConfigurationExits65WithTheKey() throws Exception {
         Files.writeString(config, TestConfigs.text(dir, "colour = \"blue\"\n"));
         Run r = cli("promote-standby", "--dry-run");

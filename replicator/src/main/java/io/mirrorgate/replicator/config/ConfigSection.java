@@ -4,7 +4,14 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.transport.HostPort;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -25,6 +32,20 @@ public class ConfigSection {
 
     /** {@code table} is "" for the top level, or for example "resource r0". */
     private static final TomlMapper TOML = new TomlMapper();
+
+    /**
+     * The text of the configuration file {@code file}; one that cannot be read is an {@code
+     * ENOENT} (or {@code EACCES}) error naming it, with {@code expected} saying what it should be.
+     */
+    public static String readFile(Path file, String expected) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new MirrorgateException(e instanceof AccessDeniedException ? ErrorCode.EACCES
+                    : ErrorCode.ENOENT, file + ": cannot read the configuration file: "
+                    + Reasons.fileReason(e) + " (expected: " + expected + ")", e);
+        }
+    }
 
     /**
      * The top-level table of the TOML {@code text} (an empty one for an empty file); a syntax error

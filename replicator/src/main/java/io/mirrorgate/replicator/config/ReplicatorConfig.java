@@ -1,13 +1,10 @@
 package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.error.Reasons;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -54,15 +51,7 @@ public final class ReplicatorConfig {
 
     /** Reads and validates {@code file}. */
     public static ReplicatorConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new MirrorgateException(e instanceof java.nio.file.AccessDeniedException
-                    ? ErrorCode.EACCES : ErrorCode.ENOENT, file + ": cannot read the configuration file: "
-                    + Reasons.fileReason(e) + " (expected: the TOML file of the resources, see -c)", e);
-        }
-        return parse(text, file.toString());
+        return parse(ConfigSection.readFile(file, "the TOML file of the resources, see -c"), file.toString());
     }
 
     /** Parses and validates {@code text}; {@code sourceName} names it in messages. */
