@@ -48,6 +48,10 @@ final class StatusText {
             lines.add("  FENCED: " + r.path("fencedBy").asText() + " (writes refused; make this node secondary:"
                     + " replicator role " + r.path("resource").asText() + " secondary)");
         }
+        if (r.path("inconsistent").isTextual()) {
+            lines.add("  INCONSISTENT: " + r.path("inconsistent").asText() + ", not finished (promotion"
+                    + " refused without --force)");
+        }
         if (r.path("fencedPeer").isTextual()) {
             lines.add("  fenced peer: " + r.path("fencedPeer").asText());
         }

@@ -12,6 +12,7 @@ import io.mirrorgate.replicator.resource.ResourceInitializer;
 import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.role.ReplicaEndpoint;
 import io.mirrorgate.replicator.role.ReplicaListener;
+import io.mirrorgate.replicator.role.SyncTargetMark;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.server.daemon.CloseStack;
@@ -81,7 +82,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
             }
             opened.push(regions);
             RunningResource r = new RunningResource(config, key, backoff, local, regions);
-            r.endpoint = new ReplicaEndpoint(config.name(), config.node(), regions, r);
+            r.endpoint = new ReplicaEndpoint(config.name(), config.node(), regions,
+                    SyncTargetMark.of(config.metadata()), r);
             opened.push(r.endpoint);
             if (config.listen().isPresent()) {
                 r.listener = ReplicaListener.start(config.name(), config.local(), local, r.endpoint, key,
@@ -90,6 +92,14 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                 opened.push(r.listener);
             }
             if (config.role() == Role.PRIMARY) {
+                String inconsistent = r.endpoint.inconsistency();
+                if (inconsistent != null) {
+                    throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name()
+                            + " cannot start as primary on node " + config.node() + ": its replica is"
+                            + " inconsistent (" + inconsistent + ", not finished); start it as secondary"
+                            + " to let the resync finish, or, if that primary is gone for good, promote"
+                            + " it with replicator role " + config.name() + " primary --force");
+                }
                 synchronized (r) { // a role change triggered meanwhile (fenced at once) waits for this
                     r.becomePrimary(START_AWAIT_PEER);
                 }
@@ -163,7 +173,19 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                         + " is connected as primary (expected: make it secondary first, or use --force to"
                         + " fence it and take over)");
             }
+            String inconsistent = endpoint.inconsistency();
+            if (inconsistent != null && !force) {
+                throw new MirrorgateException(ErrorCode.EBUSY, "resource " + name + " on node " + config.node()
+                        + " is inconsistent: " + inconsistent + " and did not finish, so its blocks are a"
+                        + " mix of old and new (expected: let the resync finish; if that primary is gone"
+                        + " for good, --force promotes it anyway and its unsynced writes are lost)");
+            }
             long epoch = endpoint.raiseEpoch();
+            if (inconsistent != null) {
+                LOG.warn("inconsistent replica promoted by force resource={} node={} inconsistency=\"{}\"",
+                        name, config.node(), inconsistent);
+                endpoint.acceptInconsistency();
+            }
             if (connected != null) {
                 endpoint.dropPrimary();
             }

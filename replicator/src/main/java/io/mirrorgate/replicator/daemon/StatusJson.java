@@ -17,7 +17,7 @@ import java.util.Optional;
  * <pre>
  * {"resource":"r0", "role":"primary", "state":"sync-source", "mode":"fullsync",
  *  "nbd":"127.0.0.1:10810", "epoch":3, "fenced":false, "fencedBy":null,
- *  "fencedPeer":"node beta (epoch 2)", "uuid":"...",
+ *  "fencedPeer":"node beta (epoch 2)", "inconsistent":null, "uuid":"...",
  *  "listen":"0.0.0.0:7790",
  *  "peer":{"address":"backup:3080", "path":"/data/r0.img", "connected":true,
  *          "generation":7, "node":"beta", "role":"secondary", "epoch":3, "markedRegions":0,
@@ -65,6 +65,7 @@ final class StatusJson {
         o.put("fenced", r.fencedBy() != null);
         o.put("fencedBy", r.fencedBy());
         o.put("fencedPeer", r.endpoint().lastFenced());
+        o.put("inconsistent", r.endpoint().inconsistency());
         o.put("uuid", r.regions().metadata().uuid().toString());
         InetSocketAddress listen = r.listenAddress();
         o.put("listen", listen == null ? null : format(listen));

@@ -61,9 +61,12 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     private volatile Session current;
     private volatile String lastFenced;
     private volatile Session synced;
+    private final SyncTargetMark mark;
 
-    public ReplicaEndpoint(String resource, String node, PersistentDirtyRegions regions, Host host) {
+    public ReplicaEndpoint(String resource, String node, PersistentDirtyRegions regions, SyncTargetMark mark,
+            Host host) {
         this.resource = resource;
+        this.mark = mark;
         this.node = node;
         this.regions = regions;
         this.metadata = regions.metadata();
@@ -112,6 +115,19 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     public boolean inSync() {
         Session s = current;
         return s != null && synced == s;
+    }
+
+    /**
+     * Why this replica is inconsistent (a resync to it began and has not finished: "resync from
+     * node alpha started ..."), or null when it is consistent.
+     */
+    public String inconsistency() {
+        return mark.describe();
+    }
+
+    /** A forced promotion takes this replica as it is: it no longer counts as inconsistent. */
+    public void acceptInconsistency() {
+        mark.clear();
     }
 
     /** The node id of the connected primary, or null. */
@@ -202,6 +218,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
             checkServing(session);
             metadata.storeGenerations(new Generations(generation, generation, generation));
             regions.clearAll();
+            mark.clear();
             synced = session;
             LOG.info("replica in sync with the primary resource={} primary={} generation={}", resource,
                     session.nodeId(), generation);
@@ -245,6 +262,8 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
         if (!primary.node().equals(metadata.peerNode())) {
             metadata.storePeerNode(primary.node());
         }
+        // from here the primary may resync this replica: inconsistent until it says it is done
+        mark.set(primary.node());
         return info().encode();
     }
 

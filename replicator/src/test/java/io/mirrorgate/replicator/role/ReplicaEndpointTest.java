@@ -2,6 +2,8 @@ package io.mirrorgate.replicator.role;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -46,7 +48,7 @@ class ReplicaEndpointTest {
         Path meta = dir.resolve("r0.mgmeta");
         MetadataFile.create(meta, "r0", "beta", VOLUME, REGION);
         regions = PersistentDirtyRegions.open(meta, VOLUME, 8);
-        endpoint = new ReplicaEndpoint("r0", "beta", regions, new ReplicaEndpoint.Host() {
+        endpoint = new ReplicaEndpoint("r0", "beta", regions, SyncTargetMark.of(meta), new ReplicaEndpoint.Host() {
             @Override
             public Role role() {
                 return role;
@@ -105,6 +107,25 @@ class ReplicaEndpointTest {
         assertEquals("beta", answer.node());
         assertEquals(regions.regionCount(), answer.marked().cardinality(), "a new resource marks everything");
         assertEquals("alpha", regions.metadata().peerNode());
+    }
+
+    @Test
+    void theReplicaIsInconsistentDurablyFromTheExchangeUntilTheResyncIsDone() {
+        Path meta = dir.resolve("r0.mgmeta");
+        FakeSession s = session("alpha", 1);
+        endpoint.admit(s).join();
+        assertNull(endpoint.inconsistency(), "admitted, nothing sent yet");
+        endpoint.exchange(s, info(regions.metadata().uuid(), REGION).encode()).join();
+        String why = endpoint.inconsistency();
+        assertNotNull(why);
+        assertTrue(why.startsWith("resync from node alpha started "), why);
+        assertEquals(why, SyncTargetMark.of(meta).describe(), "kept across a restart");
+        endpoint.setGeneration(s, 3).join();
+        assertNull(endpoint.inconsistency());
+        assertNull(SyncTargetMark.of(meta).describe());
+        endpoint.exchange(s, info(regions.metadata().uuid(), REGION).encode()).join();
+        endpoint.acceptInconsistency();
+        assertNull(SyncTargetMark.of(meta).describe(), "a forced promotion accepts the replica as it is");
     }
 
     @Test
