@@ -8,12 +8,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code replicator role RESOURCE primary|secondary [--force] [--json]}, as {@code hastctl role}. */
+/**
+ * {@code replicator role RESOURCE primary|secondary [--force] [--accept-inconsistent] [--json]}, as
+ * {@code hastctl role}.
+ */
 @Command(name = "role", mixinStandardHelpOptions = true,
         description = {"Change the role of RESOURCE on the running replicator (idempotent).",
             "primary: refused while the peer is connected as primary, unless --force, which first",
             "  raises the epoch so that the old primary is fenced (its writes are refused), then",
-            "  takes the role and opens the NBD endpoint (nbd_listen).",
+            "  takes the role and opens the NBD endpoint (nbd_listen). A replica whose resync did",
+            "  not finish (status: inconsistent) is refused unless --accept-inconsistent.",
             "secondary: the NBD endpoint drains (nothing acknowledged is lost), both replicas are",
             "  flushed, and the replica is served to the peer's primary on the listen address."})
 final class RoleCommand implements Callable<Integer> {
@@ -32,6 +36,10 @@ final class RoleCommand implements Callable<Integer> {
     @Option(names = "--force", description = "To primary: fence a connected primary and take over.")
     boolean force;
 
+    @Option(names = "--accept-inconsistent", description = "To primary: promote this replica even though"
+            + " a resync to it did not finish (what it had not copied is lost).")
+    boolean acceptInconsistent;
+
     @Option(names = "--json", description = "Print the control socket's JSON reply.")
     boolean json;
 
@@ -42,7 +50,8 @@ final class RoleCommand implements Callable<Integer> {
                     + "\" (expected: primary or secondary)");
         }
         Control.print(spec, Control.call(parent.loadConfig().control(), "role",
-                Map.of("resource", resource, "role", role, "force", force)), json);
+                Map.of("resource", resource, "role", role, "force", force,
+                        "acceptInconsistent", acceptInconsistent)), json);
         return ExitCodes.OK;
     }
 }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {"command":"resolve","resource":"r0","discard":"remote"}
  *                                               -&gt; {"ok":true,"decision":"DISCARD_REMOTE","message":"..."}
  * {"command":"retry","resource":"r0"}           -&gt; {"ok":true} (re-runs the connection decision)
- * {"command":"role","resource":"r0","role":"primary","force":false}
+ * {"command":"role","resource":"r0","role":"primary","force":false,"acceptInconsistent":false}
  *                                               -&gt; {"ok":true,"role":"primary","epoch":4,"message":"..."}
  * {"command":"fence","resource":"r0"}           -&gt; {"ok":true,"epoch":5,"message":"..."}
  * </pre>
@@ -129,8 +129,10 @@ final class ControlHandler implements Function<JsonNode, ObjectNode> {
                     + "\" (expected: primary or secondary)");
         };
         boolean force = request.path("force").asBoolean(false);
-        LOG.warn("role change requested resource={} role={} force={}", r.name(), wanted, force);
-        String message = r.changeRole(role, force);
+        boolean acceptInconsistent = request.path("acceptInconsistent").asBoolean(false);
+        LOG.warn("role change requested resource={} role={} force={} acceptInconsistent={}", r.name(),
+                wanted, force, acceptInconsistent);
+        String message = r.changeRole(role, force, acceptInconsistent);
         ObjectNode reply = ok();
         reply.put("resource", r.name());
         reply.put("role", StatusJson.lower(r.role()));

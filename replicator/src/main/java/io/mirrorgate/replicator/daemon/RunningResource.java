@@ -98,7 +98,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                             + " cannot start as primary on node " + config.node() + ": its replica is"
                             + " inconsistent (" + inconsistent + ", not finished); start it as secondary"
                             + " to let the resync finish, or, if that primary is gone for good, promote"
-                            + " it with replicator role " + config.name() + " primary --force");
+                            + " it with replicator role " + config.name() + " primary --accept-inconsistent");
                 }
                 synchronized (r) { // a role change triggered meanwhile (fenced at once) waits for this
                     r.becomePrimary(START_AWAIT_PEER);
@@ -156,6 +156,14 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
      * the old primary's writes are refused from then on. Returns what was done, in one line.
      */
     synchronized String changeRole(Role target, boolean force) {
+        return changeRole(target, force, false);
+    }
+
+    /**
+     * As {@link #changeRole(Role, boolean)}; {@code acceptInconsistent} also promotes a replica
+     * whose resync did not finish ({@link ReplicaEndpoint#inconsistency}), as it is.
+     */
+    synchronized String changeRole(Role target, boolean force, boolean acceptInconsistent) {
         checkOpen();
         String name = config.name();
         if (target == role && !(target == Role.PRIMARY && fencedBy != null && force)) {
@@ -174,11 +182,12 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                         + " fence it and take over)");
             }
             String inconsistent = endpoint.inconsistency();
-            if (inconsistent != null && !force) {
+            if (inconsistent != null && !acceptInconsistent) {
                 throw new MirrorgateException(ErrorCode.EBUSY, "resource " + name + " on node " + config.node()
                         + " is inconsistent: " + inconsistent + " and did not finish, so its blocks are a"
                         + " mix of old and new (expected: let the resync finish; if that primary is gone"
-                        + " for good, --force promotes it anyway and its unsynced writes are lost)");
+                        + " for good, --accept-inconsistent promotes this replica as it is and what the"
+                        + " resync had not copied is lost)");
             }
             long epoch = endpoint.raiseEpoch();
             if (inconsistent != null) {

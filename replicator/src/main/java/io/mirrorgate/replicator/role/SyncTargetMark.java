@@ -16,7 +16,7 @@ import java.time.Instant;
 /**
  * Whether a replica is inconsistent: a primary began bringing it up to date (a resync) and has
  * not yet said it finished. Between the two, some blocks are new and others old, a mix no
- * filesystem can trust, so a promotion is refused without {@code --force} (DRBD's
+ * filesystem can trust, so a promotion is refused without {@code --accept-inconsistent} (DRBD's
  * "Inconsistent"). Kept durably as a small file beside the metadata ({@code <metadata>.sync-target},
  * one line: the primary's node and the time), so that a crash or restart mid-resync keeps it; the
  * metadata's own layout is not touched. Thread-safe through the endpoint's single I/O thread and

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A secondary whose resync was cut off by the primary's death holds a mix of old and new blocks:
- * promoting it is refused without {@code --force}, also after a restart of the secondary, and a
- * forced promotion works and clears the mark (real {@code replicator run} processes).
+ * promoting it is refused (also with {@code --force}, which the orchestrator's automatic takeover
+ * uses), also after a restart of the secondary; {@code --accept-inconsistent} promotes it and clears
+ * the mark (real {@code replicator run} processes).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class InconsistentPromotionTest {
@@ -79,8 +80,13 @@ class InconsistentPromotionTest {
         assertTrue(b.status().path("inconsistent").isTextual(), "kept across a restart: " + b.status());
         assertNotEquals(ExitCodes.OK, b.cli("role", ReplicatorNode.RESOURCE, "primary").exitCode());
 
-        String forced = b.role("primary", true);
-        assertTrue(forced.contains("is now primary"), forced);
+        MirrorPair.CliResult forcedOnly = b.cli("role", ReplicatorNode.RESOURCE, "primary", "--force");
+        assertNotEquals(ExitCodes.OK, forcedOnly.exitCode(), "--force fences a primary, it does not accept"
+                + " an inconsistent replica (the orchestrator's automatic takeover uses it)");
+        assertTrue(forcedOnly.err().contains("--accept-inconsistent"), forcedOnly.err());
+        MirrorPair.CliResult accepted = b.cli("role", ReplicatorNode.RESOURCE, "primary", "--accept-inconsistent");
+        assertEquals(ExitCodes.OK, accepted.exitCode(), accepted.err());
+        assertTrue(accepted.out().contains("is now primary"), accepted.out());
         JsonNode promoted = b.status();
         assertEquals("primary", promoted.path("role").asText());
         assertTrue(promoted.path("inconsistent").isNull(), promoted.toString());
