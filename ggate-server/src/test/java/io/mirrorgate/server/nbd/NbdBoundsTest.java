@@ -186,25 +186,8 @@ class NbdBoundsTest {
     void aClientThatReadsItsRepliesIsServedWhileAFloodHoldsTheServersBudget() throws Exception {
         server = start(new SingleExportResolver("vol", device, Access.RW),
                 ConnectionLimits.defaults().withServerBytes(64L << 20));
-        try (java.net.Socket flood = new java.net.Socket("127.0.0.1", server.port())) {
-            flood.setReceiveBufferSize(8192);
-            java.io.DataOutputStream out = new java.io.DataOutputStream(flood.getOutputStream());
-            new java.io.DataInputStream(flood.getInputStream()).readFully(new byte[18]);
-            out.writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE | NbdConstants.FLAG_NO_ZEROES);
-            byte[] go = RawNbdClient.goData("vol");
-            out.writeLong(NbdConstants.IHAVEOPT);
-            out.writeInt(NbdConstants.OPT_GO);
-            out.writeInt(go.length);
-            out.write(go);
-            for (int i = 0; i < 200; i++) { // 200 MiB of replies that are never read
-                out.writeInt(NbdConstants.REQUEST_MAGIC);
-                out.writeShort(0);
-                out.writeShort(CMD_READ);
-                out.writeLong(i);
-                out.writeLong(0);
-                out.writeInt(1 << 20);
-            }
-            out.flush();
+        // 200 MiB of replies that are never read
+        try (Socket flood = RawNbdClient.readFlood(server.port(), "vol", 200, 1 << 20)) {
             Thread.sleep(1000); // the flood now holds the server's 64 MiB
             try (RawNbdClient good = new RawNbdClient(server.port())) {
                 good.socket.setSoTimeout(5000);

@@ -1,6 +1,5 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_READ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,27 +46,9 @@ class NbdFloodTest {
     @Test
     void aFloodHoldingTheFullBudgetIsClosedWithinSecondsNotAtTheFrameTimeout() throws Exception {
         start(ConnectionLimits.defaults().withServerBytes(64L << 20));
-        try (Socket flood = new Socket()) {
-            flood.setReceiveBufferSize(8192);
-            flood.connect(new InetSocketAddress("127.0.0.1", server.port()));
+        // 100 MiB of replies, never read while it matters
+        try (Socket flood = RawNbdClient.readFlood(server.port(), "vol", 100, 1 << 20)) {
             DataInputStream in = new DataInputStream(flood.getInputStream());
-            DataOutputStream out = new DataOutputStream(flood.getOutputStream());
-            in.readFully(new byte[18]);
-            out.writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE | NbdConstants.FLAG_NO_ZEROES);
-            byte[] go = RawNbdClient.goData("vol");
-            out.writeLong(NbdConstants.IHAVEOPT);
-            out.writeInt(NbdConstants.OPT_GO);
-            out.writeInt(go.length);
-            out.write(go);
-            for (int i = 0; i < 100; i++) { // 100 MiB of replies, never read while it matters
-                out.writeInt(NbdConstants.REQUEST_MAGIC);
-                out.writeShort(0);
-                out.writeShort(CMD_READ);
-                out.writeLong(i);
-                out.writeLong(0);
-                out.writeInt(1 << 20);
-            }
-            out.flush();
             Thread.sleep(4000); // the pressure timeout is 1 s; the frame timeout 30 s
             flood.setSoTimeout(3000);
             long read = drainUntilEof(in, 100L << 20);

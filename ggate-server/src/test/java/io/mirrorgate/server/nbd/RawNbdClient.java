@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,40 @@ final class RawNbdClient implements AutoCloseable {
         }
         handshakeFlags = in.readUnsignedShort();
         out.writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE | NbdConstants.FLAG_NO_ZEROES);
+    }
+
+    /**
+     * A client that floods: connects with a small receive buffer, selects {@code export} with
+     * NBD_OPT_GO and sends {@code count} READs of {@code length} at offset 0, reading no reply (not
+     * even GO's). The caller closes the socket.
+     */
+    static Socket readFlood(int port, String export, int count, int length) throws IOException {
+        Socket flood = new Socket();
+        try {
+            flood.setReceiveBufferSize(8192);
+            flood.connect(new InetSocketAddress("127.0.0.1", port));
+            DataOutputStream out = new DataOutputStream(flood.getOutputStream());
+            new DataInputStream(flood.getInputStream()).readFully(new byte[18]);
+            out.writeInt(NbdConstants.FLAG_FIXED_NEWSTYLE | NbdConstants.FLAG_NO_ZEROES);
+            byte[] go = goData(export);
+            out.writeLong(NbdConstants.IHAVEOPT);
+            out.writeInt(NbdConstants.OPT_GO);
+            out.writeInt(go.length);
+            out.write(go);
+            for (int i = 0; i < count; i++) {
+                out.writeInt(NbdConstants.REQUEST_MAGIC);
+                out.writeShort(0);
+                out.writeShort(NbdConstants.CMD_READ);
+                out.writeLong(i);
+                out.writeLong(0);
+                out.writeInt(length);
+            }
+            out.flush();
+            return flood;
+        } catch (IOException | RuntimeException e) {
+            flood.close();
+            throw e;
+        }
     }
 
     void sendOption(int option, byte[] data) throws IOException {
