@@ -44,6 +44,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     private static final Logger LOG = LoggerFactory.getLogger(RunningResource.class);
     /** How long a node started as primary waits for the peer's first answer before serving. */
     private static final Duration START_AWAIT_PEER = Duration.ofSeconds(3);
+    /** How long a promotion without force waits for a connected primary to disconnect. */
+    private static final Duration PRIMARY_GONE = Duration.ofSeconds(2);
 
     private final ResourceConfig config;
     private final byte[] key;
@@ -175,7 +177,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
                 // a fenced primary taking the role back by force: a new epoch, a new primary side
                 closePrimary(false);
             }
-            String connected = endpoint.connectedPrimary();
+            // a primary made secondary a moment ago may not have disconnected yet
+            String connected = force ? endpoint.connectedPrimary() : endpoint.awaitNoPrimary(PRIMARY_GONE);
             if (connected != null && !force) {
                 throw new MirrorgateException(ErrorCode.EBUSY, "resource " + name + ": node " + connected
                         + " is connected as primary (expected: make it secondary first, or use --force to"

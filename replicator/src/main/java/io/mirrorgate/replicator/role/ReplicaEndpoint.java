@@ -9,6 +9,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.ggate.ExportStateStore;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -128,6 +129,26 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     /** A forced promotion takes this replica as it is: it no longer counts as inconsistent. */
     public void acceptInconsistency() {
         mark.clear();
+    }
+
+    /**
+     * Waits up to {@code max} for the connected primary, if any, to disconnect (a primary that was
+     * just made secondary closes its link, and the close reaches this node a moment later);
+     * returns the node id of the primary still connected, or null.
+     */
+    public synchronized String awaitNoPrimary(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        long left;
+        while (current != null && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        Session s = current;
+        return s == null ? null : s.nodeId();
     }
 
     /** The node id of the connected primary, or null. */
@@ -284,6 +305,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
         synchronized (this) {
             if (current == session) {
                 current = null;
+                notifyAll();
                 LOG.info("primary disconnected resource={} peer={} node={}", resource, session.peer(),
                         session.nodeId());
             }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * A rate-limited resync of regions much larger than what the rate allows in 200 ms: the bytes
  * reach the peer spread over time, chunk by chunk, not a region at a time with pauses between.
  * (The limiter's own bound is {@link TokenBucketTest}'s, on a simulated clock; this one runs on
- * the real clock, so its tolerance is wider, yet far from what region bursts give: 0 or 125%.)
+ * the real clock of a shared machine, so it tolerates a few stalls, yet far fewer than region
+ * bursts give: a fifth of the windows empty.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ResyncPacingTest {
@@ -67,17 +68,30 @@ class ResyncPacingTest {
                 "8 MiB at 4 MiB/s took " + seconds + " s");
         double expected = RATE * (WINDOW_NANOS / 1e9);
         List<String> off = new ArrayList<>();
+        int windows = 0;
+        int empty = 0;
         for (Sample start : samples) {
             if (start.nanos() < first || start.nanos() + WINDOW_NANOS > last) {
                 continue;
             }
+            windows++;
             long end = bytesAt(samples, start.nanos() + WINDOW_NANOS);
             double ratio = (end - start.bytes()) / expected;
+            if (ratio < 0.25) {
+                empty++;
+            }
             if (ratio < 0.5 || ratio > 1.5) {
                 off.add(String.format("+%d ms: %.2f", (start.nanos() - first) / 1_000_000, ratio));
             }
         }
-        assertTrue(off.isEmpty(), "200 ms windows far from the rate (bytes sent / expected): " + off);
+        // Region bursts (1 MiB every 250 ms) leave a fifth of the 200 ms windows empty and put
+        // every other one at 125%. On a shared 2-core machine a stall of the test or the engine
+        // now and then empties a few windows too (the bucket's own bound is TokenBucketTest's, on
+        // a simulated clock): a few are tolerated, not a fifth.
+        assertTrue(windows > 0, "no window measured");
+        assertTrue(empty <= windows / 10 && off.size() <= windows / 5, empty + " of " + windows
+                + " 200 ms windows nearly empty, " + off.size() + " far from the rate (bytes sent / expected): "
+                + off);
     }
 
     private static long bytesAt(List<Sample> samples, long nanos) {

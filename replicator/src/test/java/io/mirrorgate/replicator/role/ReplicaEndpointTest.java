@@ -16,6 +16,7 @@ import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -126,6 +127,17 @@ class ReplicaEndpointTest {
         endpoint.exchange(s, info(regions.metadata().uuid(), REGION).encode()).join();
         endpoint.acceptInconsistency();
         assertNull(SyncTargetMark.of(meta).describe(), "a forced promotion accepts the replica as it is");
+    }
+
+    @Test
+    void aPromotionWaitsForAPrimaryThatIsDisconnectingButNotForOneThatStays() throws Exception {
+        FakeSession s = session("alpha", 1);
+        endpoint.admit(s).join();
+        assertEquals("alpha", endpoint.awaitNoPrimary(Duration.ofMillis(100)), "still connected");
+        CompletableFuture<String> waiting = CompletableFuture.supplyAsync(
+                () -> endpoint.awaitNoPrimary(Duration.ofSeconds(30)));
+        endpoint.ended(s);
+        assertNull(waiting.get(10, TimeUnit.SECONDS), "woken by the disconnect, not by the timeout");
     }
 
     @Test
