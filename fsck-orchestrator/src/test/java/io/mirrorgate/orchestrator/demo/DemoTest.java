@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * primary secondary and resynced with less than the whole volume; and where the files were left.
  * The failover chapter needs e2fsprogs (skipped locally without it, a failure under CI).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DemoTest {
     private static final Pattern PERCENT = Pattern.compile("\\] (\\d+\\.\\d)% ");
     private static final Pattern RATE = Pattern.compile(" (\\d+\\.\\d) MiB/s ETA ");
@@ -52,7 +52,7 @@ class DemoTest {
         long started = System.nanoTime();
         JavaProcess demo = processes.start("demo", dir, Demo.class,
                 List.of("--launch=classpath", home.toString(), work.toString()));
-        assertEquals(0, demo.waitFor(Duration.ofSeconds(110)), demo::story);
+        assertEquals(0, demo.waitFor(Duration.ofSeconds(220)), demo::story);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
         List<String> out = demo.stdout();
         String text = String.join("\n", out);
