@@ -51,6 +51,13 @@ public final class DelayingBlockDevice extends ForwardingDevice {
         held.forEach(timer::execute);
     }
 
+    /** Requests held by {@link #setStalled stalling}: they reached the device and wait. */
+    public int stalledCount() {
+        synchronized (stalled) {
+            return stalled.size();
+        }
+    }
+
     private <T> CompletableFuture<T> later(Supplier<CompletableFuture<T>> op) {
         CompletableFuture<T> out = new CompletableFuture<>();
         Runnable run = () -> op.get().whenComplete((v, e) -> {
