@@ -131,6 +131,15 @@ public final class RemoteBlockDevice implements BlockDevice {
         return connection.state();
     }
 
+    /**
+     * Why the device is {@link ConnectionState#CLOSED} for good, with its error code: a {@link
+     * RemoteRefusedException} when the server refused a reconnect (fenced, bad key), {@code
+     * ESHUTDOWN} when it was closed; null while it is not closed.
+     */
+    public MirrorgateException closeCause() {
+        return connection.closeCause();
+    }
+
     public RemoteDeviceStats stats() {
         return connection.stats();
     }
