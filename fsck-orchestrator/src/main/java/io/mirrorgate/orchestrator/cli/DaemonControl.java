@@ -22,8 +22,7 @@ final class DaemonControl {
         try {
             JsonNode reply = ControlClient.call(socket, "status", Map.of());
             if (!reply.path("ok").asBoolean(false)) {
-                throw new MirrorgateException(ErrorCode.EIO, "the orchestrator answered: "
-                        + reply.path("error").asText("an error"));
+                throw ControlClient.failure(reply, "the orchestrator answered: ");
             }
             return Optional.of(reply);
         } catch (IOException e) {

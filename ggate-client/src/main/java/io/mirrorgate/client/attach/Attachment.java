@@ -9,6 +9,7 @@ import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.client.remote.RemoteDeviceStats;
 import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
@@ -112,7 +113,7 @@ public final class Attachment implements AutoCloseable {
                 device.reconnectNow();
                 return info();
             default:
-                throw new IllegalArgumentException("unknown command '" + command
+                throw new MirrorgateException(ErrorCode.EINVAL, "unknown command '" + command
                         + "' (expected: info, detach, rescue)");
         }
     }

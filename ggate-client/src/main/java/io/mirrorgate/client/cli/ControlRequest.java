@@ -28,7 +28,7 @@ final class ControlRequest {
                     + " does not answer on " + socket + ": " + e.getMessage(), e);
         }
         if (!reply.path("ok").asBoolean(false)) {
-            throw new MirrorgateException(ErrorCode.EIO, id + ": " + reply.path("error").asText("failed"));
+            throw ControlClient.failure(reply, id + ": ");
         }
         return reply;
     }

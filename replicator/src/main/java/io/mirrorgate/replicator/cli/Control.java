@@ -32,13 +32,7 @@ final class Control {
                     + ": " + e.getMessage(), e);
         }
         if (!reply.path("ok").asBoolean(false)) {
-            ErrorCode code;
-            try {
-                code = ErrorCode.valueOf(reply.path("code").asText("EIO"));
-            } catch (IllegalArgumentException unknown) {
-                code = ErrorCode.EIO;
-            }
-            throw new MirrorgateException(code, reply.path("error").asText("request failed"));
+            throw ControlClient.failure(reply, "");
         }
         return reply;
     }
