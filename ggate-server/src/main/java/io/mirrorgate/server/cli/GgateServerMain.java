@@ -123,12 +123,12 @@ public final class GgateServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (maxRequest > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-request: " + maxRequest
+            throw new Cli.UsageException("--max-request: " + maxRequest
                     + " (expected: < 2 GiB)");
         }
         GgateDaemon.Settings settings = new GgateDaemon.Settings(exports,
-                HostPort.parse(listen, 3080),
-                "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
+                Cli.option(() -> HostPort.parse(listen, 3080)),
+                "off".equalsIgnoreCase(nbdListen) ? null : Cli.option(() -> HostPort.parse(nbdListen, 10809)),
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
                 (int) maxRequest, limits(), serverTls());
