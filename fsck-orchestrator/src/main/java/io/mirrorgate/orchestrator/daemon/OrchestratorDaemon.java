@@ -17,6 +17,7 @@ import io.mirrorgate.orchestrator.takeover.Plans;
 import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.server.daemon.DaemonThreads;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
@@ -71,7 +72,7 @@ public final class OrchestratorDaemon implements AutoCloseable {
             Plans plans = new Plans(config, withReplicator, withReplicator, store, line -> { }, clock::millis);
             PingTargets ping = new PingTargets(config.heartbeat().ping(), config.heartbeat().pingTimeout(),
                     config.commands().get(CommandSet.Kind.PING), runner);
-            ExecutorService worker = Executors.newSingleThreadExecutor(r -> thread(r, "orchestrator-worker"));
+            ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("orchestrator-worker"));
             opened.push(() -> {
                 worker.shutdownNow();
                 worker.awaitTermination(10, TimeUnit.SECONDS);
@@ -87,12 +88,11 @@ public final class OrchestratorDaemon implements AutoCloseable {
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             opened.push(channel);
             channel.bind(bindTo);
-            Thread receiver = thread(() -> receive(channel, tracker), "heartbeat-receiver");
-            receiver.start();
+            DaemonThreads.start("heartbeat-receiver", () -> receive(channel, tracker));
 
             supervisor.resumeInterrupted();
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> thread(r,
-                    "heartbeat-ticker"));
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                    DaemonThreads.named("heartbeat-ticker"));
             opened.push(() -> {
                 ticker.shutdownNow();
                 ticker.awaitTermination(5, TimeUnit.SECONDS);
@@ -178,12 +178,6 @@ public final class OrchestratorDaemon implements AutoCloseable {
                 LOG.warn("heartbeat receive failed: {}", e.toString());
             }
         }
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     public Supervisor supervisor() {

@@ -3,6 +3,7 @@ package io.mirrorgate.client.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.server.daemon.DaemonThreads;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import java.io.BufferedReader;
@@ -47,8 +48,7 @@ public final class ControlServer implements AutoCloseable {
         this.server = server;
         this.socket = socket;
         this.handler = handler;
-        this.acceptor = new Thread(this::acceptLoop, "control-" + socket.getFileName());
-        this.acceptor.setDaemon(true);
+        this.acceptor = DaemonThreads.named("control-" + socket.getFileName()).newThread(this::acceptLoop);
     }
 
     /** Listens on {@code socket} (which must not exist) and serves requests with {@code handler}. */

@@ -15,6 +15,7 @@ import io.mirrorgate.replicator.role.ReplicaListener;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.server.daemon.DaemonThreads;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.error.ErrorCode;
@@ -232,7 +233,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         fencedBy = reason;
         if (config.afterFenced() == AfterFenced.BECOME_SECONDARY) {
             // not on the runtime's control thread: the role change closes that runtime
-            CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false)).whenComplete((v, e) -> {
+            CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false),
+                    r -> DaemonThreads.start("demote-" + config.name(), r)).whenComplete((v, e) -> {
                 if (e != null) {
                     LOG.error("cannot become secondary after being fenced resource={} error={}", config.name(),
                             MirrorgateException.messageOf(e));

@@ -110,11 +110,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         this.backoff = backoff;
         this.nextDelayNanos = backoff.initial().toNanos();
         this.device = new PeerDevice(this, options.uri());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "peer-" + resource);
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("peer-" + resource));
     }
 
     /**

@@ -5,6 +5,7 @@ import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.generation.PeerInfo;
+import io.mirrorgate.server.daemon.DaemonThreads;
 import io.mirrorgate.server.error.ErrorCode;
 import io.mirrorgate.server.error.MirrorgateException;
 import io.mirrorgate.server.export.ReplicationEndpoint;
@@ -69,11 +70,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
         this.metadata = regions.metadata();
         this.host = host;
         this.epoch = metadata.epoch();
-        this.io = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "replica-" + resource);
-            t.setDaemon(true);
-            return t;
-        });
+        this.io = Executors.newSingleThreadExecutor(DaemonThreads.named("replica-" + resource));
     }
 
     /** The highest epoch this replica has seen. */
