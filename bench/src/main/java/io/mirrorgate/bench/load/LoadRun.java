@@ -1,6 +1,6 @@
 package io.mirrorgate.bench.load;
 
-import io.mirrorgate.server.daemon.DaemonThreads;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.mirrorgate.orchestrator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

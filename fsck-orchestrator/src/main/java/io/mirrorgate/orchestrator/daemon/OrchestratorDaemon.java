@@ -3,8 +3,9 @@ package io.mirrorgate.orchestrator.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.client.control.ControlServer;
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.control.ControlServer;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.heartbeat.Clock;
 import io.mirrorgate.orchestrator.heartbeat.HeartbeatCodec;
@@ -16,11 +17,11 @@ import io.mirrorgate.orchestrator.platform.ProcessRunner;
 import io.mirrorgate.orchestrator.takeover.Plans;
 import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
-import io.mirrorgate.server.daemon.CloseStack;
-import io.mirrorgate.server.daemon.DaemonThreads;
+import io.mirrorgate.common.lifecycle.CloseStack;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -60,7 +61,7 @@ public final class OrchestratorDaemon implements AutoCloseable {
 
     /** Starts the daemon; the configuration was validated, the key file is read here. */
     public static OrchestratorDaemon start(OrchestratorConfig config) {
-        byte[] key = GgateDaemon.readKey(config.heartbeat().keyFile());
+        byte[] key = Keys.read(config.heartbeat().keyFile());
         HeartbeatCodec codec = new HeartbeatCodec(key);
         CloseStack opened = new CloseStack("fsck-orchestrator");
         try {

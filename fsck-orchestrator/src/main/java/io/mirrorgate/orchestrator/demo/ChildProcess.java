@@ -1,6 +1,6 @@
 package io.mirrorgate.orchestrator.demo;
 
-import io.mirrorgate.server.daemon.DaemonThreads;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package io.mirrorgate.orchestrator.platform;
 
-import io.mirrorgate.server.daemon.DaemonThreads;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

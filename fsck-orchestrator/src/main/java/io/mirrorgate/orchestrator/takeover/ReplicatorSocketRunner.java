@@ -2,11 +2,11 @@ package io.mirrorgate.orchestrator.takeover;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.client.control.ControlClient;
+import io.mirrorgate.common.control.ControlClient;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
-import io.mirrorgate.server.daemon.DaemonThreads;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,11 +2,12 @@ package io.mirrorgate.client.cli;
 
 import io.mirrorgate.client.attach.Attachment;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
-import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Signals;
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.cli.Signals;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.transport.HostPort;
@@ -90,7 +91,7 @@ final class AttachCommand implements Callable<Integer> {
         }
         HostPort remote = Cli.option(() -> HostPort.parse(server, 3080));
         RemoteDeviceOptions.Builder builder = RemoteDeviceOptions.builder(remote.host(), remote.port(),
-                path, GgateDaemon.readKey(keyFile))
+                path, Keys.read(keyFile))
                 .access(Cli.option(() -> Access.parse(access)))
                 .epoch(epoch)
                 .compression(compress)

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.client.cli.GgateClientMain;
 import io.mirrorgate.server.cli.GgateServerMain;
-import io.mirrorgate.server.cli.Keys;
+import io.mirrorgate.common.cli.Keys;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;

@@ -1,9 +1,13 @@
 package io.mirrorgate.server.cli;
 
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Signals;
+import io.mirrorgate.common.cli.Sizes;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.tls.TlsFiles;

@@ -1,9 +1,9 @@
 package io.mirrorgate.server.ggate;
 
-import io.mirrorgate.server.daemon.DaemonThreads;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package io.mirrorgate.replicator.bitmap;
 
-import io.mirrorgate.server.daemon.DaemonThreads;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;

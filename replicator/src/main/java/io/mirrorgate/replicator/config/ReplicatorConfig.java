@@ -1,9 +1,9 @@
 package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -2,7 +2,7 @@ package io.mirrorgate.replicator.mirror;
 
 import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.replicator.generation.Generations;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;

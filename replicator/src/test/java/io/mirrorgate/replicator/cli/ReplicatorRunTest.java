@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.replicator.testing.ReplicatorProcess;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;

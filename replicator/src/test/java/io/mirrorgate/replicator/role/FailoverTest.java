@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.RecordingWriter;
 import io.mirrorgate.replicator.testing.ReplicatorNode;
 import io.mirrorgate.replicator.testing.ReplicatorNodes;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.daemon;
+package io.mirrorgate.common.lifecycle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

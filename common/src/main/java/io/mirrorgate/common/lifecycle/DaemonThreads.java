@@ -1,4 +1,4 @@
-package io.mirrorgate.server.daemon;
+package io.mirrorgate.common.lifecycle;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;

@@ -1,9 +1,9 @@
-package io.mirrorgate.client.control;
+package io.mirrorgate.common.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
