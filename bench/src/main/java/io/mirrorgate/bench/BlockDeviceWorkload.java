@@ -1,7 +1,7 @@
 package io.mirrorgate.bench;
 
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,6 @@
 package io.mirrorgate.bench.load;
 
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,10 +98,7 @@ public final class LoadRun {
     }
 
     private static Thread start(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        return DaemonThreads.start(name, body);
     }
 
     private static void good(String host, int port, String export, int id, long deadline, LoadStats stats) {

@@ -6,7 +6,6 @@ import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.ggate.GgateServerConfig;
-import io.mirrorgate.server.testing.GgateTestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +21,9 @@ public final class LoopbackStandby implements AutoCloseable {
     private static final byte[] KEY = "mirrorgate-bench-key".getBytes(StandardCharsets.UTF_8);
 
     private final LocalBlockDevice device;
-    private final GgateTestServer server;
+    private final StandbyServer server;
 
-    private LoopbackStandby(LocalBlockDevice device, GgateTestServer server) {
+    private LoopbackStandby(LocalBlockDevice device, StandbyServer server) {
         this.device = device;
         this.server = server;
     }
@@ -35,7 +34,7 @@ public final class LoopbackStandby implements AutoCloseable {
         try {
             GgateServerConfig config = GgateServerConfig.of(
                     new SingleExportResolver(EXPORT, device, Access.RW), KEY, stateDirectory);
-            return new LoopbackStandby(device, GgateTestServer.start(config));
+            return new LoopbackStandby(device, StandbyServer.start(config));
         } catch (InterruptedException | RuntimeException e) {
             device.close();
             throw e;

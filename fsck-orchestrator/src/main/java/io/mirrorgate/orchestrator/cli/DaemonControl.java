@@ -1,9 +1,9 @@
 package io.mirrorgate.orchestrator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +22,7 @@ final class DaemonControl {
         try {
             JsonNode reply = ControlClient.call(socket, "status", Map.of());
             if (!reply.path("ok").asBoolean(false)) {
-                throw new MirrorgateException(ErrorCode.EIO, "the orchestrator answered: "
-                        + reply.path("error").asText("an error"));
+                throw ControlClient.failure(reply, "the orchestrator answered: ");
             }
             return Optional.of(reply);
         } catch (IOException e) {

@@ -3,7 +3,7 @@ package io.mirrorgate.orchestrator.cli;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.ProcessRunner;
-import io.mirrorgate.server.cli.Cli;
+import io.mirrorgate.common.cli.Cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -8,7 +8,7 @@ import io.mirrorgate.orchestrator.takeover.Plans;
 import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
 import io.mirrorgate.orchestrator.takeover.StepOutcome;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 
 /**

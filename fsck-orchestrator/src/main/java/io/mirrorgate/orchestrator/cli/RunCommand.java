@@ -1,8 +1,8 @@
 package io.mirrorgate.orchestrator.cli;
 
 import io.mirrorgate.orchestrator.daemon.OrchestratorDaemon;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Signals;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Signals;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

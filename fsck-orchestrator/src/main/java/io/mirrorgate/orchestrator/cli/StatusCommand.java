@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mirrorgate.orchestrator.takeover.PlanRecord;
 import io.mirrorgate.orchestrator.takeover.StateStore;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Optional;

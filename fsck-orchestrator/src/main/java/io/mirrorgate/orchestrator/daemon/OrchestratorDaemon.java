@@ -3,8 +3,9 @@ package io.mirrorgate.orchestrator.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.client.control.ControlServer;
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.control.ControlServer;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.heartbeat.Clock;
 import io.mirrorgate.orchestrator.heartbeat.HeartbeatCodec;
@@ -16,10 +17,11 @@ import io.mirrorgate.orchestrator.platform.ProcessRunner;
 import io.mirrorgate.orchestrator.takeover.Plans;
 import io.mirrorgate.orchestrator.takeover.ReplicatorSocketRunner;
 import io.mirrorgate.orchestrator.takeover.StateStore;
-import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.common.lifecycle.CloseStack;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -59,7 +61,7 @@ public final class OrchestratorDaemon implements AutoCloseable {
 
     /** Starts the daemon; the configuration was validated, the key file is read here. */
     public static OrchestratorDaemon start(OrchestratorConfig config) {
-        byte[] key = GgateDaemon.readKey(config.heartbeat().keyFile());
+        byte[] key = Keys.read(config.heartbeat().keyFile());
         HeartbeatCodec codec = new HeartbeatCodec(key);
         CloseStack opened = new CloseStack("fsck-orchestrator");
         try {
@@ -71,7 +73,7 @@ public final class OrchestratorDaemon implements AutoCloseable {
             Plans plans = new Plans(config, withReplicator, withReplicator, store, line -> { }, clock::millis);
             PingTargets ping = new PingTargets(config.heartbeat().ping(), config.heartbeat().pingTimeout(),
                     config.commands().get(CommandSet.Kind.PING), runner);
-            ExecutorService worker = Executors.newSingleThreadExecutor(r -> thread(r, "orchestrator-worker"));
+            ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("orchestrator-worker"));
             opened.push(() -> {
                 worker.shutdownNow();
                 worker.awaitTermination(10, TimeUnit.SECONDS);
@@ -87,12 +89,11 @@ public final class OrchestratorDaemon implements AutoCloseable {
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             opened.push(channel);
             channel.bind(bindTo);
-            Thread receiver = thread(() -> receive(channel, tracker), "heartbeat-receiver");
-            receiver.start();
+            DaemonThreads.start("heartbeat-receiver", () -> receive(channel, tracker));
 
             supervisor.resumeInterrupted();
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> thread(r,
-                    "heartbeat-ticker"));
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                    DaemonThreads.named("heartbeat-ticker"));
             opened.push(() -> {
                 ticker.shutdownNow();
                 ticker.awaitTermination(5, TimeUnit.SECONDS);
@@ -178,12 +179,6 @@ public final class OrchestratorDaemon implements AutoCloseable {
                 LOG.warn("heartbeat receive failed: {}", e.toString());
             }
         }
-    }
-
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     public Supervisor supervisor() {

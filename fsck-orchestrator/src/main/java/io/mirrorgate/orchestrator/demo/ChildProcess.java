@@ -1,5 +1,6 @@
 package io.mirrorgate.orchestrator.demo;
 
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,7 +26,7 @@ final class ChildProcess implements AutoCloseable {
         this.name = name;
         this.process = process;
         this.log = log;
-        this.reader = new Thread(() -> {
+        this.reader = DaemonThreads.start(name + "-stdout", () -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(
                     process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -35,9 +36,7 @@ final class ChildProcess implements AutoCloseable {
             } catch (IOException e) {
                 lines.add("(" + name + " output unreadable: " + e.getMessage() + ")");
             }
-        }, name + "-stdout");
-        reader.setDaemon(true);
-        reader.start();
+        });
     }
 
     static ChildProcess start(String name, List<String> command, Path log) throws IOException {

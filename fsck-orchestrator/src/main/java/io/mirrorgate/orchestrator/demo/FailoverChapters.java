@@ -1,7 +1,7 @@
 package io.mirrorgate.orchestrator.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.client.control.ControlClient;
+import io.mirrorgate.common.control.ControlClient;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import java.io.IOException;
 import java.io.InputStream;

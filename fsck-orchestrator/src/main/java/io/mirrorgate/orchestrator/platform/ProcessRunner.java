@@ -1,5 +1,6 @@
 package io.mirrorgate.orchestrator.platform;
 
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -63,15 +64,12 @@ public final class ProcessRunner implements CommandRunner {
     /** Runs {@code argv} on a thread of its own (e.g. arping, which takes seconds to send its count). */
     @Override
     public CompletableFuture<Result> runInBackground(List<String> argv, Duration timeout) {
-        return CompletableFuture.supplyAsync(() -> run(argv, Map.of(), timeout), r -> {
-            Thread t = new Thread(r, "background-" + argv.get(0));
-            t.setDaemon(true);
-            t.start();
-        });
+        return CompletableFuture.supplyAsync(() -> run(argv, Map.of(), timeout),
+                r -> DaemonThreads.start("background-" + argv.get(0), r));
     }
 
     private static Thread drain(InputStream in, ByteArrayOutputStream captured, String name) {
-        Thread t = new Thread(() -> {
+        return DaemonThreads.start(name, () -> {
             byte[] buffer = new byte[8192];
             try (in) {
                 int n;
@@ -86,10 +84,7 @@ public final class ProcessRunner implements CommandRunner {
             } catch (IOException killed) {
                 // the process was killed: what was read so far is the output
             }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+        });
     }
 
     private static String text(ByteArrayOutputStream captured) {

@@ -2,10 +2,11 @@ package io.mirrorgate.orchestrator.takeover;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.client.control.ControlClient;
+import io.mirrorgate.common.control.ControlClient;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,11 +44,7 @@ public final class ReplicatorSocketRunner implements CommandRunner {
     private final List<String> prefix;
     private final Path socket;
     private final CommandRunner delegate;
-    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "replicator-control");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService calls = Executors.newCachedThreadPool(DaemonThreads.numbered("replicator-control"));
 
     private ReplicatorSocketRunner(List<String> prefix, Path socket, CommandRunner delegate) {
         this.prefix = List.copyOf(prefix);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.orchestrator.testing.FakeSystem;
 import io.mirrorgate.orchestrator.testing.TestConfigs;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.orchestrator.cli.OrchestratorMain;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.DatagramSocket;

@@ -11,6 +11,7 @@ import io.mirrorgate.replicator.cli.ReplicatorMain;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.JavaProcess;
 import io.mirrorgate.server.testing.TestData;
 import java.io.PrintWriter;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as primary, is fenced, and its orchestrator makes it secondary.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@EndToEnd
 class RealReplicatorFailoverTest {
     private static final long SIZE = 32L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -3,6 +3,7 @@ package io.mirrorgate.orchestrator.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.JavaProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The failover chapter needs e2fsprogs (skipped locally without it, a failure under CI).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@EndToEnd
 class DemoTest {
     private static final Pattern PERCENT = Pattern.compile("\\] (\\d+\\.\\d)% ");
     private static final Pattern RATE = Pattern.compile(" (\\d+\\.\\d) MiB/s ETA ");

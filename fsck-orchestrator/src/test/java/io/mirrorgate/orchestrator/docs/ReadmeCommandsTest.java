@@ -10,6 +10,7 @@ import io.mirrorgate.replicator.cli.ReplicatorMain;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.server.cli.GgateServerMain;
 import io.mirrorgate.server.export.ExportsFile;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.JavaProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
@@ -58,6 +59,7 @@ import picocli.CommandLine;
  * The README's exports-file and TOML examples are parsed by the real parsers as well.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class ReadmeCommandsTest {
     enum How { RUN, SYNOPSIS, OUTPUT, ELSEWHERE, NOT_RUN }
 

@@ -10,6 +10,7 @@ import io.mirrorgate.orchestrator.platform.ProcessRunner;
 import io.mirrorgate.replicator.cli.ReplicatorMain;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.TestData;
 import java.io.PrintWriter;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * on alpha moves everything back, with the files written on beta meanwhile.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class FailoverEndToEndTest {
     private static final long SIZE = 64L << 20;
     private static final String SERVICE = "10.77.0.100";

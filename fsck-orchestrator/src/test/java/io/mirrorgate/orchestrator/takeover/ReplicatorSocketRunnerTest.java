@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mirrorgate.client.control.ControlServer;
+import io.mirrorgate.common.control.ControlServer;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;

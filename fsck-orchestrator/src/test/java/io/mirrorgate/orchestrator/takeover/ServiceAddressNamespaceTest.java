@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.platform.CommandRunner;
 import io.mirrorgate.orchestrator.platform.ProcessRunner;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * drops the address. Runs as root; the namespaces are deleted even when the test fails.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EndToEnd
 class ServiceAddressNamespaceTest {
     private static final String STALE_MAC = "02:00:00:00:00:99";
 

@@ -3,13 +3,14 @@ package io.mirrorgate.client.attach;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mirrorgate.client.control.ControlServer;
+import io.mirrorgate.common.control.ControlServer;
 import io.mirrorgate.client.control.RunDirectory;
 import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.client.remote.RemoteDeviceStats;
-import io.mirrorgate.server.daemon.CloseStack;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.CloseStack;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.transport.HostPort;
@@ -112,7 +113,7 @@ public final class Attachment implements AutoCloseable {
                 device.reconnectNow();
                 return info();
             default:
-                throw new IllegalArgumentException("unknown command '" + command
+                throw new MirrorgateException(ErrorCode.EINVAL, "unknown command '" + command
                         + "' (expected: info, detach, rescue)");
         }
     }

@@ -2,11 +2,12 @@ package io.mirrorgate.client.cli;
 
 import io.mirrorgate.client.attach.Attachment;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
-import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Signals;
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.cli.Signals;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.transport.HostPort;
@@ -85,13 +86,13 @@ final class AttachCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (queue < 1 || timeoutSeconds < 1) {
-            throw new IllegalArgumentException("--queue and --timeout must be at least 1 (got "
+            throw new Cli.UsageException("--queue and --timeout must be at least 1 (got "
                     + queue + " and " + timeoutSeconds + ")");
         }
-        HostPort remote = HostPort.parse(server, 3080);
+        HostPort remote = Cli.option(() -> HostPort.parse(server, 3080));
         RemoteDeviceOptions.Builder builder = RemoteDeviceOptions.builder(remote.host(), remote.port(),
-                path, GgateDaemon.readKey(keyFile))
-                .access(Access.parse(access))
+                path, Keys.read(keyFile))
+                .access(Cli.option(() -> Access.parse(access)))
                 .epoch(epoch)
                 .compression(compress)
                 .queueDepth(queue)
@@ -103,7 +104,7 @@ final class AttachCommand implements Callable<Integer> {
         if (tls != null) {
             builder.tls(tls.clientContext());
         }
-        try (Attachment attachment = start(builder.build())) {
+        try (Attachment attachment = start(Cli.option(builder::build))) {
             Signals.onTermination(attachment::detach);
             PrintWriter out = spec.commandLine().getOut();
             out.println(attachment.uri());
@@ -115,7 +116,7 @@ final class AttachCommand implements Callable<Integer> {
 
     private Attachment start(RemoteDeviceOptions options) throws java.io.IOException {
         try {
-            return Attachment.start(options, HostPort.parse(nbdListen, 0), parent.runDirectory());
+            return Attachment.start(options, Cli.option(() -> HostPort.parse(nbdListen, 0)), parent.runDirectory());
         } catch (MirrorgateException e) {
             if (options.access() != Access.RO && e.getMessage() != null
                     && (e.getMessage().contains(" is RO for this client")

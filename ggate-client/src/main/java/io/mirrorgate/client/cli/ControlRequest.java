@@ -1,10 +1,10 @@
 package io.mirrorgate.client.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.client.control.ControlClient;
+import io.mirrorgate.common.control.ControlClient;
 import io.mirrorgate.client.control.RunDirectory;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ final class ControlRequest {
                     + " does not answer on " + socket + ": " + e.getMessage(), e);
         }
         if (!reply.path("ok").asBoolean(false)) {
-            throw new MirrorgateException(ErrorCode.EIO, id + ": " + reply.path("error").asText("failed"));
+            throw ControlClient.failure(reply, id + ": ");
         }
         return reply;
     }

@@ -1,7 +1,7 @@
 package io.mirrorgate.client.cli;
 
-import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.mirrorgate.client.cli;
 
 import io.mirrorgate.client.control.RunDirectory;
-import io.mirrorgate.server.cli.Cli;
+import io.mirrorgate.common.cli.Cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,8 +1,8 @@
 package io.mirrorgate.client.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

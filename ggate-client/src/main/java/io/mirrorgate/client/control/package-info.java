@@ -1,2 +1,2 @@
-/** The local control endpoint of running attachments: run directory, socket server and client. */
+/** The run directory of attachments: their ids, locks and control sockets. */
 package io.mirrorgate.client.control;

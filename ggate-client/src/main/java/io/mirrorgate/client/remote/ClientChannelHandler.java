@@ -1,7 +1,7 @@
 package io.mirrorgate.client.remote;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;

@@ -3,8 +3,8 @@ package io.mirrorgate.client.remote;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
 import io.mirrorgate.server.device.Extent;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
@@ -129,6 +129,15 @@ public final class RemoteBlockDevice implements BlockDevice {
 
     public ConnectionState state() {
         return connection.state();
+    }
+
+    /**
+     * Why the device is {@link ConnectionState#CLOSED} for good, with its error code: a {@link
+     * RemoteRefusedException} when the server refused a reconnect (fenced, bad key), {@code
+     * ESHUTDOWN} when it was closed; null while it is not closed.
+     */
+    public MirrorgateException closeCause() {
+        return connection.closeCause();
     }
 
     public RemoteDeviceStats stats() {

@@ -1,7 +1,7 @@
 package io.mirrorgate.client.remote;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.HandshakeAuth;
@@ -61,6 +61,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private final AtomicLong lastReadNanos = new AtomicLong(System.nanoTime());
     private volatile ConnectionState state = ConnectionState.CONNECTING;
     private volatile String lastError;
+    /** What closed the connection for good (with its code), null before. */
+    private volatile MirrorgateException closeCause;
     private volatile long size;
     private volatile int blockSize = 512;
     private volatile int maxRequestSize;
@@ -98,6 +100,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     long generation() { return generation; }
     long highestEpoch() { return highestEpoch; }
     ConnectionState state() { return state; }
+    MirrorgateException closeCause() { return closeCause; }
     List<StateListener> listeners() { return listeners; }
 
     RemoteDeviceStats stats() {
@@ -114,6 +117,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             started.complete(null);
         }, failure -> {
             lastError = failure.getMessage();
+            closeCause = failure;
             setState(ConnectionState.CLOSED, failure.getMessage());
             started.completeExceptionally(failure);
         }), started::completeExceptionally);
@@ -401,6 +405,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             reconnectTask.cancel(false);
             reconnectTask = null;
         }
+        closeCause = reason;
         setState(ConnectionState.CLOSED, reason.getMessage());
         List<PendingRequest> all = new ArrayList<>(inFlight.values());
         all.addAll(queue);

@@ -1,8 +1,8 @@
 package io.mirrorgate.client.remote;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import io.mirrorgate.server.protocol.GgateCodec;
 import io.mirrorgate.server.protocol.Hello;
 import io.mirrorgate.server.protocol.SocketTuning;

@@ -1,7 +1,7 @@
 package io.mirrorgate.client.remote;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 
 /**
  * The server refused the connection in the handshake (bad key, no such export, host not

@@ -10,6 +10,7 @@ import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.ggate.GgateServerConfig;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.GgateTestServer;
 import io.mirrorgate.server.testing.NbdMaps;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * only the data from the server (counted by the server's device).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class AttachmentSparseTest {
     private static final long MIB = 1 << 20;
     private static final byte[] KEY = "attachment sparse test key".getBytes(StandardCharsets.UTF_8);

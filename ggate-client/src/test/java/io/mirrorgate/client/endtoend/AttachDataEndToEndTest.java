@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * protocol, {@code ggate-server} process — reads back identically and lands in the exported image
  * file, byte for byte.
  */
+@EndToEnd
 class AttachDataEndToEndTest {
     private static final long MIB = 1024 * 1024;
 

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rescue} after the server was killed and restarted, and a request that outlives {@code --timeout}
  * while the server is down.
  */
+@EndToEnd
 class AttachLifecycleEndToEndTest {
     private static final long SIZE = 256L * 1024 * 1024;
     private static final int BLOCK = 64 * 1024;

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.client.cli.GgateClientMain;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.JavaProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * attachment's writes are refused and never reach the image, and the server remembers the epoch
  * across a restart (its state directory), refusing a stale attach with exit 77.
  */
+@EndToEnd
 class FencingEndToEndTest {
     private static final long SIZE = 16L * 1024 * 1024;
     private static final int BLOCK = 64 * 1024;

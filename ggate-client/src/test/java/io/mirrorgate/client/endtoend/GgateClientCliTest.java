@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.client.attach.Attachment;
 import io.mirrorgate.client.control.RunDirectory;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Keys;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
@@ -143,7 +143,7 @@ class GgateClientCliTest {
         int port = server.ggateAddress().getPort();
         // one attachment per process may use a run directory (a file lock): one here
         opened.add(Attachment.start(RemoteDeviceOptions.builder("127.0.0.1", port, longImage.toString(),
-                GgateDaemon.readKey(key)).build(), HostPort.parse("127.0.0.1:0", 0), new RunDirectory(run)));
+                Keys.read(key)).build(), HostPort.parse("127.0.0.1:0", 0), new RunDirectory(run)));
         InProcessCli list = InProcessCli.client("--run-dir", run.toString(), "list").assertSuccess();
         List<String> lines = list.out().lines().toList();
         assertEquals(2, lines.size(), list.out());

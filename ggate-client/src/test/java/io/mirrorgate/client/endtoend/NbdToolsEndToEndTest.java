@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.NbdFuseDisk;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ggate-client attach} process from a {@code ggate-server} process, and on the server's own NBD
  * port.
  */
+@EndToEnd
 class NbdToolsEndToEndTest {
     private static final long SIZE = 128L * 1024 * 1024;
     private static final Duration TOOL = Duration.ofSeconds(60);

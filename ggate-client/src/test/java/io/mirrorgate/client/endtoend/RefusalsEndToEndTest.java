@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.client.cli.GgateClientMain;
 import io.mirrorgate.server.cli.GgateServerMain;
-import io.mirrorgate.server.cli.Keys;
+import io.mirrorgate.common.cli.Keys;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.JavaProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * naming the file (and line).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EndToEnd
 class RefusalsEndToEndTest {
     private static final long SIZE = 16L * 1024 * 1024;
     private static final Duration EXIT = Duration.ofSeconds(30);

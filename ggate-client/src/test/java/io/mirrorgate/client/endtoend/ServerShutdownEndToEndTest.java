@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one on the server's NBD port): the server exits 0 and every write it acknowledged is in the
  * image file.
  */
+@EndToEnd
 class ServerShutdownEndToEndTest {
     private static final long SIZE = 256L * 1024 * 1024;
     private static final int BLOCK = 64 * 1024;

@@ -10,7 +10,7 @@ import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.Extent;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.testing.SparseImages;

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.testing.DelayingBlockDevice;
+import io.mirrorgate.server.testing.Futures;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
@@ -236,7 +237,10 @@ class RemoteBlockDeviceFailureTest {
             List<ByteBuf> held = new ArrayList<>();
             List<CompletableFuture<Void>> futures = writeMany(remote, 400, held);
             for (int drop = 0; drop < 3; drop++) {
-                Thread.sleep(drop == 0 ? 20 : 40);
+                int reconnected = drop;
+                Futures.awaitCondition("connection " + drop + " up with writes in flight", () ->
+                        remote.state() == ConnectionState.CONNECTED && remote.stats().reconnects() >= reconnected
+                                && remote.stats().inFlight() > 0);
                 fixture.server.dropConnections();
             }
             CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
@@ -269,8 +273,9 @@ class RemoteBlockDeviceFailureTest {
             fixture.server.stop();
             List<ByteBuf> held = new ArrayList<>();
             List<CompletableFuture<Void>> futures = writeMany(remote, 50, held);
-            Thread.sleep(300);
-            assertEquals(ConnectionState.RECONNECTING, remote.state());
+            Futures.awaitCondition("the device noticed the server is gone",
+                    () -> remote.state() == ConnectionState.RECONNECTING);
+            assertTrue(futures.stream().noneMatch(CompletableFuture::isDone), "writes wait for the server");
             assertEquals(0, disk.bytesWritten());
             fixture.server.restart();
             CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);

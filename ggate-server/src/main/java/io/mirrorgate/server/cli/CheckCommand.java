@@ -1,8 +1,11 @@
 package io.mirrorgate.server.cli;
 
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.ExportRule;
 import io.mirrorgate.server.export.ExportsFile;
 import java.io.PrintWriter;
@@ -52,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
                         + path + " is a directory (expected: a regular file or a block device)");
             }
         }
-        byte[] key = GgateDaemon.readKey(keyPath);
+        byte[] key = Keys.read(keyPath);
         PrintWriter out = spec.commandLine().getOut();
         file.rules().forEach(rule -> out.printf("%s:%d: %s %s %s (nbd name: %s)%n", exportsPath,
                 rule.line(), rule.hosts(), rule.access(), rule.path(), rule.name()));

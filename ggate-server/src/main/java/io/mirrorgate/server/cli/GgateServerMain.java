@@ -1,9 +1,13 @@
 package io.mirrorgate.server.cli;
 
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Signals;
+import io.mirrorgate.common.cli.Sizes;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.tls.TlsFiles;
@@ -123,12 +127,12 @@ public final class GgateServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (maxRequest > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-request: " + maxRequest
+            throw new Cli.UsageException("--max-request: " + maxRequest
                     + " (expected: < 2 GiB)");
         }
         GgateDaemon.Settings settings = new GgateDaemon.Settings(exports,
-                HostPort.parse(listen, 3080),
-                "off".equalsIgnoreCase(nbdListen) ? null : HostPort.parse(nbdListen, 10809),
+                Cli.option(() -> HostPort.parse(listen, 3080)),
+                "off".equalsIgnoreCase(nbdListen) ? null : Cli.option(() -> HostPort.parse(nbdListen, 10809)),
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
                 (int) maxRequest, limits(), serverTls());

@@ -1,5 +1,8 @@
 package io.mirrorgate.server.cli;
 
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

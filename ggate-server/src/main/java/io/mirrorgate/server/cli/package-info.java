@@ -1,2 +1,2 @@
-/** Command-line programs: ggate-server's entry point and what every Mirrorgate CLI shares. */
+/** The ggate-server program: its entry point and its commands (serve, check, keygen). */
 package io.mirrorgate.server.cli;

@@ -1,10 +1,12 @@
 package io.mirrorgate.server.daemon;
 
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import io.mirrorgate.server.export.ExportRegistry;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
@@ -84,7 +86,7 @@ public final class GgateDaemon implements AutoCloseable {
     /** Validates the settings, opens the exports and listens. */
     public static GgateDaemon start(Settings settings) {
         ExportsFile exports = ExportsFile.load(settings.exportsFile());
-        byte[] key = readKey(settings.keyFile());
+        byte[] key = Keys.read(settings.keyFile());
         if (settings.maxRequestSize() < GgateProtocol.MIN_MAX_REQUEST_SIZE) {
             throw new MirrorgateException(ErrorCode.EINVAL, "max request size: "
                     + settings.maxRequestSize() + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
@@ -136,27 +138,6 @@ public final class GgateDaemon implements AutoCloseable {
         } catch (Exception e) { // Netty rethrows the bind failure (an IOException) unchecked
             throw ListenFailure.of("ggate", address, "-l", e);
         }
-    }
-
-    /** The shortest shared key accepted, in bytes. */
-    public static final int MIN_KEY_BYTES = 16;
-
-    /** Reads the shared key file: it must exist and hold at least {@value #MIN_KEY_BYTES} bytes. */
-    public static byte[] readKey(Path keyFile) {
-        byte[] key;
-        try {
-            key = Files.readAllBytes(keyFile);
-        } catch (IOException e) {
-            throw new MirrorgateException(e instanceof java.nio.file.AccessDeniedException
-                    ? ErrorCode.EACCES : ErrorCode.ENOENT, "cannot read key file " + keyFile + ": "
-                    + Reasons.fileReason(e) + " (create one with: ggate-server keygen " + keyFile + ")", e);
-        }
-        if (key.length < MIN_KEY_BYTES) {
-            throw new MirrorgateException(ErrorCode.EINVAL, "key file " + keyFile + ": " + key.length
-                    + " bytes (expected: at least " + MIN_KEY_BYTES + " bytes of secret; create one with:"
-                    + " ggate-server keygen --force " + keyFile + ")");
-        }
-        return key;
     }
 
     /** The bound ggate address. */

@@ -1,2 +1,2 @@
-/** The ggate-server daemon: listeners for both protocols, lifecycle and graceful shutdown. */
+/** The ggate-server daemon: the exports served in both protocols, started and shut down as a whole. */
 package io.mirrorgate.server.daemon;

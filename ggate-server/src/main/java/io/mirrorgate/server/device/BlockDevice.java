@@ -1,7 +1,7 @@
 package io.mirrorgate.server.device;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>All I/O is asynchronous. Offsets and lengths are in bytes and must be multiples of
  * {@link #blockSize()} and lie within {@link #size()}; a request that does not fails (its future
- * completes exceptionally with a {@link io.mirrorgate.server.error.MirrorgateException} whose
+ * completes exceptionally with a {@link io.mirrorgate.common.error.MirrorgateException} whose
  * code is {@code EINVAL} or {@code EOVERFLOW}) and touches nothing. {@link
  * DeviceRequests#check} is the shared validation.
  *

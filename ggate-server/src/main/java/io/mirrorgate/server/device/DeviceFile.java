@@ -3,8 +3,8 @@ package io.mirrorgate.server.device;
 import static io.mirrorgate.server.device.LinuxCalls.EINTR;
 import static io.mirrorgate.server.device.LinuxCalls.EOPNOTSUPP;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

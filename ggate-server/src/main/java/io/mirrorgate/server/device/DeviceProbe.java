@@ -1,7 +1,7 @@
 package io.mirrorgate.server.device;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.mirrorgate.server.device;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.concurrent.CompletableFuture;
 
 /** The validation every {@link BlockDevice} applies to a request before touching anything. */

@@ -1,7 +1,7 @@
 package io.mirrorgate.server.device;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package io.mirrorgate.server.device;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 
 /**
  * How a {@link LocalBlockDevice} is opened.

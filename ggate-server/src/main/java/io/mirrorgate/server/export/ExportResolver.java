@@ -12,7 +12,7 @@ public interface ExportResolver {
 
     /**
      * The export called {@code name} (its path, or its NBD export name) as {@code client} may use
-     * it. Throws {@link io.mirrorgate.server.error.MirrorgateException} with {@code ENOENT} when
+     * it. Throws {@link io.mirrorgate.common.error.MirrorgateException} with {@code ENOENT} when
      * there is no such export, {@code EACCES} when no exports line admits the client.
      */
     Export resolve(String name, InetAddress client);

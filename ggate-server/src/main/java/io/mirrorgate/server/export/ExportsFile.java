@@ -1,9 +1,9 @@
 package io.mirrorgate.server.export;
 
-import io.mirrorgate.server.error.ClientRefusal;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ClientRefusal;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

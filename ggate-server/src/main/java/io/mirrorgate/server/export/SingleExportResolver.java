@@ -1,8 +1,8 @@
 package io.mirrorgate.server.export;
 
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.function.Predicate;

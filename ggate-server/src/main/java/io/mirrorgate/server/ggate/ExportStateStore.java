@@ -1,8 +1,9 @@
 package io.mirrorgate.server.ggate;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.ByteBuffer;
@@ -55,11 +56,7 @@ public final class ExportStateStore implements AutoCloseable {
 
     public ExportStateStore(Path directory) {
         this.directory = directory;
-        this.io = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ggate-state");
-            t.setDaemon(true);
-            return t;
-        });
+        this.io = Executors.newSingleThreadExecutor(DaemonThreads.named("ggate-state"));
     }
 
     public Path directory() {

@@ -1,6 +1,6 @@
 package io.mirrorgate.server.ggate;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.GgateCodec;

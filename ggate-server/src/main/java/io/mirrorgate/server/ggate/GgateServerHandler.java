@@ -1,10 +1,10 @@
 package io.mirrorgate.server.ggate;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ClientRefusal;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ClientRefusal;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ReplicationEndpoint;

@@ -1,7 +1,7 @@
 package io.mirrorgate.server.nbd;
 
-import io.mirrorgate.server.error.ClientRefusal;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ClientRefusal;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.netty.buffer.ByteBufUtil;

@@ -8,10 +8,10 @@ import static io.mirrorgate.server.nbd.NbdConstants.INFO_EXPORT;
 import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
 import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
-import io.mirrorgate.server.error.ClientRefusal;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
+import io.mirrorgate.common.error.ClientRefusal;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;

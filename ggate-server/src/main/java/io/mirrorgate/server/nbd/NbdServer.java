@@ -1,6 +1,6 @@
 package io.mirrorgate.server.nbd;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.tls.ServerTls;

@@ -14,10 +14,10 @@ import static io.mirrorgate.server.nbd.NbdConstants.CMD_TRIM;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE;
 import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE_ZEROES;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.guard.ByteBudget;
 import io.mirrorgate.server.guard.ConnectionLimits;

@@ -1,6 +1,6 @@
 package io.mirrorgate.server.protocol;
 
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;

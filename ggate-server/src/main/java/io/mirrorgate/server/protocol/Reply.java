@@ -1,6 +1,6 @@
 package io.mirrorgate.server.protocol;
 
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 
 /**

@@ -1,8 +1,8 @@
 package io.mirrorgate.server.transport;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 
 /**
  * The failure of a listener to bind, worded for the operator: which listener, which address,

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;

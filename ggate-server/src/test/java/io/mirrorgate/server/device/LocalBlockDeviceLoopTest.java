@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.LoopDevice;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real block device: a loop device over an image (root and losetup; fails under CI). */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class LocalBlockDeviceLoopTest {
     private static final long MIB = 1024 * 1024;
     private static final int IMAGE = 64 * (int) MIB;

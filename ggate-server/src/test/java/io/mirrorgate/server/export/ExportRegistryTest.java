@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.testing.ForwardingDevice;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import java.net.InetAddress;

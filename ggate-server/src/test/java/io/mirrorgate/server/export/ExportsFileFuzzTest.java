@@ -1,6 +1,6 @@
 package io.mirrorgate.server.export;
 
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.testing.FuzzInput;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -100,7 +100,7 @@ class ExportsFileTest {
         assertEquals(ErrorCode.EACCES, e.code());
         assertEquals("host 10.0.0.9 is not allowed to use export /data/disk.img", e.getMessage());
         assertEquals("host 10.0.0.9 is not allowed to use /data/disk.img by /etc/mirrorgate/exports",
-                io.mirrorgate.server.error.ClientRefusal.detailOf(e));
+                io.mirrorgate.common.error.ClientRefusal.detailOf(e));
     }
 
     @Test

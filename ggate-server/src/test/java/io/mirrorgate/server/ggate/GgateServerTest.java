@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
@@ -14,6 +14,7 @@ import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
 import io.mirrorgate.server.protocol.Welcome;
 import io.mirrorgate.server.testing.DelayingBlockDevice;
+import io.mirrorgate.server.testing.Futures;
 import io.mirrorgate.server.testing.GgateTestServer;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.RawGgateSocket;
@@ -316,7 +317,7 @@ class GgateServerTest {
             assertEquals(ErrorCode.OK, old.handshake(KEY, "/exports/slow", Access.RW, 0, 77).error());
             slow.setStalled(true);
             old.send(Request.write(1, 0, Unpooled.wrappedBuffer(TestData.randomBytes(1, 512)), false));
-            Thread.sleep(100);
+            Futures.awaitCondition("the old write held by the device", () -> slow.stalledCount() == 1);
             java.util.concurrent.CompletableFuture<Welcome> welcome = java.util.concurrent.CompletableFuture
                     .supplyAsync(() -> {
                         try {
@@ -326,8 +327,8 @@ class GgateServerTest {
                         }
                     });
             assertTrue(old.closedByServer(), "the superseded connection is closed");
-            Thread.sleep(300);
-            assertTrue(!welcome.isDone(), "admitted while the old write was still in flight");
+            Futures.assertStaysPending("admitted while the old write was still in flight", welcome,
+                    java.time.Duration.ofMillis(300));
             slow.setStalled(false);
             assertEquals(ErrorCode.OK, welcome.get(10, java.util.concurrent.TimeUnit.SECONDS).error());
         }

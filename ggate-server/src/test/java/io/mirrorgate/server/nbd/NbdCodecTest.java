@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.daemon.GracefulShutdown;
+import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.NbdFuseDisk;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * makes it a block device, and mkfs, mount, file writes, umount and e2fsck run on it.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class NbdFilesystemTest {
     private static final long SIZE = 256L * 1024 * 1024;
 

@@ -7,6 +7,7 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.SparseImages;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * live in {@code nbd/libnbd_details.py}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class NbdLibnbdDetailsTest {
     private static final long MIB = 1 << 20;
     private static final long SIZE = 16 * MIB;

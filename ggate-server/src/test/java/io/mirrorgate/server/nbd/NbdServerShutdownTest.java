@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.testing.ForwardingDevice;
+import io.mirrorgate.server.testing.Futures;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,18 +49,16 @@ class NbdServerShutdownTest {
             client.sendRequest(NbdConstants.CMD_FLAG_FUA, NbdConstants.CMD_WRITE, 1, 0, 4096, data);
             assertTrue(arrived.await(10, TimeUnit.SECONDS));
 
-            Thread closer = new Thread(server::close, "closer");
-            closer.start();
-            Thread.sleep(200);
-            assertTrue(closer.isAlive(), "close waits for the write in flight");
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close,
+                    r -> new Thread(r, "closer").start());
+            Futures.assertStaysPending("close waits for the write in flight", closing, Duration.ofMillis(200));
             gate.complete(null);
 
             RawNbdClient.Reply reply = client.readReply(true, 0);
             assertEquals(1, reply.cookie());
             assertEquals(0, reply.error());
             assertTrue(client.closedByServer());
-            closer.join(20_000);
-            assertTrue(!closer.isAlive());
+            closing.get(20, TimeUnit.SECONDS);
             assertEquals(4096, memory.bytesWritten());
         }
     }

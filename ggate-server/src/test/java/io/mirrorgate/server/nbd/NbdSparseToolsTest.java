@@ -7,6 +7,7 @@ import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.NbdMaps;
 import io.mirrorgate.server.testing.Processes;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sparse, identical copy.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class NbdSparseToolsTest {
     private static final long MIB = 1 << 20;
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.Processes;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** NBD with STARTTLS against real clients: nbdinfo, nbdcopy (nbds://) and qemu-img (tls-creds-x509). */
 @Timeout(120)
+@EndToEnd
 class NbdTlsTest {
     private static final Duration TOOL = Duration.ofSeconds(60);
     private static final int SIZE = 4 << 20;

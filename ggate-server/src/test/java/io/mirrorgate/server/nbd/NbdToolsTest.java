@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.TestData;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real NBD clients (libnbd tools, qemu-img) against an {@link NbdServer} on 256 MiB exports. */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class NbdToolsTest {
     private static final long SIZE = 256L * 1024 * 1024;
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(120);

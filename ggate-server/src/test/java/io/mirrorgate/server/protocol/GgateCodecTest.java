@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;

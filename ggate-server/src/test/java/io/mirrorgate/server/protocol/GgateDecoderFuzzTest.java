@@ -3,7 +3,7 @@ package io.mirrorgate.server.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.testing.FuzzInput;
 import io.netty.buffer.ByteBuf;

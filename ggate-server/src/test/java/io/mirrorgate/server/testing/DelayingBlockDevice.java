@@ -1,8 +1,8 @@
 package io.mirrorgate.server.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +49,13 @@ public final class DelayingBlockDevice extends ForwardingDevice {
             }
         }
         held.forEach(timer::execute);
+    }
+
+    /** Requests held by {@link #setStalled stalling}: they reached the device and wait. */
+    public int stalledCount() {
+        synchronized (stalled) {
+            return stalled.size();
+        }
     }
 
     private <T> CompletableFuture<T> later(Supplier<CompletableFuture<T>> op) {

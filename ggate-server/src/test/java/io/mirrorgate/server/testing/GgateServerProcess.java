@@ -1,7 +1,7 @@
 package io.mirrorgate.server.testing;
 
 import io.mirrorgate.server.cli.GgateServerMain;
-import io.mirrorgate.server.cli.Keys;
+import io.mirrorgate.common.cli.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.mirrorgate.server.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.security.MessageDigest;

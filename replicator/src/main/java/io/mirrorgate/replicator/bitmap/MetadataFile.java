@@ -2,9 +2,9 @@ package io.mirrorgate.replicator.bitmap;
 
 import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.replicator.generation.Generations;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,7 +1,8 @@
 package io.mirrorgate.replicator.bitmap;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
@@ -80,11 +81,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
      */
     public static PersistentDirtyRegions open(MetadataFile file, int activityRegions) {
         String name = "mirrorgate-bitmap-" + file.resource();
-        ExecutorService committer = Executors.newSingleThreadExecutor(task -> {
-            Thread t = new Thread(task, name);
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService committer = Executors.newSingleThreadExecutor(DaemonThreads.named(name));
         return open(file, activityRegions, committer);
     }
 

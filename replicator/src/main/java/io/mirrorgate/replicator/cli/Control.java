@@ -2,9 +2,9 @@ package io.mirrorgate.replicator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -32,13 +32,7 @@ final class Control {
                     + ": " + e.getMessage(), e);
         }
         if (!reply.path("ok").asBoolean(false)) {
-            ErrorCode code;
-            try {
-                code = ErrorCode.valueOf(reply.path("code").asText("EIO"));
-            } catch (IllegalArgumentException unknown) {
-                code = ErrorCode.EIO;
-            }
-            throw new MirrorgateException(code, reply.path("error").asText("request failed"));
+            throw ControlClient.failure(reply, "");
         }
         return reply;
     }

@@ -2,8 +2,8 @@ package io.mirrorgate.replicator.cli;
 
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Sizes;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Sizes;
 import java.io.PrintWriter;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;

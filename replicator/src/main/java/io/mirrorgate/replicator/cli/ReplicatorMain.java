@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.cli;
 
 import io.mirrorgate.replicator.config.ReplicatorConfig;
-import io.mirrorgate.server.cli.Cli;
+import io.mirrorgate.common.cli.Cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;

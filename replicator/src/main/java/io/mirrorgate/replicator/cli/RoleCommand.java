@@ -1,6 +1,6 @@
 package io.mirrorgate.replicator.cli;
 
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -1,8 +1,8 @@
 package io.mirrorgate.replicator.cli;
 
 import io.mirrorgate.replicator.daemon.ReplicatorDaemon;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Signals;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Signals;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

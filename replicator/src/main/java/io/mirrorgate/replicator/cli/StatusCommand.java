@@ -1,9 +1,9 @@
 package io.mirrorgate.replicator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.cli.Cli;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.cli.Sizes;
+import io.mirrorgate.common.cli.Sizes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

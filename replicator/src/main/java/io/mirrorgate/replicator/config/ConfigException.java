@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.config;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 
 /**
  * The configuration file is invalid. The message names the file, the resource and the key, and

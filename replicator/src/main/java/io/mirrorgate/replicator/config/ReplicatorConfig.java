@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.Reasons;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;

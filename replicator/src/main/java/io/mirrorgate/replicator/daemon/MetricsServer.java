@@ -5,8 +5,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,11 +106,7 @@ final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             throw io.mirrorgate.server.transport.ListenFailure.of("metrics", address, "metrics", e);
         }
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("metrics-http"));
         server.setExecutor(executor);
         server.createContext("/metrics", exchange -> serve(exchange, resources.get()));
         server.createContext("/", exchange -> {

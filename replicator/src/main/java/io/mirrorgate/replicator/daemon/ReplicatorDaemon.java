@@ -1,16 +1,17 @@
 package io.mirrorgate.replicator.daemon;
 
-import io.mirrorgate.client.control.ControlClient;
-import io.mirrorgate.client.control.ControlServer;
+import io.mirrorgate.common.cli.Keys;
+import io.mirrorgate.common.control.ControlClient;
+import io.mirrorgate.common.control.ControlServer;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
-import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.server.daemon.GgateDaemon;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
         Map<String, byte[]> keys = new LinkedHashMap<>();
         for (ResourceConfig r : selected) {
             check(r);
-            keys.put(r.name(), GgateDaemon.readKey(r.keyFile()));
+            keys.put(r.name(), Keys.read(r.keyFile()));
         }
         Path socket = config.control();
         claimSocket(socket);
@@ -145,7 +146,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
             Files.createDirectories(socket.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new MirrorgateException(ErrorCode.EIO, "cannot create the directory of control socket "
-                    + socket + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
+                    + socket + ": " + io.mirrorgate.common.error.Reasons.fileReason(e), e);
         }
         if (!Files.exists(socket)) {
             return;
@@ -158,7 +159,7 @@ public final class ReplicatorDaemon implements AutoCloseable {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
                 throw new MirrorgateException(ErrorCode.EIO, "cannot remove stale control socket " + socket
-                        + ": " + io.mirrorgate.server.error.Reasons.fileReason(e), e);
+                        + ": " + io.mirrorgate.common.error.Reasons.fileReason(e), e);
             }
             return;
         }

@@ -15,11 +15,12 @@ import io.mirrorgate.replicator.role.ReplicaListener;
 import io.mirrorgate.replicator.role.SyncTargetMark;
 import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
-import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.common.lifecycle.CloseStack;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -266,7 +267,8 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         fencedBy = reason;
         if (config.afterFenced() == AfterFenced.BECOME_SECONDARY) {
             // not on the runtime's control thread: the role change closes that runtime
-            CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false)).whenComplete((v, e) -> {
+            CompletableFuture.runAsync(() -> changeRole(Role.SECONDARY, false),
+                    r -> DaemonThreads.start("demote-" + config.name(), r)).whenComplete((v, e) -> {
                 if (e != null) {
                     LOG.error("cannot become secondary after being fenced resource={} error={}", config.name(),
                             MirrorgateException.messageOf(e));

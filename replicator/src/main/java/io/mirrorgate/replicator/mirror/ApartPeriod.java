@@ -2,6 +2,7 @@ package io.mirrorgate.replicator.mirror;
 
 import io.mirrorgate.replicator.generation.GenerationStore;
 import io.mirrorgate.replicator.generation.Generations;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -38,6 +39,13 @@ final class ApartPeriod {
                 LOG.info("peer away, local generation raised device={} generation={}", name,
                         raised.local());
             }, metadataExecutor);
+            // Callers that acknowledged already (async mode, a failed peer flush) drop this future.
+            raise.whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.error("cannot raise the local generation device={} error={}", name,
+                            MirrorgateException.messageOf(e));
+                }
+            });
         }
         return raise;
     }

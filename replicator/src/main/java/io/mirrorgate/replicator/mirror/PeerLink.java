@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.mirror;
 
 import io.mirrorgate.replicator.generation.PeerInfo;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.Optional;
 import io.mirrorgate.server.device.BlockDevice;
 import java.util.concurrent.CompletableFuture;

@@ -8,9 +8,10 @@ import io.mirrorgate.client.remote.StateListener;
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.PeerLink;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.tls.TlsMode;
 import java.time.Duration;
 import java.util.List;
@@ -109,11 +110,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         this.backoff = backoff;
         this.nextDelayNanos = backoff.initial().toNanos();
         this.device = new PeerDevice(this, options.uri());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "peer-" + resource);
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("peer-" + resource));
     }
 
     /**
@@ -375,10 +372,16 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 : backoff.refused().toNanos();
     }
 
-    /** Closes {@code d} off its own event loop (a listener may be running on it); logs a failure. */
+    /**
+     * Closes {@code d} off its own event loop (a listener may be running on it), on a thread of
+     * its own (not the JDK's common pool, shared with everything, nor this link's scheduler,
+     * whose shutdown would drop the close); logs a failure.
+     */
     private void closeAsync(RemoteBlockDevice d) {
-        CompletableFuture.runAsync(d::close).whenComplete((v, e) -> {
-            if (e != null) {
+        DaemonThreads.start("peer-close-" + resource, () -> {
+            try {
+                d.close();
+            } catch (RuntimeException e) {
                 LOG.warn("closing a peer connection failed resource={} peer={} error={}", resource,
                         device.name(), MirrorgateException.messageOf(e));
             }
@@ -406,13 +409,18 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         if (closed) {
             return;
         }
-        boolean refusal = reason != null && (reason.contains("fenced") || reason.contains("refused"));
+        boolean refusal = refusedForGood(d.closeCause());
         long delay = refusal ? backoff.refused().toNanos() : backoff.initial().toNanos();
         LOG.warn("peer connection closed for good, connecting anew resource={} peer={} reason=\"{}\" retryInMs={}",
                 resource, device.name(), reason, TimeUnit.NANOSECONDS.toMillis(delay));
         // not on d's own event loop, which this listener may be running on
         closeAsync(d);
         schedule(delay);
+    }
+
+    /** Whether a device closed for good because the server refused it (by the error's type, not its text). */
+    static boolean refusedForGood(MirrorgateException cause) {
+        return cause instanceof RemoteRefusedException;
     }
 
     /** The remote device now, or null while there is none. */

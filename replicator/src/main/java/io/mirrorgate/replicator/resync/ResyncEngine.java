@@ -4,8 +4,9 @@ import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.SyncDirection;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.resync.ResyncProgress.State;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -73,11 +74,7 @@ public final class ResyncEngine implements AutoCloseable {
         this.rate = new TokenBucket(options.bytesPerSecond());
         this.options = options;
         this.ioTimeout = options.ioTimeout();
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "resync-" + resource);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(DaemonThreads.named("resync-" + resource));
     }
 
     /**

@@ -5,8 +5,9 @@ import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.generation.PeerInfo;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.ReplicationEndpoint;
 import io.mirrorgate.server.ggate.ExportStateStore;
 import java.time.Duration;
@@ -73,11 +74,7 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
         this.metadata = regions.metadata();
         this.host = host;
         this.epoch = metadata.epoch();
-        this.io = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "replica-" + resource);
-            t.setDaemon(true);
-            return t;
-        });
+        this.io = Executors.newSingleThreadExecutor(DaemonThreads.named("replica-" + resource));
     }
 
     /** The highest epoch this replica has seen. */

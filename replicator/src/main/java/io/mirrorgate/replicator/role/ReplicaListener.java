@@ -1,9 +1,9 @@
 package io.mirrorgate.replicator.role;
 
-import io.mirrorgate.server.daemon.CloseStack;
+import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;

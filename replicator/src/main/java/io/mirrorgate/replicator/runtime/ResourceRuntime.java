@@ -11,9 +11,10 @@ import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.replicator.resync.ResyncEngine;
 import io.mirrorgate.replicator.resync.ResyncProgress;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.BitSet;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -80,8 +81,8 @@ public final class ResourceRuntime implements AutoCloseable {
         this.peer = peer;
         this.dirty = dirty;
         this.store = store;
-        this.control = Executors.newSingleThreadExecutor(daemon("replicator-" + options.name()));
-        this.metadata = Executors.newSingleThreadExecutor(daemon("metadata-" + options.name()));
+        this.control = Executors.newSingleThreadExecutor(DaemonThreads.named("replicator-" + options.name()));
+        this.metadata = Executors.newSingleThreadExecutor(DaemonThreads.named("metadata-" + options.name()));
         this.mirror = new MirrorDevice(local, peer, dirty, store, options.mode(),
                 options.asyncBacklogBytes(), metadata);
         this.engine = new ResyncEngine(options.name(), mirror, dirty, options.resync());
@@ -369,14 +370,6 @@ public final class ResourceRuntime implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** The progress of the current resync (also in {@link #status()}). */

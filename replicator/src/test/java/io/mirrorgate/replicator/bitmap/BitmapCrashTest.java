@@ -3,6 +3,7 @@ package io.mirrorgate.replicator.bitmap;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.server.testing.EndToEnd;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * covered is marked.
  */
 @Timeout(120)
+@EndToEnd
 class BitmapCrashTest {
     private static final int ACKS_BEFORE_KILL = 1500;
 

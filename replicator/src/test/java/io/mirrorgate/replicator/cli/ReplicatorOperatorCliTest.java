@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.testing.MirrorPair;
-import io.mirrorgate.server.cli.ExitCodes;
-import io.mirrorgate.server.cli.Keys;
+import io.mirrorgate.common.cli.ExitCodes;
+import io.mirrorgate.common.cli.Keys;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.replicator.testing.ReplicatorProcess;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code replicator run} as its own process: ready line, peer down at start, SIGTERM, SIGKILL. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class ReplicatorRunTest {
     @TempDir
     Path dir;

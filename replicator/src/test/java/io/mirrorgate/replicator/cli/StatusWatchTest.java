@@ -3,13 +3,15 @@ package io.mirrorgate.replicator.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.MirrorPair;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.testing.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -72,14 +74,17 @@ class StatusWatchTest {
         pair = MirrorPair.builder(dir).startPrimary(false).start();
         pair.stopStandby();
         pair.startPrimary();
-        CompletableFuture<MirrorPair.CliResult> watch = CompletableFuture.supplyAsync(
-                () -> pair.cli("status", "--watch", "--interval", "0.1"));
-        Thread.sleep(500);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = ReplicatorMain.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(() -> cmd.execute(
+                "-c", pair.configFile().toString(), "status", "--watch", "--interval", "0.1"));
+        String sample = "r0 disconnected owed:16.0 MiB resync: waiting for the peer";
+        Fixtures.await("two samples while the peer is away", Duration.ofSeconds(30),
+                () -> out.toString().indexOf(sample) != out.toString().lastIndexOf(sample));
         assertTrue(!watch.isDone(), "watching while the peer is away");
         pair.stopPrimary();
-        MirrorPair.CliResult r = watch.get(30, TimeUnit.SECONDS);
-        assertEquals(ExitCodes.UNAVAILABLE, r.exitCode(), r.err());
-        assertTrue(r.err().contains("the replicator went away"), r.err());
-        assertTrue(r.out().contains("r0 disconnected owed:16.0 MiB resync: waiting for the peer"), r.out());
+        assertEquals(ExitCodes.UNAVAILABLE, watch.get(30, TimeUnit.SECONDS), err.toString());
+        assertTrue(err.toString().contains("the replicator went away"), err.toString());
     }
 }

@@ -1,6 +1,6 @@
 package io.mirrorgate.replicator.config;
 
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.testing.FuzzInput;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.mirror.ReplicationMode;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,11 +223,11 @@ class ReplicatorConfigTest {
     @Test
     void missingFileIsNamedAndIsENOENT(@TempDir Path dir) {
         Path missing = dir.resolve("none.toml");
-        io.mirrorgate.server.error.MirrorgateException e = assertThrows(
-                io.mirrorgate.server.error.MirrorgateException.class, () -> ReplicatorConfig.load(missing));
+        io.mirrorgate.common.error.MirrorgateException e = assertThrows(
+                io.mirrorgate.common.error.MirrorgateException.class, () -> ReplicatorConfig.load(missing));
         assertEquals(missing + ": cannot read the configuration file: no such file (expected: the TOML file"
                 + " of the resources, see -c)", e.getMessage());
-        assertEquals(io.mirrorgate.server.error.ErrorCode.ENOENT, e.code());
+        assertEquals(io.mirrorgate.common.error.ErrorCode.ENOENT, e.code());
     }
 
     private static void assertMessage(String expectedPrefix, String text) {

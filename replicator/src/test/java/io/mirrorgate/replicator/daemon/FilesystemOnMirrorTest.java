@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.ProcessMirror;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.LoopDevice;
 import io.mirrorgate.server.testing.NbdFuseDisk;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tools (skips locally without them, fails under CI).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class FilesystemOnMirrorTest {
     private static final Duration STEP = Duration.ofSeconds(120);
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.ProcessMirror;
 import io.mirrorgate.replicator.testing.RecordingWriter;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * owed) resyncs both images to identical.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class PrimaryCrashTest {
     private static final long SIZE = 128L << 20;
     private static final long REGION = 1L << 20;

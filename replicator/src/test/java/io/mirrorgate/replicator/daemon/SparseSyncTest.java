@@ -8,6 +8,7 @@ import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.server.device.Extent;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import io.mirrorgate.server.testing.NbdMaps;
 import io.mirrorgate.server.testing.SparseImages;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as nbdkit on the primary's image.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@EndToEnd
 class SparseSyncTest {
     private static final long MIB = 1 << 20;
 

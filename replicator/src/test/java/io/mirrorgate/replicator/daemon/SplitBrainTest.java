@@ -10,7 +10,7 @@ import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.TestData;

@@ -10,6 +10,7 @@ import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.ProcessMirror;
 import io.mirrorgate.replicator.testing.RecordingWriter;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.TestData;
 import java.io.OutputStream;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * regions it copies, and copies only the owed regions; the images end identical.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class StandbyCrashResyncTest {
     private static final long MIB = 1L << 20;
     private static final long REGION = MIB;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.ProcessMirror;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ProcessGroup;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.TestData;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * timeout of this fixture is 5 s), and their regions are owed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@EndToEnd
 class StandbyKilledWithWritesInFlightTest {
     private static final long MIB = 1L << 20;
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import java.nio.file.Path;
 import java.time.Duration;

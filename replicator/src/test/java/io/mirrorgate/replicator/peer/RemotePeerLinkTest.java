@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
+import io.mirrorgate.client.remote.RemoteRefusedException;
 import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.testing.TestData;
 import io.mirrorgate.server.transport.HostPort;
 import java.nio.file.Files;
@@ -168,5 +169,16 @@ class RemotePeerLinkTest {
         Fixtures.await("connected with a new device", Duration.ofSeconds(10), link::isConnected);
         assertEquals(2, link.connects());
         Fixtures.writeRandom(link.device(), 0, 65536, 9);
+    }
+
+    @Test
+    void aRefusalIsToldByTheErrorsTypeNotItsText() {
+        assertTrue(RemotePeerLink.refusedForGood(new RemoteRefusedException(ErrorCode.ESTALE, "epoch 3 < 4")));
+        assertTrue(RemotePeerLink.refusedForGood(new RemoteRefusedException(ErrorCode.EACCES, "bad key")));
+        assertFalse(RemotePeerLink.refusedForGood(new MirrorgateException(ErrorCode.ECONNREFUSED,
+                "connection refused")));
+        assertFalse(RemotePeerLink.refusedForGood(new MirrorgateException(ErrorCode.ESHUTDOWN,
+                "closed (the peer was fenced)")));
+        assertFalse(RemotePeerLink.refusedForGood(null));
     }
 }

@@ -11,8 +11,9 @@ import io.mirrorgate.replicator.bitmap.MetadataSnapshot;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.generation.Generations;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.ExternalTools;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +128,7 @@ class ResourceInitializerTest {
     }
 
     @Test
+    @EndToEnd
     void blockDeviceSizeComesFromTheDevice() throws Exception {
         ExternalTools.requireRoot();
         String losetup = ExternalTools.require("losetup");

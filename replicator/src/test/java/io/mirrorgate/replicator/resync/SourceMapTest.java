@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mirrorgate.server.device.Extent;
 import io.mirrorgate.server.device.Extent.Allocation;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.testing.ForwardingDevice;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import java.util.List;

@@ -9,8 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.RecordingWriter;
 import io.mirrorgate.replicator.testing.ReplicatorNode;
 import io.mirrorgate.replicator.testing.ReplicatorNodes;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * superseded primary started again is fenced, and a replica of another resource is refused.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class FailoverTest {
     private static final long SIZE = 128L << 20;
     private static final long REGION = 1L << 20;

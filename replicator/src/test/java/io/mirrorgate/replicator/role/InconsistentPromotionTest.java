@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.replicator.testing.ReplicatorNode;
 import io.mirrorgate.replicator.testing.ReplicatorNodes;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the mark (real {@code replicator run} processes).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class InconsistentPromotionTest {
     private static final long SIZE = 64L << 20;
     private static final Duration MAX = Duration.ofSeconds(60);

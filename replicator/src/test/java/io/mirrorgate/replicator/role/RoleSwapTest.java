@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.ReplicatorNode;
 import io.mirrorgate.replicator.testing.ReplicatorNodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * identical after every round.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class RoleSwapTest {
     private static final long SIZE = 64L << 20;
     private static final long REGION = 1L << 20;

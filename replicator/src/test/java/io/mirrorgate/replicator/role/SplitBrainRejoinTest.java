@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.testing.ReplicatorNode;
 import io.mirrorgate.replicator.testing.ReplicatorNodes;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
+import io.mirrorgate.server.testing.EndToEnd;
 import io.mirrorgate.server.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of both sides' marked regions, not the whole volume, and both images end identical.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@EndToEnd
 class SplitBrainRejoinTest {
     private static final long SIZE = 64L << 20;
     private static final long REGION = 1L << 20;

@@ -2,8 +2,8 @@ package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.testing.ForwardingDevice;
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
-import io.mirrorgate.server.cli.ExitCodes;
+import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.GgateServerProcess;
 import io.mirrorgate.server.testing.ProcessGroup;

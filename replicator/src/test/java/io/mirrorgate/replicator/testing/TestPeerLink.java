@@ -1,7 +1,7 @@
 package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.replicator.mirror.PeerLink;
-import io.mirrorgate.server.error.ErrorCode;
+import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.device.BlockDevice;
 import java.util.List;
@@ -59,7 +59,7 @@ public final class TestPeerLink implements PeerLink {
     @Override
     public CompletableFuture<Void> setGeneration(long generation) {
         if (!connected) {
-            return CompletableFuture.failedFuture(new io.mirrorgate.server.error.MirrorgateException(
+            return CompletableFuture.failedFuture(new io.mirrorgate.common.error.MirrorgateException(
                     ErrorCode.ECONNREFUSED, "peer away"));
         }
         this.generation = generation;

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.error;
+package io.mirrorgate.common.error;
 
 /**
  * The unchecked exception root of Mirrorgate. It always carries an {@link ErrorCode}, which is

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.error;
+package io.mirrorgate.common.error;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;

@@ -1,7 +1,7 @@
-package io.mirrorgate.server.daemon;
+package io.mirrorgate.common.lifecycle;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 

@@ -1,8 +1,8 @@
-package io.mirrorgate.server.cli;
+package io.mirrorgate.common.cli;
 
-import io.mirrorgate.server.error.ErrorCode;
-import io.mirrorgate.server.error.MirrorgateException;
-import io.mirrorgate.server.error.Reasons;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.error.Reasons;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +22,32 @@ public final class Cli {
     }
 
     private Cli() {}
+
+    /**
+     * A value on the command line that the command itself found wrong (picocli finds the others):
+     * exit 64 with a one-line reason. Only this, and picocli's own parse errors, exit 64; any other
+     * {@link IllegalArgumentException} is a failure of the program, not of its caller's usage.
+     */
+    public static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+
+        UsageException(IllegalArgumentException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Parses an option's value with {@code parse}, whose {@link IllegalArgumentException} is a usage error. */
+    public static <T> T option(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e);
+        }
+    }
 
     /** Builds the command line of a program whose output tests can capture. */
     public static CommandLine newCommandLine(Object root, PrintWriter out, PrintWriter err) {
@@ -71,6 +97,9 @@ public final class Cli {
 
     /** The one-line reason of a failure. */
     public static String reason(Throwable e) {
+        if (e instanceof UsageException) {
+            return e.getMessage(); // the parser's own words, not its cause's ("For input string")
+        }
         if (e instanceof java.nio.file.FileSystemException) {
             return Reasons.of(e);
         }
@@ -82,8 +111,11 @@ public final class Cli {
 
     /** The exit code of a failure. */
     public static int exitCode(Throwable e) {
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof UsageException) {
             return ExitCodes.USAGE;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return ExitCodes.FAILURE;
         }
         if (e instanceof NoSuchFileException) {
             return ExitCodes.NO_SUCH;

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.cli;
+package io.mirrorgate.common.cli;
 
 /**
  * Exit codes of every Mirrorgate program, stable so that scripts can rely on them (the sysexits

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.error;
+package io.mirrorgate.common.error;
 
 /**
  * A refusal whose message goes to the client and whose {@link #detail()} (paths, files, rules)

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.error;
+package io.mirrorgate.common.error;
 
 /**
  * Stable error codes of Mirrorgate. Each maps to the Linux errno value that travels on the

@@ -1,8 +1,11 @@
-package io.mirrorgate.client.control;
+package io.mirrorgate.common.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A local control endpoint: a Unix domain socket that answers one JSON request line with one
  * JSON response line. Requests look like {@code {"command":"info"}}; a handler maps them to a
- * response object, and a handler failure becomes {@code {"ok":false,"error":"..."}}.
+ * response object, and a handler failure becomes {@code {"ok":false,"error":"...","code":"EINVAL"}}
+ * with the failure's {@link ErrorCode} ({@link ControlClient#failure} turns it back into an
+ * exception with that code).
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -43,8 +48,7 @@ public final class ControlServer implements AutoCloseable {
         this.server = server;
         this.socket = socket;
         this.handler = handler;
-        this.acceptor = new Thread(this::acceptLoop, "control-" + socket.getFileName());
-        this.acceptor.setDaemon(true);
+        this.acceptor = DaemonThreads.named("control-" + socket.getFileName()).newThread(this::acceptLoop);
     }
 
     /** Listens on {@code socket} (which must not exist) and serves requests with {@code handler}. */
@@ -89,12 +93,15 @@ public final class ControlServer implements AutoCloseable {
             return;
         }
         if (line.length() > MAX_LINE) {
-            response = error("request line: " + line.length() + " characters (expected: <= " + MAX_LINE + ")");
+            response = error(ErrorCode.EINVAL, "request line: " + line.length() + " characters (expected: <= "
+                    + MAX_LINE + ")");
         } else {
             try {
                 response = handler.apply(json.readTree(line));
-            } catch (IOException | RuntimeException e) {
-                response = error(io.mirrorgate.server.error.MirrorgateException.messageOf(e));
+            } catch (IOException e) {
+                response = error(ErrorCode.EINVAL, "request: not a JSON line: " + e.getMessage());
+            } catch (RuntimeException e) {
+                response = error(MirrorgateException.codeOf(e), MirrorgateException.messageOf(e));
             }
         }
         OutputStream out = Channels.newOutputStream(client);
@@ -102,10 +109,11 @@ public final class ControlServer implements AutoCloseable {
         out.flush();
     }
 
-    private ObjectNode error(String message) {
+    private ObjectNode error(ErrorCode code, String message) {
         ObjectNode node = json.createObjectNode();
         node.put("ok", false);
         node.put("error", message);
+        node.put("code", code.name());
         return node;
     }
 

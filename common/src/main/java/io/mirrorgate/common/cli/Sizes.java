@@ -1,4 +1,4 @@
-package io.mirrorgate.server.cli;
+package io.mirrorgate.common.cli;
 
 import java.util.Locale;
 

@@ -1,7 +1,9 @@
-package io.mirrorgate.client.control;
+package io.mirrorgate.common.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -37,5 +39,21 @@ public final class ControlClient {
             }
             return JSON.readTree(line);
         }
+    }
+
+    /**
+     * The failure a response with {@code "ok":false} reports, with its {@code code} (an {@link
+     * ErrorCode} name; {@code EIO} when missing or unknown, as from an older server) and {@code
+     * prefix} before its {@code error} text.
+     */
+    public static MirrorgateException failure(JsonNode response, String prefix) {
+        ErrorCode code = ErrorCode.EIO;
+        String name = response.path("code").asText("");
+        for (ErrorCode c : ErrorCode.values()) {
+            if (c.name().equals(name)) {
+                code = c;
+            }
+        }
+        return new MirrorgateException(code, prefix + response.path("error").asText("request failed"));
     }
 }

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.daemon;
+package io.mirrorgate.common.lifecycle;
 
 /**
  * The user event a server fires into every connection's pipeline when it shuts down (SIGTERM).

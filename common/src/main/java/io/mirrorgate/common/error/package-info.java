@@ -1,2 +1,2 @@
 /** Error codes (errno on the wire) and the unchecked exception root of Mirrorgate. */
-package io.mirrorgate.server.error;
+package io.mirrorgate.common.error;
