@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * Copies the owed regions from the sync source to the target on its own thread, while the
  * application keeps writing through the {@link MirrorDevice}.
  *
- * <p>Per owed region: wait for rate tokens, yield briefly while application requests are in
- * flight, take the mirror's range lock on the whole region (it waits for writes in flight there,
+ * <p>Per owed region (only its owed ranges are copied: the 4 KiB blocks written while apart
+ * when they are known, else all of it): wait for rate tokens, yield briefly while application
+ * requests are in flight, take the mirror's range lock on the whole region (it waits for writes in flight there,
  * and new writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent
  * as write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
  * region is marked synced before its lock is released, so a later write that the peer misses
@@ -93,7 +94,9 @@ public final class ResyncEngine implements AutoCloseable {
             progress.begin(direction);
             long regionSize = dirty.regionSize();
             for (long r = dirty.nextOwed(0); r >= 0; r = dirty.nextOwed(r + 1)) {
-                progress.count(r, regionLength(r, regionSize));
+                long whole = regionLength(r, regionSize);
+                long owed = Math.min(whole, dirty.owedBytes(r));
+                progress.count(r, owed, owed == whole);
             }
         }
         progress.running();
