@@ -115,7 +115,8 @@ public interface DirtyRegions extends AutoCloseable {
 
     /**
      * Marks {@code regions} owed, durably (the peer's marked regions at a rejoin). Blocks until
-     * durable. This default announces each region as a write that did not reach the peer.
+     * durable. The regions are owed whole. This default announces each region as a one-byte write
+     * that did not reach the peer: an implementation that tracks blocks must override it.
      */
     default void markOwed(java.util.BitSet regions) {
         long size = regionSize();
