@@ -6,9 +6,10 @@
 #                            [--dirty-percent P] [--dir PARENT] [--runs N] [--keep]
 #                            [--scattered-writes N] [--target-ratio R] [--max-copy-ratio X]
 # (defaults: 1024 MiB, 1 MiB regions, 1%, /var/tmp, 3 runs; files in PARENT/mirrorgate-resync-vs-rsync)
-# --scattered-writes N: step 2 writes N random 4 KiB blocks instead of whole regions, the resync is
-# timed from the standby's restart, and bytes copied / bytes changed must be <= X (default 1.1);
-# bench/scattered-resync-vs-rsync.sh runs that case.
+# --scattered-writes N: step 2 writes N random 4 KiB blocks instead of whole regions; in step 3 the
+# primary's runtime starts degraded (the standby away again for a second) and the resync is timed
+# from the standby listening again to "replicas in sync" (ResyncRun resync --standby-restart); and
+# bytes copied / bytes changed must be <= X (default 1.1). bench/scattered-resync-vs-rsync.sh runs it.
 #
 # 1. primary.img: N MiB of random data; rsync-target.img: a copy of it (cp); standby.img: empty.
 # 2. ResyncRun prepare: the product's full initial sync primary -> standby over a ggate connection
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
         --scattered-writes) SCATTERED=$2; shift ;;
         --target-ratio) TARGET_RATIO=$2; shift ;;
         --max-copy-ratio) MAX_COPY_RATIO=$2; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -120,8 +121,11 @@ run_once() {
     echo "== mirrorgate resync (owed regions, primary -> standby over 127.0.0.1)"
     drop_caches
     T0=$(now)
+    RESTART=()
+    if [ "$SCATTERED" -gt 0 ]; then RESTART=(--standby-restart); fi
     timeout "$STEP_TIMEOUT" "${RUN[@]}" resync --primary "$PRIMARY" --standby "$STANDBY" --metadata "$META" \
-        --state-dir "$STATE" > "$DIR/resync.out" 2> "$DIR/resync.log" || { cat "$DIR/resync.log" >&2; exit 1; }
+        --state-dir "$STATE" "${RESTART[@]+"${RESTART[@]}"}" > "$DIR/resync.out" 2> "$DIR/resync.log" \
+        || { cat "$DIR/resync.log" >&2; exit 1; }
     T1=$(now)
     cat "$DIR/resync.out"
     if [ "$SCATTERED" -gt 0 ]; then

@@ -194,23 +194,32 @@ public final class ResyncRun {
     static final class Resync implements Callable<Integer> {
         @CommandLine.Mixin
         ResourceFiles files;
+        @Option(names = "--standby-restart", description = "time from the standby listening again to the"
+                + " replicas in sync, the primary's runtime running degraded meanwhile")
+        boolean standbyRestart;
 
         @Override
         public Integer call() throws Exception {
-            long standbyStart = System.nanoTime(); // open starts the standby's server again
+            long openStart = System.nanoTime(); // open starts the standby's server again
             try (LoopbackMirror mirror = files.open(1 << 20, false)) {
                 print("owed_regions_before", mirror.dirty().owedCount());
                 print("owed_bytes_before", mirror.dirty().owedBytes());
                 print("region_size", mirror.dirty().regionSize());
+                if (standbyRestart) {
+                    awayThenBack(mirror);
+                }
                 long start = System.nanoTime();
-                mirror.start();
+                if (!standbyRestart) {
+                    mirror.start();
+                }
                 mirror.awaitSyncs(1, MAX_SYNC);
                 double seconds = seconds(start);
                 ResourceStatus status = mirror.runtime().status();
                 ResyncProgress progress = status.resync();
                 print("decision", status.lastDecision());
                 print("resync_seconds", seconds);
-                print("standby_restart_to_in_sync_seconds", seconds(standbyStart));
+                print(standbyRestart ? "standby_restart_to_in_sync_seconds" : "open_to_in_sync_seconds",
+                        standbyRestart ? seconds : seconds(openStart));
                 print("jvm_start_to_in_sync_seconds", (System.currentTimeMillis()
                         - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0);
                 print("bytes_copied", progress.bytesDone());
@@ -221,6 +230,26 @@ public final class ResyncRun {
             }
             return 0;
         }
+    }
+
+    /**
+     * The standby goes away again while the primary's runtime starts (degraded, as a running
+     * primary whose standby is down); after a second (the link's backoff at its longest) the
+     * standby listens again. Returns when it was told to; the caller times from there.
+     */
+    private static void awayThenBack(LoopbackMirror mirror) throws InterruptedException {
+        mirror.standby().stopServing();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (mirror.link().isConnected()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the peer link still connected 30 s after the standby stopped");
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        mirror.start();
+        mirror.awaitState(ResourceStatus.State.DISCONNECTED, Duration.ofSeconds(30));
+        TimeUnit.SECONDS.sleep(1);
+        mirror.standby().startServing();
     }
 
     static double seconds(long startNanos) {

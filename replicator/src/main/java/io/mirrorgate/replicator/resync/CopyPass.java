@@ -51,6 +51,8 @@ final class CopyPass implements RegionCopy.Listener {
     private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_YIELDS_PER_REGION = 5;
     private static final long SETTLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Small copies (owed blocks) in flight at most, however few bytes they hold. */
+    private static final int MAX_REGIONS_IN_FLIGHT = 256;
 
     /**
      * The next region: its tokens are taken; it starts at {@code dueNanos}, and its chunks are
@@ -88,8 +90,8 @@ final class CopyPass implements RegionCopy.Listener {
     private final long ioTimeoutNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Long, RegionCopy> inFlight = new LinkedHashMap<>();
-    /** The rate tokens taken per region in flight (its owed bytes when it was chosen). */
-    private final Map<Long, Long> paidBytes = new HashMap<>();
+    /** Per region in flight, the bytes it copies (owed when chosen, exact once its lock is granted). */
+    private final Map<Long, Long> windowBytes = new HashMap<>();
     private final PriorityQueue<Wake> wakes = new PriorityQueue<>(
             (a, b) -> Long.compare(a.atNanos() - b.atNanos(), 0));
     private volatile boolean stopRequested;
@@ -191,7 +193,7 @@ final class CopyPass implements RegionCopy.Listener {
      * ({@code Long.MAX_VALUE}: until an event).
      */
     private long tryStart() {
-        if (inFlight.size() >= options.regionsInFlight()) {
+        if (windowFull(0)) {
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
@@ -203,6 +205,9 @@ final class CopyPass implements RegionCopy.Listener {
             long length = Math.min(dirty.regionSize(), mirror.size() - region * dirty.regionSize());
             long bytes = Math.min(length, dirty.owedBytes(region));
             next = new Next(region, length, bytes, now + rate.take(bytes));
+        }
+        if (windowFull(next.bytes)) {
+            return Long.MAX_VALUE;
         }
         if (now < next.dueNanos) {
             return next.dueNanos - now;
@@ -219,11 +224,31 @@ final class CopyPass implements RegionCopy.Listener {
                 flushes, options.chunkSize(), options.chunksInFlight(), this, next.paidNanos,
                 rate.bytesPerSecond());
         inFlight.put(next.region, copy);
-        paidBytes.put(next.region, next.bytes);
+        windowBytes.put(next.region, next.bytes);
         cursor = next.region + 1;
         next = null;
         copy.lock(mirror.lockForCopy(offset, copy.length));
         return 0;
+    }
+
+    /**
+     * Whether the window has no room for a copy of {@code bytes} more: it holds {@code
+     * regionsInFlight} regions or more, and as many bytes as that many whole regions would (so
+     * the copies of a few owed blocks each go many at a time, sharing the target's flushes), or
+     * {@link #MAX_REGIONS_IN_FLIGHT}.
+     */
+    private boolean windowFull(long bytes) {
+        if (inFlight.size() < options.regionsInFlight()) {
+            return false;
+        }
+        if (inFlight.size() >= MAX_REGIONS_IN_FLIGHT) {
+            return true;
+        }
+        long held = 0;
+        for (long b : windowBytes.values()) {
+            held += b;
+        }
+        return held + Math.max(bytes, 1) > options.regionsInFlight() * dirty.regionSize();
     }
 
     /** The first owed region from the cursor, wrapping around, that is not being copied. */
@@ -269,10 +294,10 @@ final class CopyPass implements RegionCopy.Listener {
             }
             // Under the region's lock no write ends in it: what is owed there now is what to copy.
             List<OwedRange> owed = dirty.owedRanges(copy.region);
-            long paid = paidBytes.getOrDefault(copy.region, 0L);
-            paidBytes.remove(copy.region);
+            long paid = windowBytes.getOrDefault(copy.region, 0L);
             if (owed.isEmpty()) {
                 inFlight.remove(copy.region);
+                windowBytes.remove(copy.region);
                 rate.refund(paid);
                 copy.finish().close();
                 return;
@@ -284,6 +309,7 @@ final class CopyPass implements RegionCopy.Listener {
             } else if (bytes > paid) {
                 rate.take(bytes - paid); // a debt that the next regions wait off
             }
+            windowBytes.put(copy.region, bytes);
             copy.pump();
         });
     }
@@ -295,6 +321,7 @@ final class CopyPass implements RegionCopy.Listener {
                 return;
             }
             inFlight.remove(copy.region);
+            windowBytes.remove(copy.region);
             RangeLocks.Lock lock = copy.finish();
             try {
                 dirty.markSynced(copy.region);

@@ -295,4 +295,27 @@ class ResyncConcurrencyTest {
         assertEquals(0, h.dirty.owedCount());
         assertEquals(h.local.sha256(), h.remote.sha256());
     }
+
+    @Test
+    @Timeout(60)
+    void copiesOfAFewOwedBlocksGoManyAtATimeAndShareTheTargetsFlushes() throws Exception {
+        RuntimeHarness h = harness(options(4096, 4, 4));
+        h.dirty.trackBlocks();
+        for (int r = 0; r < 24; r++) {
+            writeRandom(h.runtime.device(), (long) r * REGION + 8192, 4096, 300 + r);
+        }
+        h.peerDevice.holdFlushes();
+
+        h.link.connect();
+        // 24 regions of one block each: all in flight together (24 x 4 KiB is far below the 4
+        // whole regions the window holds), every block written while the flushes are held.
+        Fixtures.await("24 regions written", WAIT, () -> h.peerDevice.dataWrites() >= 24);
+        assertEquals(24, h.dirty.owedCount(), "written but not flushed: still owed");
+        h.peerDevice.releaseFlushes();
+        h.awaitSyncs(1, WAIT);
+
+        assertEquals(0, h.dirty.owedCount());
+        assertEquals(24 * 4096L, h.progress().bytesDone());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
 }
