@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
  * #pump} is called, it asks the source for the region's allocation ({@link
- * BlockDevice#extents}); the source's holes and zero extents become one write-zeroes each on the
+ * BlockDevice#extents}; of the span of its owed ranges when {@link #owe} narrowed the copy to
+ * them: then only those ranges are read and written, in order); the source's holes and zero extents become one write-zeroes each on the
  * target (which may punch a hole there: a sparse source stays sparse on the target), and the
  * data extents are copied in chunks, up to {@code maxChunks} chunk copies in flight; each chunk's write (or
  * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
