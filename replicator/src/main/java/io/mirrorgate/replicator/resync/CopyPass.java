@@ -51,8 +51,11 @@ final class CopyPass implements RegionCopy.Listener {
     private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_YIELDS_PER_REGION = 5;
     private static final long SETTLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Small copies (owed blocks) in flight at most, however few bytes they hold. */
-    private static final int MAX_REGIONS_IN_FLIGHT = 256;
+    /**
+     * Small copies (owed blocks) in flight at most, however few bytes they hold: with 4 chunks
+     * each, 256 requests, well below a local device's queue (1024 by default), which rejects more.
+     */
+    private static final int MAX_REGIONS_IN_FLIGHT = 64;
 
     /**
      * The next region: its tokens are taken; it starts at {@code dueNanos}, and its chunks are
