@@ -85,11 +85,18 @@ public final class OwedBlocksFile {
 
     /**
      * At a clean close, with the sequence number of the clean header to come: stores {@code
-     * partial} (the regions with writes still in flight left out by the caller).
+     * partial} (the regions with writes still in flight left out by the caller). A failure does
+     * not keep the shutdown from being clean (the marks are exact either way): it is logged, and
+     * the next open, finding no map for its stamp, owes every marked region whole.
      */
     static void store(MetadataFile file, long sequence, Map<Integer, BitSet> partial) {
-        write(pathFor(file.path()), file.uuid(), sequence, file.regionSize(),
-                Math.toIntExact(file.regionCount()), partial);
+        Path path = pathFor(file.path());
+        try {
+            write(path, file.uuid(), sequence, file.regionSize(), Math.toIntExact(file.regionCount()), partial);
+        } catch (MirrorgateException e) {
+            LOG.error("fine owed map not written path={} partlyOwedRegions={} reason=\"{}\": the next open owes"
+                    + " every marked region whole", path, partial.size(), e.getMessage());
+        }
     }
 
     /** Writes {@code partial} durably, stamped with {@code uuid} and {@code sequence}. */

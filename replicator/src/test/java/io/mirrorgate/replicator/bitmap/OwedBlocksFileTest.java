@@ -173,4 +173,20 @@ class OwedBlocksFileTest {
         assertEquals(2, reopened.owedCount());
         assertEquals(12 * KIB, reopened.owedBytes());
     }
+
+    @Test
+    void aFineMapThatCannotBeWrittenLeavesACleanShutdownWithWholeRegions() throws IOException {
+        Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
+        Path fine = OwedBlocksFile.pathFor(meta);
+        Files.createDirectories(fine.resolveSibling(fine.getFileName() + ".tmp")); // the write fails
+        PersistentDirtyRegions regions = open(meta);
+        scatter(regions);
+        regions.close();
+        assertTrue(MetadataFile.inspect(meta).cleanShutdown(), "the marks are exact: still a clean shutdown");
+        // what is at `fine` is the map of cleanMetadata's close: stale, ignored
+
+        PersistentDirtyRegions reopened = open(meta);
+        assertEquals(3, reopened.owedCount());
+        assertEquals(3 * REGION, reopened.owedBytes());
+    }
 }
