@@ -51,11 +51,6 @@ final class CopyPass implements RegionCopy.Listener {
     private static final long YIELD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_YIELDS_PER_REGION = 5;
     private static final long SETTLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /**
-     * Small copies (owed blocks) in flight at most, however few bytes they hold: with 4 chunks
-     * each, 256 requests, well below a local device's queue (1024 by default), which rejects more.
-     */
-    private static final int MAX_REGIONS_IN_FLIGHT = 64;
 
     /**
      * The next region: its tokens are taken; it starts at {@code dueNanos}, and its chunks are
@@ -93,8 +88,7 @@ final class CopyPass implements RegionCopy.Listener {
     private final long ioTimeoutNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Long, RegionCopy> inFlight = new LinkedHashMap<>();
-    /** Per region in flight, the bytes it copies (owed when chosen, exact once its lock is granted). */
-    private final Map<Long, Long> windowBytes = new HashMap<>();
+    private final CopyWindow window;
     private final PriorityQueue<Wake> wakes = new PriorityQueue<>(
             (a, b) -> Long.compare(a.atNanos() - b.atNanos(), 0));
     private volatile boolean stopRequested;
@@ -114,6 +108,7 @@ final class CopyPass implements RegionCopy.Listener {
         this.source = source;
         this.target = target;
         this.flushes = new SharedFlush(target);
+        this.window = new CopyWindow(options.regionsInFlight(), dirty.regionSize());
         this.ioTimeoutNanos = options.ioTimeout().toNanos();
     }
 
@@ -196,7 +191,7 @@ final class CopyPass implements RegionCopy.Listener {
      * ({@code Long.MAX_VALUE}: until an event).
      */
     private long tryStart() {
-        if (windowFull(0)) {
+        if (window.full(inFlight.size(), 0)) {
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
@@ -209,7 +204,7 @@ final class CopyPass implements RegionCopy.Listener {
             long bytes = Math.min(length, dirty.owedBytes(region));
             next = new Next(region, length, bytes, now + rate.take(bytes));
         }
-        if (windowFull(next.bytes)) {
+        if (window.full(inFlight.size(), next.bytes)) {
             return Long.MAX_VALUE;
         }
         if (now < next.dueNanos) {
@@ -227,31 +222,11 @@ final class CopyPass implements RegionCopy.Listener {
                 flushes, options.chunkSize(), options.chunksInFlight(), this, next.paidNanos,
                 rate.bytesPerSecond());
         inFlight.put(next.region, copy);
-        windowBytes.put(next.region, next.bytes);
+        window.put(next.region, next.bytes);
         cursor = next.region + 1;
         next = null;
         copy.lock(mirror.lockForCopy(offset, copy.length));
         return 0;
-    }
-
-    /**
-     * Whether the window has no room for a copy of {@code bytes} more: it holds {@code
-     * regionsInFlight} regions or more, and as many bytes as that many whole regions would (so
-     * the copies of a few owed blocks each go many at a time, sharing the target's flushes), or
-     * {@link #MAX_REGIONS_IN_FLIGHT}.
-     */
-    private boolean windowFull(long bytes) {
-        if (inFlight.size() < options.regionsInFlight()) {
-            return false;
-        }
-        if (inFlight.size() >= MAX_REGIONS_IN_FLIGHT) {
-            return true;
-        }
-        long held = 0;
-        for (long b : windowBytes.values()) {
-            held += b;
-        }
-        return held + Math.max(bytes, 1) > options.regionsInFlight() * dirty.regionSize();
     }
 
     /** The first owed region from the cursor, wrapping around, that is not being copied. */
@@ -297,10 +272,10 @@ final class CopyPass implements RegionCopy.Listener {
             }
             // Under the region's lock no write ends in it: what is owed there now is what to copy.
             List<OwedRange> owed = dirty.owedRanges(copy.region);
-            long paid = windowBytes.getOrDefault(copy.region, 0L);
+            long paid = window.get(copy.region);
             if (owed.isEmpty()) {
                 inFlight.remove(copy.region);
-                windowBytes.remove(copy.region);
+                window.remove(copy.region);
                 rate.refund(paid);
                 copy.finish().close();
                 return;
@@ -312,7 +287,7 @@ final class CopyPass implements RegionCopy.Listener {
             } else if (bytes > paid) {
                 rate.take(bytes - paid); // a debt that the next regions wait off
             }
-            windowBytes.put(copy.region, bytes);
+            window.put(copy.region, bytes);
             copy.pump();
         });
     }
@@ -324,7 +299,7 @@ final class CopyPass implements RegionCopy.Listener {
                 return;
             }
             inFlight.remove(copy.region);
-            windowBytes.remove(copy.region);
+            window.remove(copy.region);
             RangeLocks.Lock lock = copy.finish();
             try {
                 dirty.markSynced(copy.region);

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Several things are in flight at once ({@link ResyncOptions#regionsInFlight()} regions, each
  * under its own lock, with {@link ResyncOptions#chunksInFlight()} chunk copies each; more regions
- * (up to 64) when they are owed in part, up to as many bytes as that many whole regions): the I/O
+ * when they are owed in part: {@link CopyWindow}): the I/O
  * completions drive each region's copy ({@link RegionCopy}) without blocking the thread they
  * arrive on, and the engine's thread ({@link CopyPass}) does the rest; see there why this cannot
  * deadlock with application writes.
