@@ -46,6 +46,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     private final long volumeSize;
     private final ExecutorService committer;
     private final Object lock = new Object();
+    /** Regions the fine map of the last clean close narrowed to their owed blocks at open. */
+    private final int narrowedAtOpen;
     // Everything below is guarded by lock.
     private final BitSet marked;
     private final BitSet durable;
@@ -56,7 +58,6 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     private boolean commitQueued;
     private boolean closed;
     private volatile Thread committerThread;
-    private final int narrowedAtOpen;
 
     /** Marks waiting for one metadata sync. */
     private static final class Batch {
