@@ -4,7 +4,12 @@
 #
 #   bench/resync-vs-rsync.sh [--no-build] [--size-mib N] [--region-size BYTES]
 #                            [--dirty-percent P] [--dir PARENT] [--runs N] [--keep]
+#                            [--scattered-writes N] [--target-ratio R] [--max-copy-ratio X]
 # (defaults: 1024 MiB, 1 MiB regions, 1%, /var/tmp, 3 runs; files in PARENT/mirrorgate-resync-vs-rsync)
+# --scattered-writes N: step 2 writes N random 4 KiB blocks instead of whole regions; in step 3 the
+# primary's runtime starts degraded (the standby away again for a second) and the resync is timed
+# from the standby listening again to "replicas in sync" (ResyncRun resync --standby-restart); and
+# bytes copied / bytes changed must be <= X (default 1.1). bench/scattered-resync-vs-rsync.sh runs it.
 #
 # 1. primary.img: N MiB of random data; rsync-target.img: a copy of it (cp); standby.img: empty.
 # 2. ResyncRun prepare: the product's full initial sync primary -> standby over a ggate connection
@@ -29,6 +34,8 @@ KEEP=no
 RUNS=3
 TARGET_RATIO=20
 STEP_TIMEOUT=600
+SCATTERED=0
+MAX_COPY_RATIO=1.1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -39,7 +46,10 @@ while [ $# -gt 0 ]; do
         --dir) PARENT=$2; shift ;;
         --keep) KEEP=yes ;;
         --runs) RUNS=$2; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --scattered-writes) SCATTERED=$2; shift ;;
+        --target-ratio) TARGET_RATIO=$2; shift ;;
+        --max-copy-ratio) MAX_COPY_RATIO=$2; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -97,20 +107,36 @@ run_once() {
     cp "$PRIMARY" "$TARGET"
     truncate -s $((SIZE_MIB * 1048576)) "$STANDBY"
 
-    echo "== prepare: initial sync, then ${DIRTY_PERCENT}% of ${REGION_SIZE}-byte regions rewritten while the standby is away"
+    if [ "$SCATTERED" -gt 0 ]; then
+        echo "== prepare: initial sync, then $SCATTERED scattered 4 KiB writes (${REGION_SIZE}-byte regions) while the standby is away"
+    else
+        echo "== prepare: initial sync, then ${DIRTY_PERCENT}% of ${REGION_SIZE}-byte regions rewritten while the standby is away"
+    fi
     timeout "$STEP_TIMEOUT" "${RUN[@]}" prepare --primary "$PRIMARY" --standby "$STANDBY" --metadata "$META" \
         --state-dir "$STATE" --region-size "$REGION_SIZE" --dirty-percent "$DIRTY_PERCENT" \
+        --scattered-writes "$SCATTERED" \
         > "$DIR/prepare.out" 2> "$DIR/prepare.log" || { cat "$DIR/prepare.log" >&2; exit 1; }
     cat "$DIR/prepare.out"
 
     echo "== mirrorgate resync (owed regions, primary -> standby over 127.0.0.1)"
     drop_caches
     T0=$(now)
+    RESTART=()
+    if [ "$SCATTERED" -gt 0 ]; then RESTART=(--standby-restart); fi
     timeout "$STEP_TIMEOUT" "${RUN[@]}" resync --primary "$PRIMARY" --standby "$STANDBY" --metadata "$META" \
-        --state-dir "$STATE" > "$DIR/resync.out" 2> "$DIR/resync.log" || { cat "$DIR/resync.log" >&2; exit 1; }
+        --state-dir "$STATE" "${RESTART[@]+"${RESTART[@]}"}" > "$DIR/resync.out" 2> "$DIR/resync.log" \
+        || { cat "$DIR/resync.log" >&2; exit 1; }
     T1=$(now)
     cat "$DIR/resync.out"
-    MG_SECONDS=$(value resync_seconds "$DIR/resync.out")
+    if [ "$SCATTERED" -gt 0 ]; then
+        MG_SECONDS=$(value standby_restart_to_in_sync_seconds "$DIR/resync.out")
+    else
+        MG_SECONDS=$(value resync_seconds "$DIR/resync.out")
+    fi
+    COPIED=$(value bytes_copied "$DIR/resync.out")
+    CHANGED=$(value dirty_bytes "$DIR/prepare.out")
+    COPY_RATIO=$(echo "$COPIED $CHANGED" | awk '{printf "%.3f", $1 / $2}')
+    echo "bytes copied / bytes changed: $COPIED / $CHANGED = $COPY_RATIO"
     MG_WALL=$(echo "$T0 $T1" | awk '{printf "%.3f", $2 - $1}')
     echo "page caches dropped before: $DROPPED"
 
@@ -147,18 +173,26 @@ run_once() {
         echo "FAIL: the images differ" >&2
         exit 1
     fi
-    MG_ALL+=("$MG_SECONDS"); WALL_ALL+=("$MG_WALL"); RS_ALL+=("$RSYNC_SECONDS")
+    MG_ALL+=("$MG_SECONDS"); WALL_ALL+=("$MG_WALL"); RS_ALL+=("$RSYNC_SECONDS"); COPY_ALL+=("$COPY_RATIO")
 }
 
-MG_ALL=(); WALL_ALL=(); RS_ALL=()
+MG_ALL=(); WALL_ALL=(); RS_ALL=(); COPY_ALL=()
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load before: $LOAD_BEFORE ($(nproc) cpus)"
 for run in $(seq 1 "$RUNS"); do
     echo "######## run $run of $RUNS"
     rm -rf "${DIR:?}"/*
     run_once
 done
 
-echo "== result ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== result ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, load before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "runs: mirrorgate resync s = ${MG_ALL[*]}; whole JVM run s = ${WALL_ALL[*]}; rsync s = ${RS_ALL[*]}"
+echo "bytes copied / bytes changed per run: ${COPY_ALL[*]}"
+if [ "$SCATTERED" -gt 0 ]; then
+    echo "(scattered: the mirrorgate time runs from the standby's restart to the replicas in sync)"
+    printf '%s\n' "${COPY_ALL[@]}" | awk -v max="$MAX_COPY_RATIO" '$1 > worst {worst = $1}
+        END {printf "copy ratio: worst %.3f, target <= %s: %s\n", worst, max, (worst <= max) ? "PASS" : "ABOVE"}'
+fi
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 awk -v mg="$(median "${MG_ALL[@]}")" -v wall="$(median "${WALL_ALL[@]}")" -v rs="$(median "${RS_ALL[@]}")" \
     -v target="$TARGET_RATIO" -v runs="$RUNS" 'BEGIN {

@@ -30,10 +30,13 @@ import picocli.CommandLine.Option;
  *       primary (its full initial sync over a ggate connection on 127.0.0.1), stops the standby's
  *       server (the peer is gone), then overwrites whole random regions (at least the given
  *       percent of them) with new random data through the degraded mirror, as an application
- *       would while the peer is away; those regions become owed in the persisted bitmap.</li>
+ *       would while the peer is away; those regions become owed in the persisted bitmap. With
+ *       {@code --scattered-writes N}, N random 4 KiB blocks at distinct places instead (their
+ *       blocks are owed; the clean close keeps that in the fine map).</li>
  *   <li>{@code resync}: opens the same metadata, starts the standby's server again, connects and
  *       starts the resource runtime, which decides (local wrote while apart: owed regions local
- *       to peer) and resyncs; times it until the replicas are recorded in sync.</li>
+ *       to peer) and resyncs; times it until the replicas are recorded in sync, from the runtime's
+ *       start and from the standby's restart.</li>
  * </ul>
  *
  * Results are printed as {@code key=value} lines on stdout; logs go to stderr.
@@ -43,6 +46,7 @@ import picocli.CommandLine.Option;
         description = "Mirrorgate side of the resync-vs-rsync comparison.")
 public final class ResyncRun {
     private static final Duration MAX_SYNC = Duration.ofMinutes(10);
+    private static final int BLOCK = 4096;
 
     /** The files both subcommands use. */
     static class ResourceFiles {
@@ -77,6 +81,9 @@ public final class ResyncRun {
         double percent;
         @Option(names = "--seed", defaultValue = "7")
         long seed;
+        @Option(names = "--scattered-writes", defaultValue = "0",
+                description = "write this many random 4 KiB blocks instead of whole regions")
+        int scatteredWrites;
 
         @Override
         public Integer call() throws Exception {
@@ -89,6 +96,10 @@ public final class ResyncRun {
 
                 mirror.standby().stopServing();
                 mirror.awaitState(ResourceStatus.State.DISCONNECTED, Duration.ofSeconds(30));
+                if (scatteredWrites > 0) {
+                    scatter(mirror);
+                    return 0;
+                }
                 BitSet regions = pick(mirror.dirty().regionCount());
                 long bytes = rewrite(mirror.device(), regions, regionSize);
                 long owed = mirror.dirty().owedCount();
@@ -103,6 +114,45 @@ public final class ResyncRun {
                 print("local_generation", mirror.dirty().metadata().generations().local());
             }
             return 0;
+        }
+
+        /** Writes {@link #scatteredWrites} random 4 KiB blocks at distinct random places, then flushes. */
+        private void scatter(LoopbackMirror mirror) throws Exception {
+            MirrorDevice device = mirror.device();
+            long blocks = device.size() / BLOCK;
+            if (scatteredWrites > blocks) {
+                throw new IllegalArgumentException("--scattered-writes " + scatteredWrites
+                        + " (expected: at most the volume's " + blocks + " blocks of 4 KiB)");
+            }
+            SplittableRandom random = new SplittableRandom(seed);
+            java.util.TreeSet<Long> picked = new java.util.TreeSet<>();
+            while (picked.size() < scatteredWrites) {
+                picked.add(random.nextLong(blocks));
+            }
+            ByteBuffer nio = ByteBuffer.allocateDirect(BLOCK);
+            ByteBuf data = Unpooled.directBuffer(BLOCK, BLOCK);
+            try {
+                for (long block : picked) {
+                    Images.fill(nio, random);
+                    data.clear().writeBytes(nio);
+                    device.write(block * BLOCK, data, false).get(1, TimeUnit.MINUTES);
+                }
+                device.flush().get(1, TimeUnit.MINUTES);
+            } finally {
+                data.release();
+            }
+            long bytes = (long) picked.size() * BLOCK;
+            long owedBytes = mirror.dirty().owedBytes();
+            if (owedBytes != bytes) {
+                throw new IllegalStateException("owed bytes " + owedBytes + " after " + picked.size()
+                        + " scattered 4 KiB writes (expected: " + bytes + ")");
+            }
+            print("regions_total", mirror.dirty().regionCount());
+            print("scattered_writes", picked.size());
+            print("dirty_bytes", bytes);
+            print("owed_regions", mirror.dirty().owedCount());
+            print("owed_bytes", owedBytes);
+            print("local_generation", mirror.dirty().metadata().generations().local());
         }
 
         private BitSet pick(long regionCount) {
@@ -144,20 +194,32 @@ public final class ResyncRun {
     static final class Resync implements Callable<Integer> {
         @CommandLine.Mixin
         ResourceFiles files;
+        @Option(names = "--standby-restart", description = "time from the standby listening again to the"
+                + " replicas in sync, the primary's runtime running degraded meanwhile")
+        boolean standbyRestart;
 
         @Override
         public Integer call() throws Exception {
+            long openStart = System.nanoTime(); // open starts the standby's server again
             try (LoopbackMirror mirror = files.open(1 << 20, false)) {
                 print("owed_regions_before", mirror.dirty().owedCount());
+                print("owed_bytes_before", mirror.dirty().owedBytes());
                 print("region_size", mirror.dirty().regionSize());
+                if (standbyRestart) {
+                    awayThenBack(mirror);
+                }
                 long start = System.nanoTime();
-                mirror.start();
+                if (!standbyRestart) {
+                    mirror.start();
+                }
                 mirror.awaitSyncs(1, MAX_SYNC);
                 double seconds = seconds(start);
                 ResourceStatus status = mirror.runtime().status();
                 ResyncProgress progress = status.resync();
                 print("decision", status.lastDecision());
                 print("resync_seconds", seconds);
+                print(standbyRestart ? "standby_restart_to_in_sync_seconds" : "open_to_in_sync_seconds",
+                        standbyRestart ? seconds : seconds(openStart));
                 print("jvm_start_to_in_sync_seconds", (System.currentTimeMillis()
                         - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0);
                 print("bytes_copied", progress.bytesDone());
@@ -168,6 +230,26 @@ public final class ResyncRun {
             }
             return 0;
         }
+    }
+
+    /**
+     * The standby goes away again while the primary's runtime starts (degraded, as a running
+     * primary whose standby is down); after a second (the link's backoff at its longest) the
+     * standby listens again. Returns when it was told to; the caller times from there.
+     */
+    private static void awayThenBack(LoopbackMirror mirror) throws InterruptedException {
+        mirror.standby().stopServing();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (mirror.link().isConnected()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the peer link still connected 30 s after the standby stopped");
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        mirror.start();
+        mirror.awaitState(ResourceStatus.State.DISCONNECTED, Duration.ofSeconds(30));
+        TimeUnit.SECONDS.sleep(1);
+        mirror.standby().startServing();
     }
 
     static double seconds(long startNanos) {

@@ -54,12 +54,18 @@ public final class LoopbackStandby implements AutoCloseable {
     public RemoteDeviceOptions clientOptions(String nodeId) {
         return RemoteDeviceOptions.builder("127.0.0.1", port(), EXPORT, KEY)
                 .nodeId(nodeId).requestTimeout(Duration.ofSeconds(60))
-                .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
+                // as the daemon's peer link (RemotePeerLink.options): a returning standby is seen within 0.5 s
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).build();
     }
 
     /** Stops listening and drops every connection: the peer is gone (the device stays open). */
     public void stopServing() throws InterruptedException {
         server.stop();
+    }
+
+    /** Listens again on the same port, after {@link #stopServing}: the standby is back. */
+    public void startServing() throws InterruptedException {
+        server.restart();
     }
 
     @Override

@@ -17,44 +17,56 @@ import java.util.concurrent.TimeUnit;
  */
 final class StandbyServer implements AutoCloseable {
     private final EventLoopGroup group;
-    private final GgateServerChannelInitializer initializer;
+    private final GgateServerConfig config;
+    private GgateServerChannelInitializer initializer;
     private Channel listener;
-    private final int port;
+    private int port;
 
-    private StandbyServer(EventLoopGroup group, GgateServerChannelInitializer initializer, Channel listener) {
+    private StandbyServer(EventLoopGroup group, GgateServerConfig config) {
         this.group = group;
-        this.initializer = initializer;
-        this.listener = listener;
-        this.port = ((InetSocketAddress) listener.localAddress()).getPort();
+        this.config = config;
     }
 
     static StandbyServer start(GgateServerConfig config) throws InterruptedException {
-        EventLoopGroup group = Transport.newGroup(2, "ggate-standby");
-        GgateServerChannelInitializer initializer = new GgateServerChannelInitializer(config);
+        StandbyServer server = new StandbyServer(Transport.newGroup(2, "ggate-standby"), config);
         try {
-            Channel listener = new ServerBootstrap().group(group).channel(Transport.serverChannel())
-                    .childHandler(initializer)
-                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-            return new StandbyServer(group, initializer, listener);
+            server.bind(0);
+            return server;
         } catch (InterruptedException | RuntimeException e) {
-            initializer.close();
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+            server.close();
             throw e;
         }
+    }
+
+    /** Listens on {@code wanted} (0: an ephemeral port) with a fresh initializer. */
+    private void bind(int wanted) throws InterruptedException {
+        initializer = new GgateServerChannelInitializer(config);
+        listener = new ServerBootstrap().group(group).channel(Transport.serverChannel())
+                .childHandler(initializer)
+                .bind(new InetSocketAddress("127.0.0.1", wanted)).sync().channel();
+        port = ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     int port() {
         return port;
     }
 
-    /** Stops listening and closes every connection (the event loops stay). */
+    /** Stops listening and closes every connection (the event loops stay); {@link #restart} undoes it. */
     void stop() throws InterruptedException {
         if (listener != null) {
             listener.close().await(5, TimeUnit.SECONDS);
             listener = null;
+        }
+        if (initializer != null) {
             initializer.channels().close().await(5, TimeUnit.SECONDS);
             initializer.close();
+            initializer = null;
         }
+    }
+
+    /** Listens again on the same port after {@link #stop}: the standby is back. */
+    void restart() throws InterruptedException {
+        bind(port);
     }
 
     @Override

@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>A region is <em>owed</em> when the peer lacks its data: written while the peer was away,
  * marked at start-up after a crash, or marked by a full sync. Owed regions are what resync
- * copies; they stay marked until {@link #markSynced}.
+ * copies; they stay marked until {@link #markSynced}. Within an owed region, what the peer lacks
+ * may be known per 4 KiB block ({@link #owedRanges}): writes that did not reach the peer owe
+ * their blocks only; the other causes owe the whole region.
  */
 public interface DirtyRegions extends AutoCloseable {
 
@@ -74,6 +76,35 @@ public interface DirtyRegions extends AutoCloseable {
     long nextOwed(long fromRegion);
 
     /**
+     * What the peer is owed in {@code region}: byte ranges in order, adjacent 4 KiB blocks
+     * coalesced; the whole region when it is owed without finer knowledge; empty when not owed.
+     * Stable while the caller holds the mirror's lock on the region (writes end before their lock
+     * is released). This default knows regions only (and does not clip the last region to the
+     * volume's end: the resync clips every range to the region it copies).
+     */
+    default java.util.List<OwedRange> owedRanges(long region) {
+        if (!isOwed(region)) {
+            return java.util.List.of();
+        }
+        long offset = region * regionSize();
+        return java.util.List.of(new OwedRange(offset, regionSize()));
+    }
+
+    /** The bytes {@link #owedRanges} covers. */
+    default long owedBytes(long region) {
+        return isOwed(region) ? regionSize() : 0;
+    }
+
+    /** The bytes owed in all: what a resync starting now would copy. */
+    default long owedBytes() {
+        long bytes = 0;
+        for (long r = nextOwed(0); r >= 0; r = nextOwed(r + 1)) {
+            bytes += owedBytes(r);
+        }
+        return bytes;
+    }
+
+    /**
      * Resync copied {@code region} and both replicas hold it durably: it is no longer owed and
      * may be unmarked on disk.
      */
@@ -84,7 +115,8 @@ public interface DirtyRegions extends AutoCloseable {
 
     /**
      * Marks {@code regions} owed, durably (the peer's marked regions at a rejoin). Blocks until
-     * durable. This default announces each region as a write that did not reach the peer.
+     * durable. The regions are owed whole. This default announces each region as a one-byte write
+     * that did not reach the peer: an implementation that tracks blocks must override it.
      */
     default void markOwed(java.util.BitSet regions) {
         long size = regionSize();

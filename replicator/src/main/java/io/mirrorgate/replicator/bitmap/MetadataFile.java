@@ -302,9 +302,19 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
         storeHeader(header.withClean(false));
     }
 
-    /** Records, durably, a clean shutdown: the marks on disk are exact. */
-    synchronized void markCleanShutdown() {
+    /**
+     * Records, durably, a clean shutdown: the marks on disk are exact. {@code beforeClean} runs
+     * first, with the sequence number the clean header will have ({@link OwedBlocksFile} stamps
+     * it): no other header update can come in between.
+     */
+    synchronized void markCleanShutdown(java.util.function.LongConsumer beforeClean) {
+        beforeClean.accept(header.sequence() + 1);
         storeHeader(header.withClean(true));
+    }
+
+    /** The sequence number of the header copy in use. */
+    synchronized long headerSequence() {
+        return header.sequence();
     }
 
     private void storeHeader(MetadataHeader next) {

@@ -1,15 +1,13 @@
 package io.mirrorgate.replicator.bitmap;
 
-import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import java.nio.file.Path;
 import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +15,11 @@ import org.slf4j.LoggerFactory;
  * The {@link DirtyRegions} of a resource, persisted in its {@link MetadataFile}.
  *
  * <p>In memory: the marks as written to the mapping ({@code marked}), those known to be on stable
- * storage ({@code durable}), the owed set, per written region an in-flight count and the sequence
- * number of its last {@link #endWrite}, and the activity set (the {@code activityRegions} most
- * recently written regions, which stay marked).
+ * storage ({@code durable}), what is owed ({@link OwedBlocks}: per region whole, or its 4 KiB
+ * blocks), per written region an in-flight count and the sequence number of its last {@link
+ * #endWrite}, and the activity set (the {@code activityRegions} most recently written regions,
+ * which stay marked). The marks on disk stay coarse: the owed blocks are never synced on the
+ * write path, only written at a clean {@link #close} ({@link OwedBlocksFile}).
  *
  * <p>Metadata writes: {@link #beginWrite} into regions already marked durably costs nothing and
  * returns a completed future. Otherwise the bits are set in the mapping and the future completes
@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * caller's: an event loop is never blocked). All markers that arrive while a sync runs share the
  * next one (group commit). Unmarking is lazy: cleared bits ride on the next sync.
  *
- * <p>Recovery rule: at {@link #open}, every marked region is owed. After a clean shutdown that is
+ * <p>Recovery rule: at {@link #open}, every marked region is owed, whole unless the fine map
+ * written by the clean close just before narrows it to its blocks. After a clean shutdown that is
  * exact ({@link #close} unmarked everything else); after a crash it also covers the activity set
  * and the writes in flight, which is what the invariant needs. Open sets the clean-shutdown flag
  * to false, durably; close sets it back to true after its last sync.
@@ -45,10 +46,12 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     private final long volumeSize;
     private final ExecutorService committer;
     private final Object lock = new Object();
+    /** Regions the fine map of the last clean close narrowed to their owed blocks at open. */
+    private final int narrowedAtOpen;
     // Everything below is guarded by lock.
     private final BitSet marked;
     private final BitSet durable;
-    private final BitSet owed;
+    private final OwedBlocks owed;
     private final WriteTracker writes;
     private Batch open = new Batch();
     private Batch syncing;
@@ -72,7 +75,9 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         this.committer = committer;
         this.marked = file.readMarks();
         this.durable = (BitSet) marked.clone();
-        this.owed = (BitSet) marked.clone();
+        this.owed = new OwedBlocks(regionSize, volumeSize);
+        owed.oweWhole(marked);
+        this.narrowedAtOpen = OwedBlocksFile.restore(file, owed);
     }
 
     /**
@@ -80,9 +85,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
      * set to false durably. Takes ownership of {@code file}: {@link #close} closes it.
      */
     public static PersistentDirtyRegions open(MetadataFile file, int activityRegions) {
-        String name = "mirrorgate-bitmap-" + file.resource();
-        ExecutorService committer = Executors.newSingleThreadExecutor(DaemonThreads.named(name));
-        return open(file, activityRegions, committer);
+        return open(file, activityRegions, BitmapLifecycle.committer(file.resource()));
     }
 
     /** As {@link #open(MetadataFile, int)}, with {@code committer} running the metadata syncs. */
@@ -102,7 +105,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         }
         long owedCount = regions.owedCount();
         if (file.wasCleanShutdown()) {
-            LOG.info("bitmap opened resource={} cleanShutdown=true owedRegions={}", file.resource(), owedCount);
+            LOG.info("bitmap opened resource={} cleanShutdown=true owedRegions={} partlyOwed={}", file.resource(),
+                    owedCount, regions.narrowedAtOpen);
         } else {
             LOG.warn("bitmap opened after an unclean shutdown resource={} owedRegions={} (every marked region"
                     + " is resynced)", file.resource(), owedCount);
@@ -189,7 +193,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             }
             writes.end(first, last);
             if (!replicated) {
-                owed.set(first, last + 1);
+                owed.oweRange(offset, length);
             }
         }
     }
@@ -213,7 +217,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 return;
             }
             writes.durableUpTo(mark);
-            if (unmark(writes.takeUnmarkable(owed, false)) > 0) {
+            if (unmark(writes.takeUnmarkable(owed.regions(), false)) > 0) {
                 queueCommit();
             }
         }
@@ -248,14 +252,37 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     public boolean isOwed(long region) {
         checkRegion(region);
         synchronized (lock) {
-            return owed.get((int) region);
+            return owed.isOwed((int) region);
         }
     }
 
     @Override
     public long owedCount() {
         synchronized (lock) {
-            return owed.cardinality();
+            return owed.count();
+        }
+    }
+
+    @Override
+    public List<OwedRange> owedRanges(long region) {
+        checkRegion(region);
+        synchronized (lock) {
+            return owed.ranges((int) region);
+        }
+    }
+
+    @Override
+    public long owedBytes(long region) {
+        checkRegion(region);
+        synchronized (lock) {
+            return owed.bytes((int) region);
+        }
+    }
+
+    @Override
+    public long owedBytes() {
+        synchronized (lock) {
+            return owed.bytes();
         }
     }
 
@@ -268,7 +295,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             return -1;
         }
         synchronized (lock) {
-            return owed.nextSetBit((int) fromRegion);
+            return owed.next((int) fromRegion);
         }
     }
 
@@ -281,7 +308,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 return; // stays marked on disk: resynced again after the next open
             }
             owed.clear(r);
-            if (writes.takeIfUnmarkable(r, owed) && unmark(r)) {
+            if (writes.takeIfUnmarkable(r, owed.regions()) && unmark(r)) {
                 queueCommit();
             }
         }
@@ -295,7 +322,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 throw closedException();
             }
             checkNotCommitter("markAllOwed");
-            owed.set(0, regionCount);
+            owed.oweWhole(0, regionCount - 1);
             marked.set(0, regionCount);
             file.setAllMarked();
             BitSet notDurable = (BitSet) durable.clone();
@@ -325,7 +352,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 throw new IllegalArgumentException("regions: up to " + (add.length() - 1)
                         + " (expected: below " + regionCount + ")");
             }
-            owed.or(add);
+            owed.oweWhole(add);
             for (int r = add.nextSetBit(0); r >= 0; r = add.nextSetBit(r + 1)) {
                 if (!marked.get(r)) {
                     marked.set(r);
@@ -364,7 +391,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 throw closedException();
             }
             checkNotCommitter("settle");
-            int unmarked = unmark(writes.takeUnmarkable(owed, true));
+            int unmarked = unmark(writes.takeUnmarkable(owed.regions(), true));
             wait = open.done;
             queueCommit();
             LOG.debug("bitmap settled resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
@@ -384,11 +411,11 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 throw closedException();
             }
             checkNotCommitter("clearAll");
-            owed.clear();
-            unmark(writes.takeUnmarkable(owed, true));
+            owed.clearAll();
+            unmark(writes.takeUnmarkable(owed.regions(), true));
             BitSet untracked = (BitSet) marked.clone();
             for (int r = untracked.nextSetBit(0); r >= 0; r = untracked.nextSetBit(r + 1)) {
-                if (writes.takeIfUnmarkable(r, owed)) {
+                if (writes.takeIfUnmarkable(r, owed.regions())) {
                     unmark(r);
                 }
             }
@@ -421,13 +448,15 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     @Override
     public void close() {
         CompletableFuture<Void> last;
+        Map<Integer, BitSet> partial;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             checkNotCommitter("close");
             closed = true;
-            int unmarked = unmark(writes.takeUnmarkable(owed, true));
+            partial = owed.partialSnapshot(writes.inFlight()); // a write in flight: owed whole
+            int unmarked = unmark(writes.takeUnmarkable(owed.regions(), true));
             last = open.done;
             queueCommit();
             LOG.debug("bitmap closing resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
@@ -436,37 +465,16 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         RuntimeException failure = null;
         try {
             await(last);
-            file.markCleanShutdown();
+            file.markCleanShutdown(sequence -> OwedBlocksFile.store(file, sequence, partial));
         } catch (RuntimeException e) {
             LOG.error("bitmap close: metadata left marked unclean resource={} reason={}", file.resource(),
                     MirrorgateException.messageOf(e));
             failure = e;
         }
-        committer.shutdown();
-        try {
-            if (!committer.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.error("bitmap committer did not stop resource={}", file.resource());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = addFailure(failure, new MirrorgateException(ErrorCode.EIO, "interrupted closing bitmap", e));
-        }
-        try {
-            file.close();
-        } catch (RuntimeException e) {
-            failure = addFailure(failure, e);
-        }
+        failure = BitmapLifecycle.stop(committer, file, failure);
         if (failure != null) {
             throw failure;
         }
-    }
-
-    private static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 
     /** Queues one metadata sync unless one is already queued (lock held). */
@@ -525,13 +533,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     }
 
     private static void await(CompletableFuture<Void> future) {
-        try {
-            future.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof RuntimeException ? (RuntimeException) cause
-                    : new MirrorgateException(ErrorCode.EIO, "metadata sync failed: " + cause, cause);
-        }
+        BitmapLifecycle.await(future);
     }
 
     private void checkRange(long offset, long length) {

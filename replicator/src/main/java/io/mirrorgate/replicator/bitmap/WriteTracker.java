@@ -51,6 +51,17 @@ final class WriteTracker {
         }
     }
 
+    /** The regions with a write in flight. */
+    BitSet inFlight() {
+        BitSet regions = new BitSet();
+        written.forEach((r, state) -> {
+            if (state.inFlight > 0) {
+                regions.set(r);
+            }
+        });
+        return regions;
+    }
+
     /** The current position in the history of ended writes. */
     long mark() {
         return endSequence;

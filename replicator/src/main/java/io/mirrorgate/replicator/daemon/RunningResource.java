@@ -328,7 +328,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         ResourceStatus.State state = !connected ? ResourceStatus.State.DISCONNECTED
                 : endpoint.inSync() ? ResourceStatus.State.CONNECTED : ResourceStatus.State.SYNC_TARGET;
         return new ResourceStatus(config.name(), Role.SECONDARY, state, connected,
-                config.mode(), regions.regionSize(), owed, owed * regions.regionSize(),
+                config.mode(), regions.regionSize(), owed, regions.owedBytes(),
                 regions.metadata().generations(), -1, null, null, 0, ResyncProgress.idle(),
                 new MirrorCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, !connected, 0, 0));
     }

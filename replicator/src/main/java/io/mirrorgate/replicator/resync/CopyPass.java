@@ -1,12 +1,14 @@
 package io.mirrorgate.replicator.resync;
 
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
+import io.mirrorgate.replicator.bitmap.OwedRange;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletionException;
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * yielding to application I/O, {@link DirtyRegions#markSynced}, releasing a finished region's
  * lock, and the progress.
  *
- * <p>Per region: the rate tokens are taken and their debt waited off (while still handling
+ * <p>Per region: the rate tokens of its owed bytes are taken and their debt waited off (while still handling
  * events), a short yield while application requests hold or wait for range locks, then the
- * region's lock is requested asynchronously. When its copy reports that a flush issued after its
+ * region's lock is requested asynchronously. Once it is granted, the region's owed ranges are
+ * read (stable under the lock) and only those are copied ({@link DirtyRegions#owedRanges}: the
+ * whole region, or its owed 4 KiB blocks coalesced). When its copy reports that a flush issued after its
  * last write completed succeeded (regions share the target's flushes: {@link SharedFlush}),
  * the region is marked synced, counted, and only then unlocked.
  *
@@ -54,13 +58,15 @@ final class CopyPass implements RegionCopy.Listener {
     private static final class Next {
         final long region;
         final long length;
+        final long bytes;
         long paidNanos;
         long dueNanos;
         int yields;
 
-        Next(long region, long length, long dueNanos) {
+        Next(long region, long length, long bytes, long dueNanos) {
             this.region = region;
             this.length = length;
+            this.bytes = bytes;
             this.paidNanos = dueNanos;
             this.dueNanos = dueNanos;
         }
@@ -81,6 +87,7 @@ final class CopyPass implements RegionCopy.Listener {
     private final long ioTimeoutNanos;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Long, RegionCopy> inFlight = new LinkedHashMap<>();
+    private final CopyWindow window;
     private final PriorityQueue<Wake> wakes = new PriorityQueue<>(
             (a, b) -> Long.compare(a.atNanos() - b.atNanos(), 0));
     private volatile boolean stopRequested;
@@ -100,6 +107,7 @@ final class CopyPass implements RegionCopy.Listener {
         this.source = source;
         this.target = target;
         this.flushes = new SharedFlush(target);
+        this.window = new CopyWindow(options.regionsInFlight(), dirty.regionSize());
         this.ioTimeoutNanos = options.ioTimeout().toNanos();
     }
 
@@ -182,7 +190,7 @@ final class CopyPass implements RegionCopy.Listener {
      * ({@code Long.MAX_VALUE}: until an event).
      */
     private long tryStart() {
-        if (inFlight.size() >= options.regionsInFlight()) {
+        if (window.full(inFlight.size(), 0)) {
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
@@ -192,7 +200,11 @@ final class CopyPass implements RegionCopy.Listener {
                 return Long.MAX_VALUE;
             }
             long length = Math.min(dirty.regionSize(), mirror.size() - region * dirty.regionSize());
-            next = new Next(region, length, now + rate.take(length));
+            long bytes = Math.min(length, dirty.owedBytes(region));
+            next = new Next(region, length, bytes, now + rate.take(bytes));
+        }
+        if (window.full(inFlight.size(), next.bytes)) {
+            return Long.MAX_VALUE;
         }
         if (now < next.dueNanos) {
             return next.dueNanos - now;
@@ -209,6 +221,7 @@ final class CopyPass implements RegionCopy.Listener {
                 flushes, options.chunkSize(), options.chunksInFlight(), this, next.paidNanos,
                 rate.bytesPerSecond());
         inFlight.put(next.region, copy);
+        window.put(next.region, next.bytes);
         cursor = next.region + 1;
         next = null;
         copy.lock(mirror.lockForCopy(offset, copy.length));
@@ -256,11 +269,24 @@ final class CopyPass implements RegionCopy.Listener {
             if (copy.aborted()) {
                 return;
             }
-            if (!dirty.isOwed(copy.region)) {
+            // Under the region's lock no write ends in it: what is owed there now is what to copy.
+            List<OwedRange> owed = dirty.owedRanges(copy.region);
+            long paid = window.get(copy.region);
+            if (owed.isEmpty()) {
                 inFlight.remove(copy.region);
+                window.remove(copy.region);
+                rate.refund(paid);
                 copy.finish().close();
                 return;
             }
+            copy.owe(owed);
+            long bytes = copy.bytes();
+            if (bytes < paid) {
+                rate.refund(paid - bytes);
+            } else if (bytes > paid) {
+                rate.take(bytes - paid); // a debt that the next regions wait off
+            }
+            window.put(copy.region, bytes);
             copy.pump();
         });
     }
@@ -272,10 +298,11 @@ final class CopyPass implements RegionCopy.Listener {
                 return;
             }
             inFlight.remove(copy.region);
+            window.remove(copy.region);
             RangeLocks.Lock lock = copy.finish();
             try {
                 dirty.markSynced(copy.region);
-                progress.copied(copy.region, copy.length);
+                progress.copied(copy.region, copy.bytes());
             } finally {
                 lock.close();
             }
@@ -310,7 +337,7 @@ final class CopyPass implements RegionCopy.Listener {
         events.add(() -> {
             rate.refund(zeroBytes);
             if (next != null) {
-                long due = System.nanoTime() + rate.waitBefore(next.length);
+                long due = System.nanoTime() + rate.waitBefore(next.bytes);
                 next.paidNanos = Math.min(next.paidNanos, due);
                 next.dueNanos = Math.min(next.dueNanos, due);
             }

@@ -4,6 +4,8 @@ import io.mirrorgate.replicator.generation.SyncDirection;
 import io.mirrorgate.replicator.resync.ResyncProgress.State;
 import java.util.ArrayDeque;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The mutable side of {@link ResyncProgress}: which regions were counted in the total, bytes
@@ -18,6 +20,8 @@ final class ProgressTracker {
 
     private final ArrayDeque<Sample> samples = new ArrayDeque<>();
     private BitSet counted = new BitSet();
+    /** Regions counted with fewer bytes than the region (partly owed): the bytes counted. */
+    private Map<Integer, Long> countedPart = new HashMap<>();
     private State state = State.IDLE;
     private SyncDirection direction = SyncDirection.NONE;
     private long done;
@@ -29,6 +33,7 @@ final class ProgressTracker {
     synchronized void begin(SyncDirection direction) {
         this.direction = direction;
         this.counted = new BitSet();
+        this.countedPart = new HashMap<>();
         this.done = 0;
         this.total = 0;
         this.regionsCopied = 0;
@@ -36,9 +41,16 @@ final class ProgressTracker {
         this.samples.clear();
     }
 
-    /** Region {@code region} of {@code bytes} is part of the total from the start. */
-    synchronized void count(long region, long bytes) {
-        counted.set(Math.toIntExact(region));
+    /**
+     * Region {@code region} is part of the total from the start, with the {@code bytes} owed in
+     * it; {@code whole}: all of the region (it stays so until copied).
+     */
+    synchronized void count(long region, long bytes, boolean whole) {
+        if (whole) {
+            counted.set(Math.toIntExact(region));
+        } else {
+            countedPart.put(Math.toIntExact(region), bytes);
+        }
         total += bytes;
     }
 
@@ -49,13 +61,18 @@ final class ProgressTracker {
         sample(System.nanoTime());
     }
 
-    /** A region was copied: it adds to done, and to the total if it was not counted. */
+    /**
+     * A region was copied ({@code bytes} of it): it adds to done, and to the total what was not
+     * counted (all of it when the region became owed later; the blocks owed since, for a region
+     * counted in part).
+     */
     synchronized void copied(long region, long bytes) {
         int index = Math.toIntExact(region);
+        Long part = countedPart.remove(index);
         if (counted.get(index)) {
             counted.clear(index);
         } else {
-            total += bytes;
+            total += part != null ? bytes - part : bytes;
         }
         done += bytes;
         regionsCopied++;
@@ -71,6 +88,7 @@ final class ProgressTracker {
         state = State.DONE;
         total = done;
         counted.clear();
+        countedPart.clear();
     }
 
     synchronized void splitBrain(String message) {

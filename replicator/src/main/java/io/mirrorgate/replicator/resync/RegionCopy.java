@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.resync;
 
+import io.mirrorgate.replicator.bitmap.OwedRange;
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.Extent;
@@ -12,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * The copy of one region, driven by I/O completions: once its range lock is granted and {@link
  * #pump} is called, it asks the source for the region's allocation ({@link
- * BlockDevice#extents}); the source's holes and zero extents become one write-zeroes each on the
+ * BlockDevice#extents}; of the span of its owed ranges when {@link #owe} narrowed the copy to
+ * them: then only those ranges are read and written, in order); the source's holes and zero extents become one write-zeroes each on the
  * target (which may punch a hole there: a sparse source stays sparse on the target), and the
  * data extents are copied in chunks, up to {@code maxChunks} chunk copies in flight; each chunk's write (or
  * write-zeroes) is issued as soon as its read completes, and the next chunk's read as soon as a
@@ -86,11 +88,12 @@ final class RegionCopy {
     private boolean lockReleased;
     private boolean aborted;
     private boolean pumping;
-    private long nextPos;
+    /** What is left to issue: the whole region, or the owed ranges given by {@link #owe}. */
+    private CopyRanges todo;
     private int chunks;
     private int ops;
     private boolean flushIssued;
-    /** The source's allocation of the region once known, and the extent {@link #nextPos} is in. */
+    /** The source's allocation of the copied span once known, and the extent being issued. */
     private List<Extent> extents;
     private int extentIndex;
     private boolean mapping;
@@ -121,7 +124,7 @@ final class RegionCopy {
         this.chunkSize = chunkSize;
         this.maxChunks = maxChunks;
         this.listener = listener;
-        this.nextPos = offset;
+        this.todo = CopyRanges.whole(offset, length);
         this.startNanos = startNanos;
         this.nanosPerByte = bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0;
     }
@@ -151,6 +154,19 @@ final class RegionCopy {
         });
     }
 
+    /**
+     * Copies only {@code owed} (clipped to the region) instead of the whole region: set once the
+     * lock is granted, before the first {@link #pump}.
+     */
+    synchronized void owe(List<OwedRange> owed) {
+        todo = CopyRanges.within(owed, offset, length);
+    }
+
+    /** The bytes this copy writes. */
+    synchronized long bytes() {
+        return todo.bytes();
+    }
+
     /** Issues chunk copies while fewer than {@code maxChunks} are in flight; then the flush. */
     void pump() {
         synchronized (this) {
@@ -169,9 +185,8 @@ final class RegionCopy {
             boolean wait = false;
             long due = 0;
             synchronized (this) {
-                long end = offset + length;
-                if (nanosPerByte > 0 && !aborted && extents != null && nextPos < end
-                        && chunks < maxChunks && !extentAt(nextPos).allocation().readsZero()) {
+                if (nanosPerByte > 0 && !aborted && extents != null && !todo.done()
+                        && chunks < maxChunks && !extentAt(todo.position()).allocation().readsZero()) {
                     due = startNanos + (long) (pacedBytes * nanosPerByte);
                     wait = due - System.nanoTime() > 0;
                 }
@@ -196,9 +211,9 @@ final class RegionCopy {
                     op = null;
                     pos = 0;
                     n = 0;
-                } else if (aborted || nextPos >= end || chunks >= maxChunks) {
+                } else if (aborted || todo.done() || chunks >= maxChunks) {
                     pumping = false;
-                    if (aborted || nextPos < end || chunks > 0 || flushIssued) {
+                    if (aborted || !todo.done() || chunks > 0 || flushIssued) {
                         return;
                     }
                     flushIssued = true;
@@ -208,12 +223,12 @@ final class RegionCopy {
                     pos = 0;
                     n = 0;
                 } else {
-                    pos = nextPos;
+                    pos = todo.position();
                     Extent extent = extentAt(pos);
                     zeroes = extent.allocation().readsZero();
-                    long extentEnd = Math.min(end, extent.end());
+                    long extentEnd = Math.min(todo.rangeEnd(), extent.end());
                     n = zeroes ? extentEnd - pos : Math.min(chunkSize, extentEnd - pos);
-                    nextPos += n;
+                    todo.advance(n);
                     pacedBytes += zeroes ? 0 : n;
                     chunks++;
                     ops++;
@@ -249,13 +264,21 @@ final class RegionCopy {
         return extents.get(extentIndex);
     }
 
-    /** Learns the source's allocation of the region ({@link SourceMap}), then pumps. */
+    /** Learns the source's allocation of the span to copy ({@link SourceMap}), then pumps. */
     private void map(Pending op) {
-        SourceMap.of(source, offset, length).thenAccept(found -> {
+        long from;
+        long to;
+        synchronized (this) {
+            from = todo.first(offset);
+            to = todo.last(offset);
+        }
+        SourceMap.of(source, from, to - from).thenAccept(found -> {
+            long zeroBytes;
             synchronized (this) {
                 extents = found;
+                zeroBytes = todo.zeroBytes(found);
             }
-            listener.mapped(this, SourceMap.zeroBytes(found, offset + length));
+            listener.mapped(this, zeroBytes);
             ended(op, false);
             pump();
         });

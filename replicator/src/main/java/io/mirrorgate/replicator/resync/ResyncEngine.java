@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Copies the owed regions from the sync source to the target on its own thread, while the
  * application keeps writing through the {@link MirrorDevice}.
  *
- * <p>Per owed region: wait for rate tokens, yield briefly while application requests are in
- * flight, take the mirror's range lock on the whole region (it waits for writes in flight there,
+ * <p>Per owed region (only its owed ranges are copied: the 4 KiB blocks written while apart
+ * when they are known, else all of it): wait for rate tokens, yield briefly while application
+ * requests are in flight, take the mirror's range lock on the whole region (it waits for writes in flight there,
  * and new writes into the region wait for the copy), copy it in chunks (a chunk of zeroes is sent
  * as write-zeroes), flush the target, {@link DirtyRegions#markSynced}, and release the lock. A
  * region is marked synced before its lock is released, so a later write that the peer misses
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * that become owed behind the cursor are picked up by wrapping around until none is owed.
  *
  * <p>Several things are in flight at once ({@link ResyncOptions#regionsInFlight()} regions, each
- * under its own lock, with {@link ResyncOptions#chunksInFlight()} chunk copies each): the I/O
+ * under its own lock, with {@link ResyncOptions#chunksInFlight()} chunk copies each; more regions
+ * when they are owed in part: {@link CopyWindow}): the I/O
  * completions drive each region's copy ({@link RegionCopy}) without blocking the thread they
  * arrive on, and the engine's thread ({@link CopyPass}) does the rest; see there why this cannot
  * deadlock with application writes.
@@ -90,7 +92,9 @@ public final class ResyncEngine implements AutoCloseable {
             progress.begin(direction);
             long regionSize = dirty.regionSize();
             for (long r = dirty.nextOwed(0); r >= 0; r = dirty.nextOwed(r + 1)) {
-                progress.count(r, regionLength(r, regionSize));
+                long whole = regionLength(r, regionSize);
+                long owed = Math.min(whole, dirty.owedBytes(r));
+                progress.count(r, owed, owed == whole);
             }
         }
         progress.running();

@@ -5,9 +5,9 @@ import io.mirrorgate.replicator.generation.SyncDirection;
 /**
  * A snapshot of a resync's progress, for {@code status}, {@code status --watch} and metrics.
  *
- * <p>{@code bytesTotal} is fixed when a resync starts (the bytes of the regions owed then) and
- * grows by the size of each region that became owed later, at the moment that region is copied,
- * together with {@code bytesDone}. Adding the same amount to both never lowers done/total, so
+ * <p>{@code bytesTotal} is fixed when a resync starts (the bytes owed then: whole regions, or the
+ * owed 4 KiB blocks of partly owed ones) and grows by what became owed later, at the moment its
+ * region is copied, together with {@code bytesDone}. Adding the same amount to both never lowers done/total, so
  * {@code bytesDone} and {@code percent} never go backwards within one resync, including across a
  * pause and resume. When the resync is DONE, {@code bytesTotal == bytesDone} and percent is 100.
  *

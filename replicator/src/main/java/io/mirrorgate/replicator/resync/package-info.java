@@ -1,2 +1,4 @@
-/** Background resync of owed regions, its progress, and the runtime that wires one resource. */
+/**
+ * Background resync of owed regions (only their owed 4 KiB blocks when known), and its progress.
+ */
 package io.mirrorgate.replicator.resync;

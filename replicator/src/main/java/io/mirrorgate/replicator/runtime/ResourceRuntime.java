@@ -178,7 +178,7 @@ public final class ResourceRuntime implements AutoCloseable {
         long owed = dirty.owedCount();
         boolean connected = peer.isConnected();
         return new ResourceStatus(options.name(), options.role(), state, connected,
-                options.mode(), dirty.regionSize(), owed, owed * dirty.regionSize(),
+                options.mode(), dirty.regionSize(), owed, dirty.owedBytes(),
                 store.generations(), connected ? peer.generation() : -1,
                 decision != null ? decision.outcome().name() : null,
                 decision != null ? decision.message() : null, syncsCompleted.get(),

@@ -17,7 +17,7 @@ import io.mirrorgate.replicator.resync.ResyncProgress;
  * @param mode the replication mode
  * @param regionSize bytes per bitmap region
  * @param owedRegions regions the peer is owed (to copy at the next resync)
- * @param owedBytes {@code owedRegions * regionSize}
+ * @param owedBytes the bytes owed: whole regions, and the owed 4 KiB blocks of partly owed ones
  * @param generations the local generations as stored
  * @param peerGeneration the peer's generation, -1 while it is not connected
  * @param lastDecision the last sync decision's outcome, null before the first connection

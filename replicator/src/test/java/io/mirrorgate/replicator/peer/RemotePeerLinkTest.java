@@ -181,4 +181,37 @@ class RemotePeerLinkTest {
                 "closed (the peer was fenced)")));
         assertFalse(RemotePeerLink.refusedForGood(null));
     }
+
+    /** The time from a standby listening again until the link with the daemon's backoff connects. */
+    private long millisToNotice(Path key, int port) throws Exception {
+        server = serve(key, port, 1 << 20);
+        long start = System.nanoTime();
+        Fixtures.await("connected", Duration.ofSeconds(10), link::isConnected);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    @Test
+    void aStandbyListeningAgainIsNoticedWithinOneSecondWithTheDaemonsBackoff() throws Exception {
+        Path key = key(dir.resolve("key"), 1);
+        server = serve(key, 0, 1 << 20);
+        int port = server.ggateAddress().getPort();
+        server.close();
+        server = null;
+        RemoteDeviceOptions options = RemoteDeviceOptions.builder("127.0.0.1", port,
+                dir.resolve("standby.img").toString(), Files.readAllBytes(key)).nodeId("alpha")
+                .requestTimeout(Duration.ofSeconds(5)).reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .build(); // the reconnect backoff of RemotePeerLink.options, as the daemon runs it
+        link = new RemotePeerLink("r0", options, RemotePeerLink.Backoff.defaults());
+        link.start();
+        Thread.sleep(3000); // refused for a while: any backoff has grown to its maximum
+        long first = millisToNotice(key, port);
+        assertTrue(first < 1000, "standby noticed after " + first + " ms (never connected before)");
+
+        server.close();
+        server = null;
+        Fixtures.await("disconnected", Duration.ofSeconds(10), () -> !link.isConnected());
+        Thread.sleep(3000);
+        long again = millisToNotice(key, port);
+        assertTrue(again < 1000, "standby noticed after " + again + " ms (it was connected before)");
+    }
 }

@@ -222,4 +222,100 @@ class ResyncConcurrencyTest {
         assertEquals(0, h.dirty.owedCount());
         assertEquals(h.local.sha256(), h.remote.sha256());
     }
+
+    /** Random writes of 512 B .. 8 KiB (512-aligned) into regions {@code 0..regions-1}. */
+    private static long scatter(MirrorDevice mirror, int regions, int count, long seed) throws Exception {
+        Random random = new Random(seed);
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            int length = 512 * (1 + random.nextInt(16));
+            long offset = 512L * random.nextInt((int) ((long) regions * REGION / 512) - 16);
+            writeRandom(mirror, offset, length, random.nextLong());
+            bytes += length;
+        }
+        return bytes;
+    }
+
+    @Test
+    @Timeout(60)
+    void onlyTheOwedBlocksOfARegionAreCopied() throws Exception {
+        RuntimeHarness h = harness(options(4096, 4, 4));
+        h.dirty.trackBlocks();
+        scatter(h.runtime.device(), 24, 60, 6);
+        long owedBytes = h.dirty.owedBytes();
+        assertTrue(owedBytes < 24L * REGION / 2, "owed " + owedBytes + " bytes in 4 KiB blocks");
+        long peerBytesBefore = h.remote.bytesWritten();
+
+        h.link.connect();
+        h.awaitSyncs(1, WAIT);
+        assertEquals(owedBytes, h.remote.bytesWritten() - peerBytesBefore, "exactly the owed blocks");
+        assertEquals(owedBytes, h.progress().bytesDone());
+        assertEquals(owedBytes, h.progress().bytesTotal());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
+
+    @Test
+    @Timeout(90)
+    void writesRacingCopiesOfOwedBlocksLeaveReplicasIdentical() throws Exception {
+        int owed = 24;
+        RuntimeHarness h = harness(options(4096, 4, 4));
+        h.dirty.trackBlocks();
+        h.peerDevice.delayWrites(200);
+        MirrorDevice mirror = h.runtime.device();
+        scatter(mirror, owed, 200, 7);
+
+        h.link.connect();
+        AtomicBoolean resyncing = new AtomicBoolean(true);
+        List<Future<Integer>> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long seed = 200 + t;
+            writers.add(threads.submit(() -> {
+                Random random = new Random(seed);
+                int written = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (resyncing.get() && written < 20_000 && System.nanoTime() < deadline) {
+                    int length = 512 * (1 + random.nextInt(16));
+                    long offset = 512L * random.nextInt(owed * REGION / 512 - 16);
+                    writeRandom(mirror, offset, length, random.nextLong());
+                    written++;
+                }
+                return written;
+            }));
+        }
+        // Writes into a region wait for its copy of owed blocks (and the copy for them).
+        h.awaitSyncs(1, WAIT);
+        resyncing.set(false);
+        int written = 0;
+        for (Future<Integer> w : writers) {
+            written += w.get(60, TimeUnit.SECONDS);
+        }
+        mirror.flush().get(10, TimeUnit.SECONDS);
+
+        assertTrue(written > 50, "writes during the resync: " + written);
+        assertEquals(0, h.dirty.owedCount());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
+
+    @Test
+    @Timeout(60)
+    void copiesOfAFewOwedBlocksGoManyAtATimeAndShareTheTargetsFlushes() throws Exception {
+        RuntimeHarness h = harness(options(4096, 4, 4));
+        h.dirty.trackBlocks();
+        for (int r = 0; r < 24; r++) {
+            writeRandom(h.runtime.device(), (long) r * REGION + 8192, 4096, 300 + r);
+        }
+        h.peerDevice.holdFlushes();
+
+        h.link.connect();
+        // 24 regions of one block each: all in flight together (24 x 4 KiB is far below the 4
+        // whole regions the window holds), every block written while the flushes are held.
+        Fixtures.await("24 regions written", WAIT, () -> h.peerDevice.dataWrites() >= 24);
+        assertEquals(24, h.dirty.owedCount(), "written but not flushed: still owed");
+        h.peerDevice.releaseFlushes();
+        h.awaitSyncs(1, WAIT);
+
+        assertEquals(0, h.dirty.owedCount());
+        assertEquals(24 * 4096L, h.progress().bytesDone());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
 }

@@ -1,8 +1,11 @@
 package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
+import io.mirrorgate.replicator.bitmap.OwedBlocks;
+import io.mirrorgate.replicator.bitmap.OwedRange;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -10,11 +13,15 @@ import java.util.concurrent.CompletableFuture;
  * An in-memory {@link DirtyRegions} that follows the interface's contract: regions are marked
  * ("on disk") before beginWrite completes; a region is unmarked only when idle, not owed and
  * its last write ended before the durability mark that both replicas' flushes reached; owed regions stay marked until markSynced. It also counts what
- * tests check: metadata writes and how many times each region was marked synced.
+ * tests check: metadata writes and how many times each region was marked synced. With {@link
+ * #trackBlocks()} it also knows the owed 4 KiB blocks, as the persistent bitmap does.
  */
 public final class MemoryDirtyRegions implements DirtyRegions {
     private final long regionSize;
     private final long regionCount;
+    private final long volumeSize;
+    /** The owed blocks, or null: regions only. */
+    private OwedBlocks blocks;
     private final BitSet marked = new BitSet();
     private final BitSet owed = new BitSet();
     private final Map<Integer, Integer> inFlight = new HashMap<>();
@@ -30,6 +37,34 @@ public final class MemoryDirtyRegions implements DirtyRegions {
         }
         this.regionSize = regionSize;
         this.regionCount = (volumeSize + regionSize - 1) / regionSize;
+        this.volumeSize = volumeSize;
+    }
+
+    /** From now on, writes that miss the peer owe only their 4 KiB blocks. */
+    public synchronized MemoryDirtyRegions trackBlocks() {
+        blocks = new OwedBlocks(regionSize, volumeSize);
+        blocks.oweWhole(owed);
+        return this;
+    }
+
+    @Override
+    public synchronized List<OwedRange> owedRanges(long region) {
+        return blocks == null ? DirtyRegions.super.owedRanges(region) : blocks.ranges(Math.toIntExact(region));
+    }
+
+    @Override
+    public synchronized long owedBytes(long region) {
+        return blocks == null ? DirtyRegions.super.owedBytes(region) : blocks.bytes(Math.toIntExact(region));
+    }
+
+    @Override
+    public void markOwed(BitSet regions) {
+        DirtyRegions.super.markOwed(regions);
+        synchronized (this) {
+            if (blocks != null) {
+                blocks.oweWhole(regions); // the default owes one byte per region: whole, here
+            }
+        }
     }
 
     @Override
@@ -72,6 +107,9 @@ public final class MemoryDirtyRegions implements DirtyRegions {
             if (!replicated) {
                 owed.set(r);
             }
+        }
+        if (!replicated && blocks != null) {
+            blocks.oweRange(offset, length);
         }
     }
 
@@ -116,6 +154,9 @@ public final class MemoryDirtyRegions implements DirtyRegions {
     public synchronized void markSynced(long region) {
         int r = Math.toIntExact(region);
         owed.clear(r);
+        if (blocks != null) {
+            blocks.clear(r);
+        }
         syncedCount.merge(r, 1, Integer::sum);
     }
 
@@ -123,6 +164,9 @@ public final class MemoryDirtyRegions implements DirtyRegions {
     public synchronized void markAllOwed() {
         owed.set(0, Math.toIntExact(regionCount));
         marked.set(0, Math.toIntExact(regionCount));
+        if (blocks != null) {
+            blocks.oweWhole(0, Math.toIntExact(regionCount) - 1);
+        }
         metadataWrites++;
     }
 
@@ -131,6 +175,9 @@ public final class MemoryDirtyRegions implements DirtyRegions {
         for (int r = first(offset); r <= last(offset, length); r++) {
             owed.set(r);
             marked.set(r);
+            if (blocks != null) {
+                blocks.oweWhole(r, r);
+            }
         }
     }
 

@@ -134,6 +134,11 @@ public final class RecordingWriter implements AutoCloseable {
         return acked.size();
     }
 
+    /** The 4 KiB blocks (offset / 4096) that acknowledged writes touched. */
+    public SortedSet<Long> blocksWritten() {
+        return new TreeSet<>(acked.keySet());
+    }
+
     /** The regions of {@code regionSize} bytes that acknowledged writes touched. */
     public SortedSet<Long> regionsWritten(long regionSize) {
         SortedSet<Long> out = new TreeSet<>();
