@@ -41,14 +41,19 @@ import java.util.Random;
 public final class Demo {
     private static final long VOLUME = 256L << 20;
     private static final int BLOCK = 1 << 20;
-    /** The demo's resync rate: slow enough that the progress can be watched. */
-    static final String RESYNC_RATE = "48MiB";
+    /**
+     * The demo's resync rate: slow enough that the progress can be watched, also by a {@code status
+     * --watch} whose JVM takes a second or two to start on a busy machine.
+     */
+    static final String RESYNC_RATE = "32MiB";
+    /** {@link #RESYNC_RATE} in MiB per second. */
+    static final int RESYNC_MIB_PER_SECOND = 32;
     /**
      * Blocks the primary image holds before the mirror starts: the initial sync copies only data
-     * (holes are skipped), about 2 s of it at {@link #RESYNC_RATE}.
+     * (holes are skipped), about 3 s of it at {@link #RESYNC_RATE}.
      */
     static final int INITIAL_BLOCKS = 96;
-    /** Blocks written while the standby is down: about 2.7 s of resync at {@link #RESYNC_RATE}. */
+    /** Blocks written while the standby is down: about 4 s of resync at {@link #RESYNC_RATE}. */
     static final int DEGRADED_BLOCKS = 128;
 
     private final PrintStream out = System.out;

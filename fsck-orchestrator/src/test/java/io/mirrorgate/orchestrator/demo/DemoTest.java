@@ -83,7 +83,7 @@ class DemoTest {
             Matcher m = RATE.matcher(line);
             assertTrue(m.find());
             double rate = Double.parseDouble(m.group(1));
-            assertTrue(rate <= 48 * 1.1, "the resync rate shown exceeds " + Demo.RESYNC_RATE + " by more than 10%: "
+            assertTrue(rate <= Demo.RESYNC_MIB_PER_SECOND * 1.1, "the resync rate shown exceeds " + Demo.RESYNC_RATE + " by more than 10%: "
                     + line);
         }
 

@@ -91,7 +91,8 @@ class ReadmeCommandsTest {
         KNOWN.put("replicator [-c CONFIG] create RESOURCE [--size SIZE] [--force]", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] run [RESOURCE...]", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] status [RESOURCE] [--json] [--watch] [--interval S]", How.SYNOPSIS);
-        KNOWN.put("replicator [-c CONFIG] role RESOURCE primary|secondary [--force]", How.SYNOPSIS);
+        KNOWN.put("replicator [-c CONFIG] role RESOURCE primary|secondary [--force] [--accept-inconsistent]",
+                How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] fence RESOURCE", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] resolve RESOURCE (--discard-local | --discard-remote)", How.SYNOPSIS);
         KNOWN.put("replicator [-c CONFIG] dump-metadata RESOURCE [--json]", How.SYNOPSIS);
