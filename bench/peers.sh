@@ -18,7 +18,8 @@
 #             image; measured once the initial sync is done
 # Jobs: seqwrite seqread (1 MiB, queue depth 8, MiB/s); randwrite1 randwrite16 randread1
 #   randread16 (4 KiB at queue depth 1 and 16, IOPS). All on 127.0.0.1, one image of random
-#   bytes shared by the servers (the mirror's peer gets a copy).
+#   bytes shared by the servers (the mirror's peer gets a copy); fio refills its buffers with
+#   random bytes for every write (--refill_buffers), so the image stays incompressible.
 # Repetitions are interleaved (run 1 of every target, then run 2, ...); each server is started
 # for its run and stopped after it. Prints every value, then medians with min-max and the
 # ratios that issue 10's targets are judged on, with the machine's load before and after.
@@ -167,7 +168,7 @@ run_jobs() {
             names=(); for f in "${FILES[@]}"; do names+=(--name="$job-$(basename "$f")" --filename="$f"); done
         fi
         timeout $((RUNTIME + RAMP + 120)) fio "$@" $(job_args "$job") \
-            --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --randrepeat=0 --norandommap \
+            --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --randrepeat=0 --norandommap --refill_buffers \
             --output-format=json --output="$DIR/fio.json" "${names[@]}" > "$DIR/fio.log" 2>&1 \
             || { echo "fio $target $job failed:" >&2; cat "$DIR/fio.log" "$DIR/fio.json" >&2; exit 1; }
         value=$(figure "$DIR/fio.json" "$job")
