@@ -170,7 +170,9 @@ run_jobs() {
         timeout $((RUNTIME + RAMP + 120)) fio "$@" $(job_args "$job") \
             --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --randrepeat=0 --norandommap --refill_buffers \
             --output-format=json --output="$DIR/fio.json" "${names[@]}" > "$DIR/fio.log" 2>&1 \
-            || { echo "fio $target $job failed:" >&2; cat "$DIR/fio.log" "$DIR/fio.json" >&2; exit 1; }
+            || { echo "fio $target $job failed:" >&2; cat "$DIR/fio.log" >&2
+                 for f in "$DIR"/*.err; do [ -f "$f" ] && { echo "== $f" >&2; tail -20 "$f" >&2; }; done
+                 exit 1; }
         value=$(figure "$DIR/fio.json" "$job")
         echo "$target $job $run $value" >> "$DIR/values"
         log "   $target $job: $value"
