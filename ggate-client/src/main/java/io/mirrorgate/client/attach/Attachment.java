@@ -12,9 +12,11 @@ import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
+import io.mirrorgate.server.nbd.NbdConstants;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.transport.HostPort;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -66,8 +68,11 @@ public final class Attachment implements AutoCloseable {
         opened.push(unit);
         device = RemoteBlockDevice.connect(options);
         opened.push(device);
+        // the NBD channels share the remote connection's event loop: no thread hop per request
+        // or reply (the loop is the device's; the server, closed first, leaves it running)
         nbd = NbdServer.start(new SingleExportResolver(unit.id(), device, options.access()),
-                nbdListen.host(), nbdListen.port(), "--nbd-listen");
+                new InetSocketAddress(nbdListen.host(), nbdListen.port()),
+                NbdConstants.DEFAULT_MAX_PAYLOAD, device.eventLoop(), "--nbd-listen");
         opened.push(nbd);
         opened.push(ControlServer.start(unit.socket(), this::control));
         attached = true;

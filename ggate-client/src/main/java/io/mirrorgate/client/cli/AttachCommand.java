@@ -69,7 +69,8 @@ final class AttachCommand implements Callable<Integer> {
     long epoch;
 
     @Option(names = "--compress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Ask for LZ4 payload compression (default: on).")
+            description = "Ask for LZ4 payload compression (default: on; adaptive: payloads that do "
+                    + "not shrink stop the attempts for up to 256 payloads).")
     boolean compress;
 
     @Option(names = "--tls-cert", paramLabel = "PEM",

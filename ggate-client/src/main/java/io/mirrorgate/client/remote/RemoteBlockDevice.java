@@ -11,6 +11,7 @@ import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -110,6 +111,16 @@ public final class RemoteBlockDevice implements BlockDevice {
     /** The largest read or write the connection accepts (the smaller of both sides' limits). */
     public int maxRequestSize() {
         return connection.maxRequestSize();
+    }
+
+    /**
+     * The single event loop that runs this device's connection and completes its futures. A
+     * server that forwards requests here (an attachment's NBD endpoint) may run its channels on
+     * it: a request is then sent, and its reply completed, without a hand-off between threads.
+     * It belongs to the device and stops when the device closes.
+     */
+    public EventLoop eventLoop() {
+        return connection.loop();
     }
 
     /** Whether LZ4 compression was negotiated. */

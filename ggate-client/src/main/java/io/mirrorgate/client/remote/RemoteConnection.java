@@ -93,6 +93,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         this.connector = new RemoteConnector(options, loop, bytesIn, bytesOut, lastReadNanos, this);
     }
 
+    EventLoop loop() { return loop; }
     long size() { return size; }
     int blockSize() { return blockSize; }
     int maxRequestSize() { return maxRequestSize; }

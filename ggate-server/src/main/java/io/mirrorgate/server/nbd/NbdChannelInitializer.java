@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
  * Sets up an accepted connection for NBD: decoder, encoder and the option-haggling handler (which
@@ -70,6 +71,10 @@ public final class NbdChannelInitializer extends ChannelInitializer<Channel> {
         addHandlers(ch.pipeline(), resolver, maxPayload);
         NbdServerDecoder decoder = ch.pipeline().get(NbdServerDecoder.class);
         ch.pipeline().addFirst("timeouts", new ConnectionTimeouts(limits, decoder::bufferedBytes));
+        // replies completed in one event-loop turn (device completions, a ggate reply batch)
+        // leave in one write system call instead of one each
+        ch.pipeline().addAfter("timeouts", "flush-consolidation", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
 
     /** Adds the NBD handlers to {@code pipeline} (for channels set up elsewhere, and for tests). */

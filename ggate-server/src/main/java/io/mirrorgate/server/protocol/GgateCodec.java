@@ -70,7 +70,15 @@ public final class GgateCodec extends CombinedChannelDuplexHandler<GgateDecoder,
         return inboundHandler().bufferedBytes();
     }
 
-    /** Compresses and accepts compressed payloads from now on (LZ4 was negotiated). */
+    /** The encoder's compression decisions (see {@link AdaptiveCompression}). */
+    public AdaptiveCompression adaptiveCompression() {
+        return outboundHandler().adaptiveCompression();
+    }
+
+    /**
+     * Compresses (adaptively: {@link AdaptiveCompression}) and accepts compressed payloads from
+     * now on (LZ4 was negotiated).
+     */
     public void enableCompression() {
         inboundHandler().enableCompression();
         outboundHandler().enableCompression();

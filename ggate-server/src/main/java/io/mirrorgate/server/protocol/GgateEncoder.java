@@ -9,10 +9,13 @@ import java.util.List;
 /**
  * Encodes ggate messages (layouts in {@link GgateCodec}): a header buffer followed by the
  * payload without a copy, or by its LZ4 form when compression was negotiated and the
- * compressed payload is actually smaller.
+ * compressed payload is actually smaller. Whether a payload is tried at all is up to the
+ * connection's {@link AdaptiveCompression}: payloads that do not shrink stop the attempts for a
+ * while, so incompressible data is sent at the speed of uncompressed data.
  */
 public final class GgateEncoder extends MessageToMessageEncoder<GgateMessage> {
     private volatile boolean compression;
+    private final AdaptiveCompression adaptive = new AdaptiveCompression();
 
     public GgateEncoder() {
         super(GgateMessage.class);
@@ -21,6 +24,11 @@ public final class GgateEncoder extends MessageToMessageEncoder<GgateMessage> {
     /** Compresses payloads from now on (once the handshake negotiated it). */
     public void enableCompression() {
         compression = true;
+    }
+
+    /** This connection's compression decisions (read it on the channel's event loop). */
+    public AdaptiveCompression adaptiveCompression() {
+        return adaptive;
     }
 
     @Override
@@ -67,7 +75,11 @@ public final class GgateEncoder extends MessageToMessageEncoder<GgateMessage> {
             }
             ByteBuf wirePayload = null;
             if (payload != null && payload.isReadable()) {
-                wirePayload = compression ? Payloads.compress(ctx.alloc(), payload) : null;
+                if (compression && adaptive.shouldAttempt()) {
+                    wirePayload = Payloads.compress(ctx.alloc(), payload);
+                    adaptive.record(payload.readableBytes(),
+                            wirePayload == null ? -1 : wirePayload.readableBytes());
+                }
                 if (wirePayload != null) {
                     flags |= GgateProtocol.FLAG_COMPRESSED;
                 } else {

@@ -29,7 +29,7 @@ import java.util.OptionalLong;
  * async_backlog     64MiB                        bound of the async backlog (1MiB..64GiB)
  * region_size       4MiB                         bitmap granularity, power of two (4KiB..1GiB)
  * activity_regions  64                           recently written regions kept marked (1..65536)
- * compression       true                         LZ4 on the wire (negotiated)
+ * compression       true                         LZ4 on the wire (negotiated; adaptive)
  * timeout           10s                          peer request timeout (100ms..1h)
  * resync_rate       100MiB                       bytes per second (optionally "/s"), or unlimited
  * nbd_listen        off                          host:port where the volume is served over NBD
