@@ -113,6 +113,10 @@ log() { echo "$*" | tee -a "$OUT"; }
 # 127.0.0.1:$WAIT_PORT accepts connections when WAIT_PORT is set
 start_daemon() {
     local name=$1; shift
+    # emptied here, not by the redirection below: that runs in the background child, and the
+    # loop below could read the previous run's first line (its URI) before it does
+    : > "$DIR/$name.out"
+    : > "$DIR/$name.err"
     "$@" > "$DIR/$name.out" 2> "$DIR/$name.err" &
     PIDS+=("$!")
     for _ in $(seq 1 600); do
