@@ -5,6 +5,7 @@ import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.common.error.Reasons;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,8 +57,12 @@ public final class SyncTargetMark {
         }
         String text = "resync from node " + primaryNode + " started " + Instant.now();
         try {
-            Files.write(file, (text + "\n").getBytes(StandardCharsets.UTF_8));
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.UTF_8));
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
                 ch.force(true);
             }
         } catch (IOException e) {
