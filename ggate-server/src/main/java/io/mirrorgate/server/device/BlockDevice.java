@@ -65,6 +65,43 @@ public interface BlockDevice extends AutoCloseable {
     CompletableFuture<ByteBuf> read(long offset, int length);
 
     /**
+     * The bytes at {@code offset} if this device has them at hand without waiting (no disk, no
+     * network, no lock held for long), read on the calling thread, which may be an event loop:
+     * a buffer of exactly {@code length} bytes that the caller releases; or null, and the caller
+     * calls {@link #read}. Null also for anything {@link #read} would refuse. The default is null.
+     */
+    default ByteBuf readNow(long offset, int length) {
+        return null;
+    }
+
+    /**
+     * Writes {@code data} (not taken: the caller still releases it) at {@code offset} on the
+     * calling thread, which may be an event loop, if this device can do so without waiting (a
+     * copy into memory): a completed future, failed on an error; or null, and the caller calls
+     * {@link #write}. Never durable by itself (no FUA). Null also for anything {@link #write}
+     * would refuse. The default is null.
+     */
+    default CompletableFuture<Void> writeNow(long offset, ByteBuf data) {
+        return null;
+    }
+
+    /** A write {@code device} does at once ({@link #writeNow}) unless FUA, or else its {@link #write}. */
+    static CompletableFuture<Void> writePreferringNow(BlockDevice device, long offset, ByteBuf data,
+            boolean fua) {
+        CompletableFuture<Void> now = fua ? null : device.writeNow(offset, data);
+        return now != null ? now : device.write(offset, data, fua);
+    }
+
+    /**
+     * A read {@code device} answers at once ({@link #readNow}: no hop to its I/O threads and
+     * back), or else its ordinary {@link #read}.
+     */
+    static CompletableFuture<ByteBuf> readPreferringNow(BlockDevice device, long offset, int length) {
+        ByteBuf now = device.readNow(offset, length);
+        return now != null ? CompletableFuture.completedFuture(now) : device.read(offset, length);
+    }
+
+    /**
      * Writes the readable bytes of {@code data} at {@code offset}. With {@code fua}, the write
      * is durable when the future completes.
      */

@@ -15,7 +15,8 @@ import jnr.posix.POSIX;
 
 /**
  * An open regular file or block device and the blocking system calls on it. Every method here
- * blocks; {@link LocalBlockDevice} calls them on its I/O pool only. Requests are already
+ * but {@link #readNow} blocks ({@link LocalBlockDevice#writeNow} calls {@link #write} on its
+ * caller's thread when the write is a copy into the page cache); {@link LocalBlockDevice} calls them on its I/O pool only. Requests are already
  * validated; failures are {@link MirrorgateException}s carrying the errno's code.
  */
 final class DeviceFile {
@@ -33,6 +34,8 @@ final class DeviceFile {
     private volatile boolean trimSupported;
     private volatile boolean zeroRangeSupported = true;
     private volatile boolean seekHoleSupported = true;
+    /** Whether {@code preadv2(RWF_NOWAIT)} is worth trying: not O_DIRECT, not refused by the kernel. */
+    private volatile boolean noWaitReads;
 
     private DeviceFile(String name, String identity, int fd, boolean blockDevice, boolean directIo,
             long size, int blockSize, boolean trimSupported) {
@@ -44,6 +47,7 @@ final class DeviceFile {
         this.size = size;
         this.blockSize = blockSize;
         this.trimSupported = trimSupported;
+        this.noWaitReads = !directIo;
     }
 
     /** Opens {@code path}; a failure closes what it opened and says what to do. */
@@ -122,6 +126,10 @@ final class DeviceFile {
         return blockSize;
     }
 
+    boolean directIo() {
+        return directIo;
+    }
+
     boolean trimSupported() {
         return trimSupported;
     }
@@ -136,6 +144,39 @@ final class DeviceFile {
             buf.release();
             throw e;
         }
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code offset} only if the page cache holds all of them
+     * ({@code preadv2} with {@code RWF_NOWAIT}): it never waits for the disk, so unlike the
+     * other methods it may run on an event loop. Null when any part would wait, on O_DIRECT,
+     * or when the kernel cannot say (then never tried again); the caller reads through the pool.
+     */
+    ByteBuf readNow(long offset, int length) {
+        if (!noWaitReads) {
+            return null;
+        }
+        ByteBuf buf = IoBuffers.allocate(length, false);
+        if (!buf.hasMemoryAddress()) {
+            buf.release();
+            noWaitReads = false;
+            return null;
+        }
+        long n = LinuxCalls.libc().preadv2(fd, new long[] {buf.memoryAddress(), length}, 1, offset,
+                LinuxCalls.RWF_NOWAIT);
+        if (n == length) {
+            return buf;
+        }
+        buf.release();
+        if (n < 0) {
+            int errno = LinuxCalls.errno();
+            if (errno != LinuxCalls.EAGAIN && errno != EINTR) {
+                // ENOSYS, EOPNOTSUPP, EINVAL: this kernel or file cannot say; the pool reads,
+                // and reports any real I/O error with its context
+                noWaitReads = false;
+            }
+        }
+        return null;
     }
 
     /** Writes {@code length} bytes of {@code data} from {@code index}, without taking it. */

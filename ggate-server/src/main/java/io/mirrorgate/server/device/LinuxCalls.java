@@ -15,7 +15,7 @@ import jnr.posix.POSIXFactory;
 /**
  * The Linux system calls the local device needs: jnr-posix for open, pread, pwrite, fstat and
  * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl}, {@code
- * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}). Constants are the Linux x86-64 / aarch64 values.
+ * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}, {@code preadv2}). Constants are the Linux x86-64 / aarch64 values.
  */
 final class LinuxCalls {
     static final int O_RDONLY = 0;
@@ -34,6 +34,9 @@ final class LinuxCalls {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int POSIX_FADV_WILLNEED = 3;
+    static final int EAGAIN = 11;
+    /** {@code preadv2} flag: fail with EAGAIN instead of waiting for the disk. */
+    static final int RWF_NOWAIT = 0x08;
 
     /** {@code _IOR(0x12, 114, size_t)}: the size of a block device in bytes. */
     static final long BLKGETSIZE64 = 0x80081272L;
@@ -58,6 +61,9 @@ final class LinuxCalls {
         int ioctl(int fd, long request, @Out IntByReference value);
 
         int ioctl(int fd, long request, @In long[] range);
+
+        /** {@code iov} is one {@code struct iovec}: {@code {base address, length}}. */
+        long preadv2(int fd, @In long[] iov, int iovcnt, long offset, int flags);
     }
 
     private static final class Holder {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,18 +25,31 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every system call runs on the device's own bounded {@link IoPool}; the calling thread
  * (maybe a Netty event loop) only validates and enqueues, and futures complete on the pool.
+ * The exceptions are {@link #readNow} (a read the page cache answers without waiting) and
+ * {@link #writeNow} (a write of whole pages into the page cache), both on the caller's thread.
  * Reads return pooled direct buffers that the caller releases.
  */
 public final class LocalBlockDevice implements BlockDevice {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBlockDevice.class);
     /** The most extents one {@link #extents} call finds: two {@code lseek}s each. */
     static final int MAX_EXTENTS_PER_CALL = 1024;
+    /** The largest write {@link #writeNow} does on the caller's thread. */
+    static final int WRITE_NOW_MAX = 1024 * 1024;
+    /** A write on the caller's thread slower than this pauses them ... */
+    static final long WRITE_NOW_SLOW_US = 2_000;
+    /** ... for this long. */
+    static final long WRITE_NOW_PAUSE_MS = 1_000;
+    private static final int PAGE = 4096;
 
     private final DeviceFile file;
     private final boolean readOnly;
     private final IoPool pool;
     private final DeviceCounters counters = new DeviceCounters();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** {@link #readNow}/{@link #writeNow} calls running on their callers' threads: the descriptor outlives them. */
+    private final AtomicInteger onCallers = new AtomicInteger();
+    /** {@link System#nanoTime} until which {@link #writeNow} declines (the kernel made one wait). */
+    private volatile long writeNowPausedUntil;
     private volatile MirrorgateException closeFailure;
 
     private LocalBlockDevice(DeviceFile file, LocalDeviceOptions options) {
@@ -122,6 +136,73 @@ public final class LocalBlockDevice implements BlockDevice {
             counters.read(length);
             return data;
         });
+    }
+
+    /**
+     * A read served from the page cache on the calling thread ({@code preadv2} with {@code
+     * RWF_NOWAIT}), or null when part of it would wait for the disk: no hop to the pool and back
+     * for the common case of a cached block.
+     */
+    @Override
+    public ByteBuf readNow(long offset, int length) {
+        onCallers.incrementAndGet();
+        try {
+            if (closed.get() || DeviceRequests.check(this, offset, length) != null) {
+                return null;
+            }
+            ByteBuf data = file.readNow(offset, length);
+            if (data != null) {
+                counters.read(length);
+            }
+            return data;
+        } finally {
+            onCallers.decrementAndGet();
+        }
+    }
+
+    /**
+     * A buffered write of whole pages done on the calling thread: a copy into the page cache, no
+     * hop to the pool and back. Declined (null) for O_DIRECT, for a range that is not whole
+     * 4 KiB pages (the kernel might read the page first), above {@value #WRITE_NOW_MAX} bytes,
+     * and for {@value #WRITE_NOW_PAUSE_MS} ms after one took longer than {@value
+     * #WRITE_NOW_SLOW_US} µs (the kernel throttles writers while write-back catches up: then the
+     * pool's threads wait, not the caller's event loop).
+     */
+    @Override
+    public CompletableFuture<Void> writeNow(long offset, ByteBuf data) {
+        int length = data.readableBytes();
+        if (!writeNowEligible(offset, length)) {
+            return null;
+        }
+        onCallers.incrementAndGet();
+        try {
+            if (closed.get() || DeviceRequests.checkWrite(this, offset, length) != null) {
+                return null;
+            }
+            long started = System.nanoTime();
+            try {
+                file.write(offset, data, data.readerIndex(), length);
+            } catch (MirrorgateException e) {
+                counters.failed();
+                return DeviceRequests.failed(e);
+            }
+            long took = System.nanoTime() - started;
+            if (took > WRITE_NOW_SLOW_US * 1000L) {
+                writeNowPausedUntil = System.nanoTime() + WRITE_NOW_PAUSE_MS * 1_000_000L;
+                LOG.debug("device={} a write on the caller's thread took {} us: writes go through"
+                        + " the pool for {} ms", name(), took / 1000, WRITE_NOW_PAUSE_MS);
+            }
+            counters.wrote(length);
+            return CompletableFuture.completedFuture(null);
+        } finally {
+            onCallers.decrementAndGet();
+        }
+    }
+
+    private boolean writeNowEligible(long offset, int length) {
+        return !file.directIo() && !readOnly && length > 0 && length <= WRITE_NOW_MAX
+                && offset % PAGE == 0 && length % PAGE == 0
+                && System.nanoTime() - writeNowPausedUntil >= 0;
     }
 
     @Override
@@ -270,6 +351,10 @@ public final class LocalBlockDevice implements BlockDevice {
 
     /** Runs once on pool termination: the final sync, then the descriptor. */
     private void release() {
+        // closed is set: a readNow that has not counted itself yet will not touch the descriptor
+        while (onCallers.get() > 0) {
+            Thread.onSpinWait();
+        }
         MirrorgateException failure = null;
         if (!readOnly) {
             try {

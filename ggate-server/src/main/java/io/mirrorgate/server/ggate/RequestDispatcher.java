@@ -182,7 +182,8 @@ final class RequestDispatcher {
         }
         switch (command) {
             case READ:
-                return device.read(r.offset(), (int) r.length()).thenApply(buf -> Reply.ok(seq, buf));
+                return BlockDevice.readPreferringNow(device, r.offset(), (int) r.length())
+                        .thenApply(buf -> Reply.ok(seq, buf));
             case WRITE:
                 return write(r);
             case FLUSH:
@@ -211,7 +212,7 @@ final class RequestDispatcher {
         ByteBuf data = r.payload();
         CompletableFuture<Void> written;
         try {
-            written = device.write(r.offset(), data, r.fua());
+            written = BlockDevice.writePreferringNow(device, r.offset(), data, r.fua());
         } catch (RuntimeException e) {
             data.release();
             throw e;

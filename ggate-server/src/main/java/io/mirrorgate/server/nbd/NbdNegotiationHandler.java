@@ -14,6 +14,7 @@ import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.protocol.SocketTuning;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.Drain;
 import io.mirrorgate.server.guard.LogText;
@@ -32,6 +33,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +80,6 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
 
     private int options;
     /** The channel's receive allocator, given back when transmission starts. */
-    private RecvByteBufAllocator transmissionReads;
 
     public NbdNegotiationHandler(ExportResolver resolver, int maxPayload) {
         this.resolver = resolver;
@@ -101,7 +102,6 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private void greet(ChannelHandlerContext ctx) {
         if (!greeted) {
             greeted = true;
-            transmissionReads = ctx.channel().config().getRecvByteBufAllocator();
             ctx.channel().config().setRecvByteBufAllocator(
                     new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1));
             ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
@@ -371,8 +371,13 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         LOG.info("nbd transmission peer={} export=\"{}\" access={} structured={} allocation={}",
                 ctx.channel().remoteAddress(), LogText.escape(export.name()), export.access(),
                 structured, allocation);
-        ctx.pipeline().get(NbdServerDecoder.class).startTransmission();
-        ctx.channel().config().setRecvByteBufAllocator(transmissionReads);
+        NbdServerDecoder decoder = ctx.pipeline().get(NbdServerDecoder.class);
+        decoder.startTransmission();
+        // large reads, and a WRITE's payload read straight into its own buffer (not with TLS:
+        // socket reads then carry records, not frames)
+        RecvByteBufAllocator reads = SocketTuning.receiveAllocator();
+        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
+        ctx.channel().config().setRecvByteBufAllocator(tls ? reads : decoder.receiveAllocator(reads));
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
     }

@@ -9,9 +9,11 @@ import static io.mirrorgate.server.nbd.NbdConstants.REQUEST_MAGIC;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
 import io.mirrorgate.server.nbd.NbdMessages.Option;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
+import io.mirrorgate.server.protocol.FrameCumulator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -45,11 +47,38 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
     private enum State { CLIENT_FLAGS, OPTION, REQUEST, DISCARD, FAILED }
 
     private final int maxPayload;
+    /** Assembles a large WRITE in one buffer, the socket reading straight into it. */
+    private final FrameCumulator cumulator = new FrameCumulator();
     private State state = State.CLIENT_FLAGS;
     private long discardRemaining;
 
     public NbdServerDecoder(int maxPayload) {
         this.maxPayload = maxPayload;
+        setCumulator(cumulator);
+    }
+
+    /**
+     * The receive allocator for this decoder's channel in the transmission phase: a WRITE's
+     * payload is read by the socket straight into the buffer that the device then writes from
+     * ({@link FrameCumulator}). Not while TLS is on (socket reads carry records, not frames).
+     */
+    public RecvByteBufAllocator receiveAllocator(RecvByteBufAllocator delegate) {
+        return cumulator.receiveAllocator(delegate);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            super.channelInactive(ctx);
+        } finally {
+            cumulator.reset();
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cumulator.reset();
+        super.handlerRemoved0(ctx);
     }
 
     /** The bytes held or still owed of a frame not yet complete (for the partial-frame timeout). */
@@ -89,6 +118,7 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
     /** Marks the stream as broken (everything later is dropped) and returns the failure. */
     private <T extends RuntimeException> T fail(T failure) {
         state = State.FAILED;
+        cumulator.reset();
         return failure;
     }
 
@@ -143,8 +173,11 @@ public final class NbdServerDecoder extends ByteToMessageDecoder {
             return;
         }
         if (in.readableBytes() < REQUEST_HEADER_LENGTH + length) {
+            // checked against the maximum payload above: the cumulator may size a buffer for it
+            cumulator.expect(REQUEST_HEADER_LENGTH + (int) length, REQUEST_HEADER_LENGTH);
             return;
         }
+        cumulator.expect(0, 0);
         in.skipBytes(REQUEST_HEADER_LENGTH);
         out.add(new Request(flags, type, cookie, offset, length,
                 in.readRetainedSlice((int) length), false));

@@ -221,10 +221,10 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<?> future = r.length() == 0 && r.type() != CMD_FLUSH
                 ? CompletableFuture.completedFuture(r.type() == CMD_READ ? Unpooled.EMPTY_BUFFER : null)
                 : switch (r.type()) {
-            case CMD_READ -> call(() -> device.read(r.offset(), (int) r.length()));
+            case CMD_READ -> call(() -> BlockDevice.readPreferringNow(device, r.offset(), (int) r.length()));
             case CMD_WRITE -> {
                 ByteBuf data = r.content().retain();
-                yield call(() -> device.write(r.offset(), data, fua))
+                yield call(() -> BlockDevice.writePreferringNow(device, r.offset(), data, fua))
                         .whenComplete((v, e) -> data.release());
             }
             case CMD_FLUSH -> call(device::flush);
@@ -243,7 +243,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         long offset = r.offset();
         long length = r.length();
         future.whenComplete((result, failure) -> {
-            // the zero scan runs on the completing (device) thread, not on the event loop
+            // the zero scan runs on the completing thread (the device's, unless read at once)
             boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
                     && data.isReadable() && isZero(data);
             onEventLoop(ctx, result, () -> {

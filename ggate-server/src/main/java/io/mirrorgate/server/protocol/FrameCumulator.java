@@ -3,10 +3,11 @@ package io.mirrorgate.server.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
- * The cumulator of {@link GgateDecoder}: Netty's merge cumulator, except while a large frame
+ * The cumulator of {@link GgateDecoder} and of the NBD server's decoder: Netty's merge cumulator, except while a large frame
  * (at least {@value #LARGE_FRAME} bytes) is being assembled. Merging grows the cumulation by
  * doubling, copying what it holds at every step, into a new buffer whenever the previous frame's
  * payload is still referenced; for a 1 MiB frame that is several MiB of copies and, above the
@@ -22,7 +23,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * twice the bytes buffered plus {@value #MIN_STEP} bytes, so a frame larger than that grows in
  * steps. Confined to the channel's event loop, like the decoder.
  */
-final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
+public final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     /** Frames from this length on get a buffer sized for them. */
     static final int LARGE_FRAME = 64 * 1024;
     /** Room for one more socket read beyond the frame. */
@@ -47,7 +48,7 @@ final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
      * checked against the limit) and its payload starts {@code payloadOffset} bytes into it;
      * {@code 0, 0} when no frame is pending (the frame is complete, the decoder failed).
      */
-    void expect(int frameLength, int payloadOffset) {
+    public void expect(int frameLength, int payloadOffset) {
         this.frameLength = frameLength;
         this.payloadOffset = payloadOffset;
         if (frameLength == 0) {
@@ -57,7 +58,7 @@ final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     }
 
     /** The decoder let go of its cumulation (channel closed, handler removed). */
-    void reset() {
+    public void reset() {
         expect(0, 0);
     }
 
@@ -75,6 +76,15 @@ final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
         lentAt = t.writerIndex();
         lent = t.retainedSlice(lentAt, t.writableBytes()).clear();
         return lent;
+    }
+
+    /**
+     * A receive allocator for the decoder's channel that lets socket reads land directly in the
+     * buffer of a large frame being assembled (no copy), and uses {@code delegate} otherwise. Not
+     * for a channel whose reads carry TLS records (they are not frame bytes).
+     */
+    public RecvByteBufAllocator receiveAllocator(RecvByteBufAllocator delegate) {
+        return new FrameReceiveAllocator(delegate, this);
     }
 
     @Override

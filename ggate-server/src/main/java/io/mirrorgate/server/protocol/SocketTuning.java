@@ -3,6 +3,7 @@ package io.mirrorgate.server.protocol;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 
 /**
  * Socket settings that both ends of a ggate connection use. Reads grow up to {@value #MAX_READ}
@@ -16,6 +17,11 @@ public final class SocketTuning {
     public static final int MAX_READ = 256 * 1024;
 
     private SocketTuning() {}
+
+    /** Socket reads that grow up to {@value #MAX_READ} bytes (also the NBD server's, in transmission). */
+    public static RecvByteBufAllocator receiveAllocator() {
+        return new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+    }
 
     /**
      * Applies the settings to a ggate channel whose pipeline has {@code codec}, before it is
@@ -32,7 +38,7 @@ public final class SocketTuning {
      */
     public static void apply(ChannelConfig config, GgateCodec codec, boolean tls) {
         config.setOption(ChannelOption.TCP_NODELAY, true);
-        AdaptiveRecvByteBufAllocator reads = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+        RecvByteBufAllocator reads = receiveAllocator();
         config.setRecvByteBufAllocator(tls ? reads : codec.receiveAllocator(reads));
     }
 }

@@ -218,6 +218,20 @@ public final class MirrorDevice implements BlockDevice {
         });
     }
 
+    /** The local copy's {@link BlockDevice#readNow}, where the local copy is current. */
+    @Override
+    public ByteBuf readNow(long offset, int length) {
+        if (refuse(offset, length, false) != null || (localStale && anyOwed(offset, length))) {
+            return null;
+        }
+        ByteBuf data = local.readNow(offset, length);
+        if (data != null) {
+            stats.reads.increment();
+            stats.bytesRead.add(length);
+        }
+        return data;
+    }
+
     private CompletableFuture<ByteBuf> repair(long offset, int length, Throwable localError) {
         stats.localReadErrors.increment();
         if (!attached) {
@@ -252,7 +266,9 @@ public final class MirrorDevice implements BlockDevice {
     public CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua) {
         long length = data.readableBytes();
         return mutate(offset, length, fua,
-                (device, deviceFua) -> device.write(offset, data.duplicate(), deviceFua),
+                // the local copy into the page cache may happen right here (writeNow)
+                (device, deviceFua) -> BlockDevice.writePreferringNow(device, offset,
+                        data.duplicate(), deviceFua),
                 () -> {
                     ByteBuf copy = data.alloc().buffer((int) length);
                     copy.writeBytes(data, data.readerIndex(), (int) length);

@@ -56,8 +56,9 @@ final class MirrorWrite {
      * is durable.
      */
     void issueBoth(boolean peerFua) {
-        CompletableFuture<Throwable> localDone = apply(mutation, mirror.local(), fua);
+        // the peer's first: its bytes travel while the local write (maybe on this thread) runs
         CompletableFuture<Throwable> peerDone = apply(mutation, mirror.peerDevice(), peerFua);
+        CompletableFuture<Throwable> localDone = apply(mutation, mirror.local(), fua);
         localDone.thenCombine(peerDone, (localErr, peerErr) -> {
             if (peerErr == null) {
                 finish(true, localErr);
@@ -80,8 +81,8 @@ final class MirrorWrite {
             ByteBuf copy = copier != null ? copier.copy() : null;
             Mutation peerMutation = copy == null ? mutation
                     : (device, peerFua) -> device.write(offset, copy.duplicate(), peerFua);
-            CompletableFuture<Throwable> localDone = apply(mutation, mirror.local(), fua);
             CompletableFuture<Throwable> peerDone = apply(peerMutation, mirror.peerDevice(), false);
+            CompletableFuture<Throwable> localDone = apply(mutation, mirror.local(), fua);
             localDone.thenAccept(this::acknowledge);
             localDone.thenCombine(peerDone, (localErr, peerErr) -> {
                 if (copy != null) {
