@@ -239,6 +239,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             return;
         }
         attempt((ch, w) -> onConnected(ch, w, false), failure -> {
+            boolean sameAsBefore = failure.getMessage().equals(lastError);
             lastError = failure.getMessage();
             if (failure instanceof RemoteRefusedException
                     && (failure.code() == ErrorCode.ESTALE || failure.code() == ErrorCode.EACCES)) {
@@ -249,8 +250,16 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
             }
             long delay = backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, options.reconnectMax().toNanos());
-            log.info("ggate reconnect failed peer={} export={} retryInMs={} reason=\"{}\"", peer,
-                    options.exportPath(), TimeUnit.NANOSECONDS.toMillis(delay), failure.getMessage());
+            // once per reason: a peer that stays down is retried several times a second
+            if (sameAsBefore) {
+                log.debug("ggate reconnect failed again peer={} export={} retryInMs={} reason=\"{}\"",
+                        peer, options.exportPath(), TimeUnit.NANOSECONDS.toMillis(delay),
+                        failure.getMessage());
+            } else {
+                log.info("ggate reconnect failed peer={} export={} retryInMs={} reason=\"{}\""
+                        + " (further failures for the same reason are logged at debug)", peer,
+                        options.exportPath(), TimeUnit.NANOSECONDS.toMillis(delay), failure.getMessage());
+            }
             scheduleReconnect(delay);
         });
     }

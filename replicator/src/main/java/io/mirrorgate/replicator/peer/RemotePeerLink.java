@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
 public final class RemotePeerLink implements PeerLink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemotePeerLink.class);
 
+    /** The first retry of a connection to the peer after a network failure (doubled per failure) ... */
+    static final Duration RECONNECT_INITIAL = Duration.ofMillis(50);
+    /** ... up to this: a standby that comes back is noticed this soon. */
+    static final Duration RECONNECT_MAX = Duration.ofMillis(100);
+
     /**
      * Delays between connection attempts.
      *
@@ -59,13 +64,14 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         }
 
         /**
-         * 100 ms doubling to 500 ms after network failures (a peer that comes back is noticed
-         * within half a second; a refused TCP connection costs next to nothing), 30 s after a refusal
+         * 50 ms doubling to 100 ms after network failures (a peer that comes back is noticed
+         * within a tenth of a second; a refused TCP connection costs next to nothing, and a failure
+         * for the same reason as the last one is logged at debug only), 30 s after a refusal
          * (key, access, fencing), 1 s after a busy peer (primary too, or waiting to be made
          * secondary).
          */
         public static Backoff defaults() {
-            return new Backoff(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30),
+            return new Backoff(RECONNECT_INITIAL, RECONNECT_MAX, Duration.ofSeconds(30),
                     Duration.ofSeconds(1));
         }
     }
@@ -131,7 +137,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
                 .compression(config.compression())
                 .requestTimeout(timeout)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .reconnectBackoff(RECONNECT_INITIAL, RECONNECT_MAX)
                 // the mirror has the local copy and the bitmap: a write in flight when the link
                 // breaks completes locally at once and is owed, rather than waiting for the peer
                 .resendOnReconnect(false)
