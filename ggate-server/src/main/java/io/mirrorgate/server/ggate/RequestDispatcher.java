@@ -21,7 +21,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,7 +133,9 @@ final class RequestDispatcher {
                 log.debug("ggate request failed peer={} export={} seq={} error={} reason=\"{}\"",
                         peer, exportLabel, sequence, out.error(), out.reason());
             }
-            onLoop(out, bytes);
+            if (!gate.replyOnLoop(bytes, out, () -> complete(out, bytes))) {
+                log.debug("event loop gone, dropping reply peer={} seq={}", peer, out.sequence());
+            }
         });
     }
 
@@ -258,20 +259,6 @@ final class RequestDispatcher {
     private long highestEpoch() {
         return export.replication() != null ? export.replication().highestEpoch()
                 : store.highestEpoch(device.identity());
-    }
-
-    private void onLoop(Reply reply, long bytes) {
-        if (ctx.executor().inEventLoop()) {
-            complete(reply, bytes);
-            return;
-        }
-        try {
-            ctx.executor().execute(() -> complete(reply, bytes));
-        } catch (RejectedExecutionException e) {
-            log.debug("event loop gone, dropping reply peer={} seq={}", peer, reply.sequence());
-            limits.budget().give(bytes);
-            reply.release();
-        }
     }
 
     /**

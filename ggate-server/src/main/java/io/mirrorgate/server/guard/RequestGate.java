@@ -2,7 +2,10 @@ package io.mirrorgate.server.guard;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -77,6 +80,28 @@ public final class RequestGate<R> {
         bytes += requestBytes;
         limits.budget().take(requestBytes);
         ConnectionTimeouts.outstanding(channel, 1);
+    }
+
+    /**
+     * Runs {@code reply} (which writes the request's one reply and calls {@link #replied}) on the
+     * channel's event loop: at once when called there (the device answered at once), else as a
+     * task. False when the loop is gone (the server stopped): then {@code result} is released and
+     * the request's bytes go back to the server's budget, so nothing leaks; the caller logs.
+     */
+    public boolean replyOnLoop(long requestBytes, Object result, Runnable reply) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            reply.run();
+            return true;
+        }
+        try {
+            loop.execute(reply);
+            return true;
+        } catch (RejectedExecutionException e) {
+            ReferenceCountUtil.release(result);
+            limits.budget().give(requestBytes);
+            return false;
+        }
     }
 
     /**

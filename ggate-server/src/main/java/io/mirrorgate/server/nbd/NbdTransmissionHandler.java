@@ -34,7 +34,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -246,7 +245,7 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             // the zero scan runs on the completing thread (the device's, unless read at once)
             boolean zero = structured && type == CMD_READ && result instanceof ByteBuf data
                     && data.isReadable() && isZero(data);
-            onEventLoop(ctx, result, () -> {
+            boolean queued = gate(ctx).replyOnLoop(bytes, result, () -> {
                 lastReply = null;
                 complete(ctx, type, cookie, offset, length, result, failure, zero);
                 // the bytes count until the reply is written: unread replies hold the limits
@@ -254,6 +253,9 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 gate(ctx).pump();
                 closeIfDrained(ctx);
             });
+            if (!queued) {
+                LOG.warn("nbd reply dropped, event loop is gone peer={}", ctx.channel().remoteAddress());
+            }
         });
     }
 
@@ -279,19 +281,6 @@ public final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                     new MirrorgateException(ErrorCode.EIO, "device returned no future"));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    private static void onEventLoop(ChannelHandlerContext ctx, Object result, Runnable task) {
-        if (ctx.executor().inEventLoop()) {
-            task.run();
-            return;
-        }
-        try {
-            ctx.executor().execute(task);
-        } catch (RejectedExecutionException e) {
-            ReferenceCountUtil.release(result);
-            LOG.warn("nbd reply dropped, event loop is gone peer={}", ctx.channel().remoteAddress());
         }
     }
 
