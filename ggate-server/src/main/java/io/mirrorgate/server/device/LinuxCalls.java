@@ -15,7 +15,7 @@ import jnr.posix.POSIXFactory;
 /**
  * The Linux system calls the local device needs: jnr-posix for open, pread, pwrite, fstat and
  * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl}, {@code
- * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}, {@code preadv2}). Constants are the Linux x86-64 / aarch64 values.
+ * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}, {@code preadv2}, {@code getrusage}). Constants are the Linux x86-64 / aarch64 values.
  */
 final class LinuxCalls {
     static final int O_RDONLY = 0;
@@ -37,6 +37,9 @@ final class LinuxCalls {
     static final int EAGAIN = 11;
     /** {@code preadv2} flag: fail with EAGAIN instead of waiting for the disk. */
     static final int RWF_NOWAIT = 0x08;
+    static final int RUSAGE_THREAD = 1;
+    /** The index of {@code ru_nvcsw} (voluntary context switches) in a {@code struct rusage} of longs. */
+    private static final int RU_NVCSW = 16;
 
     /** {@code _IOR(0x12, 114, size_t)}: the size of a block device in bytes. */
     static final long BLKGETSIZE64 = 0x80081272L;
@@ -64,6 +67,9 @@ final class LinuxCalls {
 
         /** {@code iov} is one {@code struct iovec}: {@code {base address, length}}. */
         long preadv2(int fd, @In long[] iov, int iovcnt, long offset, int flags);
+
+        /** {@code usage}: a {@code struct rusage} as 18 longs (x86-64, aarch64). */
+        int getrusage(int who, @Out long[] usage);
     }
 
     private static final class Holder {
@@ -81,6 +87,15 @@ final class LinuxCalls {
 
     static LibC libc() {
         return Holder.LIBC;
+    }
+
+    /**
+     * How many times the calling thread has gone to sleep of its own accord (waited: I/O, a lock,
+     * the kernel throttling a writer), not counting preemption; -1 if the kernel cannot say.
+     */
+    static long voluntarySwitches() {
+        long[] usage = new long[18];
+        return Holder.LIBC.getrusage(RUSAGE_THREAD, usage) == 0 ? usage[RU_NVCSW] : -1;
     }
 
     /** The errno of the last failed call on this thread. */

@@ -36,7 +36,7 @@ public final class LocalBlockDevice implements BlockDevice {
     /** The largest write {@link #writeNow} does on the caller's thread. */
     static final int WRITE_NOW_MAX = 1024 * 1024;
     /** A write on the caller's thread slower than this pauses them ... */
-    static final long WRITE_NOW_SLOW_US = 2_000;
+    static final long WRITE_NOW_SLOW_US = 10_000;
     /** ... for this long. */
     static final long WRITE_NOW_PAUSE_MS = 1_000;
     private static final int PAGE = 4096;
@@ -165,8 +165,9 @@ public final class LocalBlockDevice implements BlockDevice {
      * hop to the pool and back. Declined (null) for O_DIRECT, for a range that is not whole
      * 4 KiB pages (the kernel might read the page first), above {@value #WRITE_NOW_MAX} bytes,
      * and for {@value #WRITE_NOW_PAUSE_MS} ms after one took longer than {@value
-     * #WRITE_NOW_SLOW_US} µs (the kernel throttles writers while write-back catches up: then the
-     * pool's threads wait, not the caller's event loop).
+     * #WRITE_NOW_SLOW_US} µs because the thread had to sleep (the kernel throttles writers while
+     * write-back catches up, or the journal is full: then the pool's threads wait, not the
+     * caller's event loop; being preempted on a busy machine does not count).
      */
     @Override
     public CompletableFuture<Void> writeNow(long offset, ByteBuf data) {
@@ -179,6 +180,7 @@ public final class LocalBlockDevice implements BlockDevice {
             if (closed.get() || DeviceRequests.checkWrite(this, offset, length) != null) {
                 return null;
             }
+            long sleptBefore = LinuxCalls.voluntarySwitches();
             long started = System.nanoTime();
             try {
                 file.write(offset, data, data.readerIndex(), length);
@@ -187,7 +189,8 @@ public final class LocalBlockDevice implements BlockDevice {
                 return DeviceRequests.failed(e);
             }
             long took = System.nanoTime() - started;
-            if (took > WRITE_NOW_SLOW_US * 1000L) {
+            // slow because the kernel made the thread wait, not because another process had the CPU
+            if (took > WRITE_NOW_SLOW_US * 1000L && LinuxCalls.voluntarySwitches() != sleptBefore) {
                 writeNowPausedUntil = System.nanoTime() + WRITE_NOW_PAUSE_MS * 1_000_000L;
                 LOG.debug("device={} a write on the caller's thread took {} us: writes go through"
                         + " the pool for {} ms", name(), took / 1000, WRITE_NOW_PAUSE_MS);
