@@ -1,7 +1,6 @@
 package io.mirrorgate.orchestrator.cli;
 
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import io.mirrorgate.common.cli.Subcommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,20 +10,14 @@ import picocli.CommandLine.Option;
             "Stop the services (in reverse order), drop the service addresses, unmount and",
             "detach the volumes, make every resource secondary",
             "(replicator role R secondary), notify. Exit 1 when a step fails."})
-final class DemoteCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class DemoteCommand extends Subcommand<OrchestratorMain> {
     @Option(names = "--dry-run", description = "Print each command the plan would run; change nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
         var config = parent.loadConfig();
-        var plans = PlanCommands.plans(config, parent.runner, dryRun, spec.commandLine().getOut());
+        var plans = PlanCommands.plans(config, parent.runner, dryRun, out());
         return PlanCommands.finish(config, dryRun, plans.demote("demote"));
     }
 }

@@ -1,5 +1,6 @@
 package io.mirrorgate.orchestrator.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.takeover.Plans;
@@ -10,8 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,13 +22,7 @@ import picocli.CommandLine.Option;
             "Refused (exit 65) while the peer is alive and primary, as the running daemon's",
             "heartbeats (or, without a daemon, the replicator) say; --force fences the peer and",
             "takes the role anyway. Exit 1 when a step fails (the message names it)."})
-final class PromoteCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class PromoteCommand extends Subcommand<OrchestratorMain> {
     @Option(names = "--dry-run", description = "Print each command the plan would run; change nothing.")
     boolean dryRun;
 
@@ -39,7 +32,7 @@ final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OrchestratorConfig config = parent.loadConfig();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         Plans plans = PlanCommands.plans(config, parent.runner, dryRun, out);
         if (!force) {
             peerAliveAndPrimary(config, plans).ifPresent(why -> {
