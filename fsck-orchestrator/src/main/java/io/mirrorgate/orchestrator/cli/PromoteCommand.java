@@ -1,6 +1,5 @@
 package io.mirrorgate.orchestrator.cli;
 
-import io.mirrorgate.common.cli.Subcommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.orchestrator.config.OrchestratorConfig;
 import io.mirrorgate.orchestrator.takeover.Plans;
@@ -22,18 +21,14 @@ import picocli.CommandLine.Option;
             "Refused (exit 65) while the peer is alive and primary, as the running daemon's",
             "heartbeats (or, without a daemon, the replicator) say; --force fences the peer and",
             "takes the role anyway. Exit 1 when a step fails (the message names it)."})
-final class PromoteCommand extends Subcommand<OrchestratorMain> {
-    @Option(names = "--dry-run", description = "Print each command the plan would run; change nothing.")
-    boolean dryRun;
-
+final class PromoteCommand extends PlanCommand {
     @Option(names = "--force", description = "Take over even while the peer is alive and primary (fences it).")
     boolean force;
 
     @Override
     public Integer call() {
         OrchestratorConfig config = parent.loadConfig();
-        PrintWriter out = out();
-        Plans plans = PlanCommands.plans(config, parent.runner, dryRun, out);
+        Plans plans = plans(config);
         if (!force) {
             peerAliveAndPrimary(config, plans).ifPresent(why -> {
                 throw new MirrorgateException(ErrorCode.EINVAL, "refused: " + why + " (demote it first, or use"
@@ -41,7 +36,7 @@ final class PromoteCommand extends Subcommand<OrchestratorMain> {
             });
         }
         String reason = "promote-standby" + (force ? " --force" : "");
-        return PlanCommands.finish(config, dryRun, plans.takeover(reason, force));
+        return finish(config, plans.takeover(reason, force));
     }
 
     /** Why the peer counts as alive and primary, if it does. */
