@@ -18,59 +18,29 @@
 # machine (a measurement on a busy machine says so).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=yes
+. "$(dirname "$0")/lib.sh"
 GOOD=1000
 HOSTILE=200
 SECONDS_RUN=60
 MAX_RSS=1024
-PARENT=/var/tmp
-KEEP=no
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --no-build) BUILD=no ;;
-        --good) GOOD=$2; shift ;;
-        --hostile) HOSTILE=$2; shift ;;
-        --seconds) SECONDS_RUN=$2; shift ;;
-        --max-rss-mib) MAX_RSS=$2; shift ;;
-        --dir) PARENT=$2; shift ;;
-        --keep) KEEP=yes ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "load-test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+OPTIONS=(--good=GOOD --hostile=HOSTILE --seconds=SECONDS_RUN --max-rss-mib=MAX_RSS)
+parse_options "$@"
 
-if [ "$BUILD" = yes ]; then
-    (cd "$ROOT" && mvn -B -q -DskipTests package)
-fi
-DIR=$PARENT/mirrorgate-load
-rm -rf "$DIR"
-mkdir -p "$DIR"
+build_jars "$ROOT/bench/target/bench.jar"
+fresh_dir mirrorgate-load
+trap cleanup EXIT
 truncate -s 256M "$DIR/disk.img"
 echo "127.0.0.1 RW $DIR/disk.img disk" >"$DIR/exports"
 head -c 32 /dev/urandom >"$DIR/key"
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 || true
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-MIRRORGATE_JAVA_OPTS="-Xmx512m" MIRRORGATE_NO_BUILD=1 "$ROOT/bin/ggate-server" -e "$DIR/exports" -k "$DIR/key" \
-    --state-dir "$DIR/state" -l 127.0.0.1:0 --nbd-listen 127.0.0.1:0 --idle-timeout 20 \
-    >"$DIR/server.out" 2>"$DIR/server.log" &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
-    wait "$SERVER" 2>/dev/null || true
-    [ "$KEEP" = yes ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do
-    grep -q "listening" "$DIR/server.out" 2>/dev/null && break
-    sleep 0.2
-done
-LINE=$(grep "listening" "$DIR/server.out")
-GGATE_PORT=$(echo "$LINE" | sed -E 's/.*ggate=[^ ]*:([0-9]+).*/\1/')
-NBD_PORT=$(echo "$LINE" | sed -E 's/.*nbd=[^ ]*:([0-9]+).*/\1/')
-JPID=$SERVER # bin/ggate-server execs java
+# its first line: ggate-server listening ggate=HOST:PORT nbd=HOST:PORT exports=1
+start_daemon server env MIRRORGATE_JAVA_OPTS="-Xmx512m" "$ROOT/bin/ggate-server" -e "$DIR/exports" \
+    -k "$DIR/key" --state-dir "$DIR/state" -l 127.0.0.1:0 --nbd-listen 127.0.0.1:0 --idle-timeout 20
+GGATE_PORT=$(field ggate); GGATE_PORT=${GGATE_PORT##*:}
+NBD_PORT=$(field nbd); NBD_PORT=${NBD_PORT##*:}
+JPID=${PIDS[-1]} # env and bin/ggate-server exec java
 echo "server pid=$JPID ggate=$GGATE_PORT nbd=$NBD_PORT; $GOOD good + $HOSTILE hostile clients for ${SECONDS_RUN}s"
 
 set +e
@@ -79,5 +49,5 @@ java -Xss256k -cp "$ROOT/bench/target/bench.jar" io.mirrorgate.bench.load.LoadRu
 STATUS=$?
 set -e
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server log: $(wc -l <"$DIR/server.log") lines, $(du -h "$DIR/server.log" | cut -f1)"
+echo "server log: $(wc -l <"$DIR/server.err") lines, $(du -h "$DIR/server.err" | cut -f1)"
 exit $STATUS

@@ -25,8 +25,7 @@
 # ratios that issue 10's targets are judged on, with the machine's load before and after.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=yes
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=1024
 RUNS=3
 RUNTIME=10
@@ -35,28 +34,9 @@ ALL_TARGETS=local,writers,nbdkit,nbd-server,qemu-nbd,ggate,attach,mirror
 TARGETS=$ALL_TARGETS
 ALL_JOBS=seqwrite,seqread,randwrite1,randwrite16,randread1,randread16
 JOBS=$ALL_JOBS
-PARENT=/var/tmp
 OUT=
-KEEP=no
-STEP_TIMEOUT=600
-
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --no-build) BUILD=no ;;
-        --size-mib) SIZE_MIB=$2; shift ;;
-        --runs) RUNS=$2; shift ;;
-        --runtime) RUNTIME=$2; shift ;;
-        --ramp) RAMP=$2; shift ;;
-        --targets) TARGETS=$2; shift ;;
-        --jobs) JOBS=$2; shift ;;
-        --dir) PARENT=$2; shift ;;
-        --out) OUT=$2; shift ;;
-        --keep) KEEP=yes ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
-        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+OPTIONS=(--size-mib=SIZE_MIB --runs=RUNS --runtime=RUNTIME --ramp=RAMP --targets=TARGETS --jobs=JOBS --out=OUT)
+parse_options "$@"
 for n in "$SIZE_MIB" "$RUNS" "$RUNTIME" "$RAMP"; do
     [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a whole number: $n (see --help)" >&2; exit 2; }
 done
@@ -74,67 +54,17 @@ tools=(fio python3 timeout java)
 has nbdkit && tools+=(nbdkit)
 has nbd-server && tools+=(nbd-server)
 has qemu-nbd && tools+=(qemu-nbd)
-for tool in "${tools[@]}"; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install fio nbdkit nbd-server qemu-utils)" >&2; exit 2; }
-done
+require_tools "apt-get install fio nbdkit nbd-server qemu-utils" "${tools[@]}"
 fio --enghelp=nbd >/dev/null 2>&1 || { echo "this fio has no nbd engine (Debian's fio has it)" >&2; exit 2; }
 
-if [ "$BUILD" = yes ] || [ ! -f "$ROOT/replicator/target/replicator.jar" ]; then
-    echo "building (mvn -B -q -DskipTests package)..."
-    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
-fi
-export MIRRORGATE_NO_BUILD=1
+build_jars "$ROOT/replicator/target/replicator.jar"
 [ -n "$OUT" ] || { mkdir -p "$ROOT/bench/results"; OUT=$ROOT/bench/results/peers-$(date -u +%Y%m%d-%H%M).txt; }
 
-DIR=$PARENT/mirrorgate-peers
-rm -rf "$DIR"
-mkdir -p "$DIR"
-PIDS=()
-stop_all() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        pkill -TERM -P "$pid" 2>/dev/null || true   # nbd-server's per-connection children
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-}
-cleanup() {
-    stop_all
-    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
-}
+fresh_dir mirrorgate-peers
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 log() { echo "$*" | tee -a "$OUT"; }
-
-# starts "$@" in the background; waits until its stdout has a first line (LINE), or until
-# 127.0.0.1:$WAIT_PORT accepts connections when WAIT_PORT is set
-start_daemon() {
-    local name=$1; shift
-    # emptied here, not by the redirection below: that runs in the background child, and the
-    # loop below could read the previous run's first line (its URI) before it does
-    : > "$DIR/$name.out"
-    : > "$DIR/$name.err"
-    "$@" > "$DIR/$name.out" 2> "$DIR/$name.err" &
-    PIDS+=("$!")
-    for _ in $(seq 1 600); do
-        if [ -n "${WAIT_PORT:-}" ]; then
-            python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-                "$WAIT_PORT" 2>/dev/null && { WAIT_PORT=; return 0; }
-        else
-            LINE=$(head -1 "$DIR/$name.out" 2>/dev/null || true)
-            [ -n "$LINE" ] && return 0
-        fi
-        # (a daemon that forks away exits at once: the port decides then)
-        [ -n "${WAIT_PORT:-}" ] || kill -0 "${PIDS[-1]}" 2>/dev/null \
-            || { echo "$name exited:" >&2; cat "$DIR/$name.err" >&2; exit 1; }
-        sleep 0.1
-    done
-    echo "$name did not start within 60 s" >&2; cat "$DIR/$name.err" >&2; exit 1
-}
-field() { echo "$LINE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 job_args() {
     case "$1" in
@@ -181,30 +111,6 @@ run_jobs() {
         echo "$target $job $run $value" >> "$DIR/values"
         log "   $target $job: $value"
     done
-}
-
-wait_in_sync() {
-    for _ in $(seq 1 "$STEP_TIMEOUT"); do
-        if "$ROOT/bin/replicator" -c "$DIR/replicator.toml" status r0 --json 2>/dev/null | python3 -c '
-import json, sys
-def find(o):
-    if isinstance(o, dict):
-        if o.get("resource") == "r0":
-            return o
-        for v in o.values():
-            r = find(v)
-            if r: return r
-    if isinstance(o, list):
-        for v in o:
-            r = find(v)
-            if r: return r
-s = find(json.load(sys.stdin)) or {}
-sys.exit(0 if s.get("resync", {}).get("state") == "done" and s.get("owedRegions") == 0 else 1)'; then
-            return 0
-        fi
-        sleep 1
-    done
-    echo "the mirror was not in sync within $STEP_TIMEOUT s" >&2; exit 1
 }
 
 ggate_server() {   # ggate-server exporting $1 as "disk"; sets GPORT and NPORT
@@ -268,7 +174,7 @@ EOF
             start_daemon replicator "$ROOT/bin/replicator" -c "$DIR/replicator.toml" run
             local endpoint
             endpoint=$(field nbd)
-            wait_in_sync
+            wait_in_sync "$DIR/replicator.toml" "$STEP_TIMEOUT"
             run_jobs mirror "$run" --ioengine=nbd --uri="nbd://$endpoint/r0" ;;
     esac
     stop_all

@@ -22,70 +22,29 @@
 # Prints every run, the medians, the machine's load, and PASS or BELOW for each target.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=yes
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=1024
 REGION=1MiB
 REGION_BYTES=1048576
 PERCENT=1
-PARENT=/var/tmp
-KEEP=no
 RUNS=3
-STEP_TIMEOUT=600
-
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --no-build) BUILD=no ;;
-        --size-mib) SIZE_MIB=$2; shift ;;
-        --region-size) REGION=$2; shift ;;
-        --percent) PERCENT=$2; shift ;;
-        --dir) PARENT=$2; shift ;;
-        --keep) KEEP=yes ;;
-        --runs) RUNS=$2; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+OPTIONS=(--size-mib=SIZE_MIB --region-size=REGION --percent=PERCENT --runs=RUNS)
+parse_options "$@"
 case "$REGION" in
     *KiB) REGION_BYTES=$(( ${REGION%KiB} * 1024 )) ;;
     *MiB) REGION_BYTES=$(( ${REGION%MiB} * 1048576 )) ;;
     *) echo "--region-size: $REGION (expected: NKiB or NMiB)" >&2; exit 2 ;;
 esac
 
-for tool in java rsync sha256sum timeout qemu-io python3; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install rsync qemu-utils)" >&2; exit 2; }
-done
-if [ "$BUILD" = yes ] || [ ! -f "$ROOT/replicator/target/replicator.jar" ]; then
-    echo "building (mvn -B -q -DskipTests package)..."
-    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
-fi
-export MIRRORGATE_NO_BUILD=1
+require_tools "apt-get install rsync qemu-utils" java rsync sha256sum timeout qemu-io python3
+build_jars "$ROOT/replicator/target/replicator.jar"
 REPLICATOR=$ROOT/bin/replicator
 
-DIR=$PARENT/mirrorgate-rejoin
-rm -rf "$DIR"
-mkdir -p "$DIR"
-FSTYPE=$(stat -f -c %T "$DIR")
-case "$FSTYPE" in
-    tmpfs|ramfs) echo "$DIR is on $FSTYPE (expected: a disk filesystem; use --dir)" >&2; exit 2 ;;
-esac
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
-}
+fresh_dir mirrorgate-rejoin
+require_disk_dir
+KILL_SIGNAL=KILL
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-drop_caches() {
-    sync
-    if [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
-        DROPPED=yes
-    else
-        DROPPED="no (not root or not permitted)"
-    fi
-}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(eval(sys.argv[1]))" "$1"; }
 # status over the control socket (one JSON line each way), without starting a JVM per poll
 status() {
@@ -186,23 +145,16 @@ run_once() {
     kill "$PID_alpha" "$PID_beta"; wait "$PID_alpha" "$PID_beta" 2>/dev/null || true
 
     echo "== rsync --inplace --no-whole-file of beta.img onto the stale copy (rsync daemon on 127.0.0.1)"
-    PORT=$(free_port)
-    printf '%s\n' "pid file = $DIR/rsyncd.pid" "use chroot = no" "[bench]" "    path = $DIR" \
-        "    read only = no" "    uid = root" "    gid = root" > "$DIR/rsyncd.conf"
-    rsync --daemon --no-detach --config="$DIR/rsyncd.conf" --address=127.0.0.1 --port="$PORT" 2> "$DIR/rsyncd.log" &
-    RSYNCD=$!; PIDS+=($RSYNCD)
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    start_rsyncd
     drop_caches
     T0=$(date +%s%3N)
     timeout "$STEP_TIMEOUT" rsync --inplace --no-whole-file --ignore-times --stats "$DIR/beta.img" \
-        "rsync://127.0.0.1:$PORT/bench/rsync-target.img" > "$DIR/rsync.out"
+        "rsync://127.0.0.1:$RSYNC_PORT/bench/rsync-target.img" > "$DIR/rsync.out"
     RSYNC_MS=$(( $(date +%s%3N) - T0 ))
-    kill "$RSYNCD"; wait "$RSYNCD" 2>/dev/null || true
+    stop_rsyncd
     echo "rsync ${RSYNC_MS} ms (page caches dropped: $DROPPED)"
 
-    SUMS=$(sha256sum "$DIR/alpha.img" "$DIR/beta.img" "$DIR/rsync-target.img")
-    echo "$SUMS"
-    [ "$(echo "$SUMS" | awk '{print $1}' | sort -u | wc -l)" -eq 1 ] || { echo "FAIL: the images differ" >&2; exit 1; }
+    same_content "$DIR/alpha.img" "$DIR/beta.img" "$DIR/rsync-target.img"
     ALLOWED=$(( WRITTEN * 11 / 10 + ALPHA_MARKED * REGION_BYTES ))
     COPIED_ALL+=("$COPIED"); ALLOWED_ALL+=("$ALLOWED"); REJOIN_ALL+=("$REJOIN_MS"); WALL_ALL+=("$WALL_MS"); RS_ALL+=("$RSYNC_MS")
 }
@@ -213,7 +165,6 @@ for run in $(seq 1 "$RUNS"); do
     echo "######## run $run of $RUNS"
     run_once
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo "== result ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "runs: copied bytes = ${COPIED_ALL[*]} (allowed ${ALLOWED_ALL[*]}); rejoin ms = ${REJOIN_ALL[*]};"
 echo "      from alpha's start ms = ${WALL_ALL[*]}; rsync ms = ${RS_ALL[*]}"

@@ -24,76 +24,29 @@
 # their ratio, and PASS (>= 20x) or BELOW.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=yes
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=1024
 REGION_SIZE=1048576
 DIRTY_PERCENT=1
-PARENT=/var/tmp
-KEEP=no
 RUNS=3
 TARGET_RATIO=20
-STEP_TIMEOUT=600
 SCATTERED=0
 MAX_COPY_RATIO=1.1
+OPTIONS=(--size-mib=SIZE_MIB --region-size=REGION_SIZE --dirty-percent=DIRTY_PERCENT --runs=RUNS
+    --scattered-writes=SCATTERED --target-ratio=TARGET_RATIO --max-copy-ratio=MAX_COPY_RATIO)
+parse_options "$@"
 
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --no-build) BUILD=no ;;
-        --size-mib) SIZE_MIB=$2; shift ;;
-        --region-size) REGION_SIZE=$2; shift ;;
-        --dirty-percent) DIRTY_PERCENT=$2; shift ;;
-        --dir) PARENT=$2; shift ;;
-        --keep) KEEP=yes ;;
-        --runs) RUNS=$2; shift ;;
-        --scattered-writes) SCATTERED=$2; shift ;;
-        --target-ratio) TARGET_RATIO=$2; shift ;;
-        --max-copy-ratio) MAX_COPY_RATIO=$2; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
-        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
-
-for tool in java rsync sha256sum timeout; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
-done
-
+require_tools "" java rsync sha256sum timeout python3
 JAR=$ROOT/bench/target/bench.jar
-if [ "$BUILD" = yes ] || [ ! -f "$JAR" ]; then
-    echo "building (mvn -B -q -DskipTests package)..."
-    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
-fi
-OPENS=$(sed -n 's:.*<mirrorgate.jvm.opens>\(.*\)</mirrorgate.jvm.opens>.*:\1:p' "$ROOT/pom.xml")
-# shellcheck disable=SC2086
-RUN=(java $OPENS -Xmx1g -Dorg.slf4j.simpleLogger.showDateTime=true \
+build_jars "$JAR"
+# shellcheck disable=SC2046
+RUN=(java $(jvm_opens) -Xmx1g -Dorg.slf4j.simpleLogger.showDateTime=true \
     -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS -cp "$JAR" io.mirrorgate.bench.ResyncRun)
 
 # everything lives in a directory of its own, removed at the end unless --keep
-DIR=$PARENT/mirrorgate-resync-vs-rsync
-rm -rf "$DIR"
-mkdir -p "$DIR"
-FSTYPE=$(stat -f -c %T "$DIR")
-case "$FSTYPE" in
-    tmpfs|ramfs) echo "$DIR is on $FSTYPE (expected: a disk filesystem; use --dir)" >&2; exit 2 ;;
-esac
-RSYNCD_PID=
-cleanup() {
-    if [ -n "$RSYNCD_PID" ]; then kill "$RSYNCD_PID" 2>/dev/null || true; wait "$RSYNCD_PID" 2>/dev/null || true; fi
-    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
-}
+fresh_dir mirrorgate-resync-vs-rsync
+require_disk_dir
 trap cleanup EXIT
-
-now() { date +%s.%N; }
-drop_caches() {
-    sync
-    if [ -w /proc/sys/vm/drop_caches ] && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
-        DROPPED=yes
-    else
-        DROPPED="no (not root or not permitted)"
-    fi
-}
-value() { sed -n "s/^$1=//p" "$2" | tail -1; }
 
 run_once() {
     PRIMARY=$DIR/primary.img
@@ -137,42 +90,25 @@ run_once() {
     CHANGED=$(value dirty_bytes "$DIR/prepare.out")
     COPY_RATIO=$(echo "$COPIED $CHANGED" | awk '{printf "%.3f", $1 / $2}')
     echo "bytes copied / bytes changed: $COPIED / $CHANGED = $COPY_RATIO"
-    MG_WALL=$(echo "$T0 $T1" | awk '{printf "%.3f", $2 - $1}')
+    MG_WALL=$(elapsed "$T0" "$T1")
     echo "page caches dropped before: $DROPPED"
 
     echo "== rsync --inplace --no-whole-file of the whole image (rsync daemon on 127.0.0.1)"
-    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-        || shuf -i 20000-60000 -n 1)
-    printf '%s\n' "pid file = $DIR/rsyncd.pid" "use chroot = no" "[bench]" "    path = $DIR" \
-        "    read only = no" "    uid = root" "    gid = root" > "$DIR/rsyncd.conf"
-    rsync --daemon --no-detach --config="$DIR/rsyncd.conf" --address=127.0.0.1 --port="$PORT" \
-        2> "$DIR/rsyncd.log" &
-    RSYNCD_PID=$!
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-        sleep 0.1
-    done
+    start_rsyncd
     drop_caches
     T0=$(now)
     timeout "$STEP_TIMEOUT" rsync --inplace --no-whole-file --stats "$PRIMARY" \
-        "rsync://127.0.0.1:$PORT/bench/rsync-target.img" > "$DIR/rsync.out"
+        "rsync://127.0.0.1:$RSYNC_PORT/bench/rsync-target.img" > "$DIR/rsync.out"
     T1=$(now)
-    RSYNC_SECONDS=$(echo "$T0 $T1" | awk '{printf "%.3f", $2 - $1}')
+    RSYNC_SECONDS=$(elapsed "$T0" "$T1")
     grep -E "Total bytes (sent|received)|Literal data|Matched data" "$DIR/rsync.out"
     echo "rsync_seconds=$RSYNC_SECONDS"
     echo "page caches dropped before: $DROPPED"
 
-    kill "$RSYNCD_PID"
-    wait "$RSYNCD_PID" 2>/dev/null || true
-    RSYNCD_PID=
+    stop_rsyncd
 
     echo "== checksums"
-    SUMS=$(sha256sum "$PRIMARY" "$STANDBY" "$TARGET")
-    echo "$SUMS"
-    if [ "$(echo "$SUMS" | awk '{print $1}' | sort -u | wc -l)" -ne 1 ]; then
-        echo "FAIL: the images differ" >&2
-        exit 1
-    fi
+    same_content "$PRIMARY" "$STANDBY" "$TARGET"
     MG_ALL+=("$MG_SECONDS"); WALL_ALL+=("$MG_WALL"); RS_ALL+=("$RSYNC_SECONDS"); COPY_ALL+=("$COPY_RATIO")
 }
 
@@ -193,7 +129,6 @@ if [ "$SCATTERED" -gt 0 ]; then
     printf '%s\n' "${COPY_ALL[@]}" | awk -v max="$MAX_COPY_RATIO" '$1 > worst {worst = $1}
         END {printf "copy ratio: worst %.3f, target <= %s: %s\n", worst, max, (worst <= max) ? "PASS" : "ABOVE"}'
 fi
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 awk -v mg="$(median "${MG_ALL[@]}")" -v wall="$(median "${WALL_ALL[@]}")" -v rs="$(median "${RS_ALL[@]}")" \
     -v target="$TARGET_RATIO" -v runs="$RUNS" 'BEGIN {
     ratio = rs / mg; wallRatio = rs / wall;

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
         --size-mib) SIZE_MIB=$2; shift ;;
         --region-size) REGION_SIZE=$2; shift ;;
         --percent) PERCENT=$2; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) PASS+=("$1") ;;
     esac
     shift

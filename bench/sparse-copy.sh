@@ -17,72 +17,22 @@
 #   each endpoint <= 1.2x nbdkit's nbdcopy time; sparse initial sync <= 2x the data-alone sync.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=yes
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=1024
 DATA_MIB=16
-PARENT=/var/tmp
 RUNS=3
-KEEP=no
-STEP_TIMEOUT=600
+OPTIONS=(--size-mib=SIZE_MIB --data-mib=DATA_MIB --runs=RUNS)
+parse_options "$@"
 
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --no-build) BUILD=no ;;
-        --size-mib) SIZE_MIB=$2; shift ;;
-        --data-mib) DATA_MIB=$2; shift ;;
-        --dir) PARENT=$2; shift ;;
-        --runs) RUNS=$2; shift ;;
-        --keep) KEEP=yes ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
-    esac
-    shift
-done
+require_tools "apt-get install nbdkit libnbd-bin" java nbdkit nbdcopy cmp python3 timeout
+build_jars "$ROOT/bench/target/bench.jar"
+# shellcheck disable=SC2046
+RESYNC_RUN=(java $(jvm_opens) -Xmx1g -cp "$ROOT/bench/target/bench.jar" io.mirrorgate.bench.ResyncRun)
 
-for tool in java nbdkit nbdcopy cmp python3 timeout; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nbdkit libnbd-bin)" >&2; exit 2; }
-done
-
-if [ "$BUILD" = yes ] || [ ! -f "$ROOT/bench/target/bench.jar" ]; then
-    echo "building (mvn -B -q -DskipTests package)..."
-    (cd "$ROOT" && timeout "$STEP_TIMEOUT" mvn -B -q -DskipTests package)
-fi
-export MIRRORGATE_NO_BUILD=1
-OPENS=$(sed -n 's:.*<mirrorgate.jvm.opens>\(.*\)</mirrorgate.jvm.opens>.*:\1:p' "$ROOT/pom.xml")
-# shellcheck disable=SC2086
-RESYNC_RUN=(java $OPENS -Xmx1g -cp "$ROOT/bench/target/bench.jar" io.mirrorgate.bench.ResyncRun)
-
-DIR=$PARENT/mirrorgate-sparse-copy
-rm -rf "$DIR"
-mkdir -p "$DIR"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    if [ "$KEEP" = no ]; then rm -rf "$DIR"; fi
-}
+fresh_dir mirrorgate-sparse-copy
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-elapsed() { echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-value() { sed -n "s/^$1=//p" "$2" | tail -1; }
 allocated_mib() { echo $(( $(stat -c %b "$1") * 512 / 1048576 )); }
-
-# starts "$@" in the background with stdout to $LOG.out, waits for its first line into LINE
-start_daemon() {
-    local log=$1; shift
-    "$@" > "$log.out" 2> "$log.err" &
-    PIDS+=("$!")
-    for _ in $(seq 1 600); do
-        LINE=$(head -1 "$log.out" 2>/dev/null || true)
-        [ -n "$LINE" ] && return 0
-        kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$log.err" >&2; exit 1; }
-        sleep 0.1
-    done
-    echo "$* printed nothing within 60 s" >&2; cat "$log.err" >&2; exit 1
-}
-field() { echo "$LINE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # copies $1 (an NBD URI) to $2 with nbdcopy; prints the seconds; checks the copy. A first,
 # untimed copy to null: warms the endpoint's JVM up (nbdkit is C and needs none).
@@ -96,31 +46,6 @@ timed_copy() {
     cmp -s "$DIR/sparse.img" "$2" || { echo "copy $2 differs from sparse.img" >&2; exit 1; }
     [ "$(allocated_mib "$2")" -le $((2 * DATA_MIB + 1)) ] || { echo "copy $2 is not sparse" >&2; exit 1; }
     elapsed "$t0" "$t1"
-}
-
-# waits until the replicator's initial sync is done (the mirror copy then runs alone)
-wait_in_sync() {
-    for _ in $(seq 1 300); do
-        if "$ROOT/bin/replicator" -c "$DIR/replicator.toml" status r0 --json 2>/dev/null | python3 -c '
-import json, sys
-def find(o):
-    if isinstance(o, dict):
-        if o.get("resource") == "r0":
-            return o
-        for v in o.values():
-            r = find(v)
-            if r: return r
-    if isinstance(o, list):
-        for v in o:
-            r = find(v)
-            if r: return r
-s = find(json.load(sys.stdin)) or {}
-sys.exit(0 if s.get("resync", {}).get("state") == "done" and s.get("owedRegions") == 0 else 1)'; then
-            return 0
-        fi
-        sleep 1
-    done
-    echo "the mirror was not in sync within 300 s" >&2; exit 1
 }
 
 declare -A TIMES
@@ -145,11 +70,11 @@ run_once() {
     printf '127.0.0.1 RW %s disk\n127.0.0.1 RW %s standby\n' "$DIR/sparse.img" "$DIR/standby.img" > "$DIR/exports"
     local gport nport
     gport=$(free_port); nport=$(free_port)
-    start_daemon "$DIR/server" "$ROOT/bin/ggate-server" -e "$DIR/exports" -k "$DIR/key" \
+    start_daemon server "$ROOT/bin/ggate-server" -e "$DIR/exports" -k "$DIR/key" \
         -l "127.0.0.1:$gport" --nbd-listen "127.0.0.1:$nport" --state-dir "$DIR/state"
     TIMES[server,$run]=$(timed_copy "nbd://127.0.0.1:$nport/disk" "$DIR/server-copy.img")
 
-    start_daemon "$DIR/attach" "$ROOT/bin/ggate-client" attach -k "$DIR/key" -o ro \
+    start_daemon attach "$ROOT/bin/ggate-client" attach -k "$DIR/key" -o ro \
         --run-dir "$DIR/run" "127.0.0.1:$gport" "$DIR/sparse.img"
     TIMES[attach,$run]=$(timed_copy "$LINE" "$DIR/attach-copy.img")
 
@@ -167,11 +92,10 @@ region_size = "1MiB"
 nbd_listen = "127.0.0.1:0"
 EOF
     "$ROOT/bin/replicator" -c "$DIR/replicator.toml" create r0 > /dev/null
-    start_daemon "$DIR/replicator" "$ROOT/bin/replicator" -c "$DIR/replicator.toml" run
-    wait_in_sync
+    start_daemon replicator "$ROOT/bin/replicator" -c "$DIR/replicator.toml" run
+    wait_in_sync "$DIR/replicator.toml" 300
     TIMES[mirror,$run]=$(timed_copy "nbd://$(field nbd)/r0" "$DIR/mirror-copy.img")
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    PIDS=()
+    stop_all
 
     local kind
     for kind in sparse dense; do
@@ -191,18 +115,20 @@ for run in $(seq 1 "$RUNS"); do
     run_once "$run"
 done
 
-median() {
-    local key=$1
-    for run in $(seq 1 "$RUNS"); do echo "${TIMES[$key,$run]}"; done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+# median_of KEY: the median of KEY's times over the runs
+median_of() {
+    local run values=()
+    for run in $(seq 1 "$RUNS"); do values+=("${TIMES[$1,$run]}"); done
+    median "${values[@]}"
 }
 verdict() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN {r = a / b; printf "%.2fx %s", r, (r <= t ? "PASS" : "BELOW")}'; }
 
 echo "== medians of $RUNS runs (load when done: $(cut -d' ' -f1-3 /proc/loadavg))"
-NBDKIT=$(median nbdkit)
+NBDKIT=$(median_of nbdkit)
 echo "nbdcopy from nbdkit:                $NBDKIT s"
 for endpoint in server attach mirror; do
-    printf 'nbdcopy from %-22s %s s  %s (target <= 1.2x nbdkit)\n' "$endpoint:" "$(median "$endpoint")" \
-        "$(verdict "$(median "$endpoint")" "$NBDKIT" 1.2)"
+    printf 'nbdcopy from %-22s %s s  %s (target <= 1.2x nbdkit)\n' "$endpoint:" "$(median_of "$endpoint")" \
+        "$(verdict "$(median_of "$endpoint")" "$NBDKIT" 1.2)"
 done
-echo "initial sync, sparse image:         $(median sync-sparse) s"
-echo "initial sync, its data alone:       $(median sync-dense) s  -> sparse $(verdict "$(median sync-sparse)" "$(median sync-dense)" 2) (target <= 2x)"
+echo "initial sync, sparse image:         $(median_of sync-sparse) s"
+echo "initial sync, its data alone:       $(median_of sync-dense) s  -> sparse $(verdict "$(median_of sync-sparse)" "$(median_of sync-dense)" 2) (target <= 2x)"

@@ -6,6 +6,8 @@ import io.mirrorgate.common.error.Reasons;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.BiFunction;
 import picocli.CommandLine;
 
 /**
@@ -73,6 +75,26 @@ public final class Cli {
         spec.commandLine().usage(err);
         err.flush();
         return ExitCodes.USAGE;
+    }
+
+    /** The {@code main} of a program: its command line on the standard streams, run, then exit with its code. */
+    public static void main(BiFunction<PrintWriter, PrintWriter, CommandLine> newCommandLine, String[] args) {
+        System.exit(newCommandLine.apply(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+                .execute(args));
+    }
+
+    /**
+     * What a daemon's command does once it is serving: prints its one ready line (scripts wait for
+     * it), then waits for SIGTERM or SIGINT; the caller then closes the daemon and exits 0.
+     */
+    public static void serveUntilTerminated(CommandLine.Model.CommandSpec spec, String readyLine)
+            throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(readyLine);
+        out.flush();
+        stop.await();
     }
 
     /** Bad command lines exit 64 (EX_USAGE, as the help footers say), not picocli's default 2. */

@@ -1,6 +1,9 @@
 package io.mirrorgate.common.lifecycle;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,6 +44,22 @@ public final class DaemonThreads implements ThreadFactory {
         Thread t = named(name).newThread(task);
         t.start();
         return t;
+    }
+
+    /**
+     * Stops {@code executor} after the tasks already queued, waiting up to {@code timeout} for
+     * them; then (or when interrupted) interrupts what still runs.
+     */
+    public static void stop(ExecutorService executor, Duration timeout) {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
+        }
     }
 
     @Override

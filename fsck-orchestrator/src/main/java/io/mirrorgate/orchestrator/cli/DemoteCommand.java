@@ -1,9 +1,6 @@
 package io.mirrorgate.orchestrator.cli;
 
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code fsck-orchestrator demote [--dry-run]}. */
 @Command(name = "demote", mixinStandardHelpOptions = true,
@@ -11,20 +8,10 @@ import picocli.CommandLine.Option;
             "Stop the services (in reverse order), drop the service addresses, unmount and",
             "detach the volumes, make every resource secondary",
             "(replicator role R secondary), notify. Exit 1 when a step fails."})
-final class DemoteCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--dry-run", description = "Print each command the plan would run; change nothing.")
-    boolean dryRun;
-
+final class DemoteCommand extends PlanCommand {
     @Override
     public Integer call() {
         var config = parent.loadConfig();
-        var plans = PlanCommands.plans(config, parent.runner, dryRun, spec.commandLine().getOut());
-        return PlanCommands.finish(config, dryRun, plans.demote("demote"));
+        return finish(config, plans(config).demote("demote"));
     }
 }

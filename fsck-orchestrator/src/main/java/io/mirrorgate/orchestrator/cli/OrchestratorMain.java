@@ -71,8 +71,6 @@ public final class OrchestratorMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(newCommandLine(out, err).execute(args));
+        Cli.main(OrchestratorMain::newCommandLine, args);
     }
 }

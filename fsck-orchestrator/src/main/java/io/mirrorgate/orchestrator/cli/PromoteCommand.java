@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,24 +21,14 @@ import picocli.CommandLine.Option;
             "Refused (exit 65) while the peer is alive and primary, as the running daemon's",
             "heartbeats (or, without a daemon, the replicator) say; --force fences the peer and",
             "takes the role anyway. Exit 1 when a step fails (the message names it)."})
-final class PromoteCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--dry-run", description = "Print each command the plan would run; change nothing.")
-    boolean dryRun;
-
+final class PromoteCommand extends PlanCommand {
     @Option(names = "--force", description = "Take over even while the peer is alive and primary (fences it).")
     boolean force;
 
     @Override
     public Integer call() {
         OrchestratorConfig config = parent.loadConfig();
-        PrintWriter out = spec.commandLine().getOut();
-        Plans plans = PlanCommands.plans(config, parent.runner, dryRun, out);
+        Plans plans = plans(config);
         if (!force) {
             peerAliveAndPrimary(config, plans).ifPresent(why -> {
                 throw new MirrorgateException(ErrorCode.EINVAL, "refused: " + why + " (demote it first, or use"
@@ -48,7 +36,7 @@ final class PromoteCommand implements Callable<Integer> {
             });
         }
         String reason = "promote-standby" + (force ? " --force" : "");
-        return PlanCommands.finish(config, dryRun, plans.takeover(reason, force));
+        return finish(config, plans.takeover(reason, force));
     }
 
     /** Why the peer counts as alive and primary, if it does. */

@@ -1,12 +1,9 @@
 package io.mirrorgate.orchestrator.cli;
 
+import io.mirrorgate.common.cli.Cli;
+import io.mirrorgate.common.cli.Subcommand;
 import io.mirrorgate.orchestrator.daemon.OrchestratorDaemon;
 import io.mirrorgate.common.cli.ExitCodes;
-import io.mirrorgate.common.cli.Signals;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code fsck-orchestrator run}: the daemon, in the foreground, until SIGTERM or SIGINT. */
@@ -18,22 +15,11 @@ import picocli.CommandLine.Command;
             "it was superseded steps down. A plan that a crash interrupted is completed first.",
             "Prints one line when running:",
             "  fsck-orchestrator running heartbeat=ADDRESS:PORT"})
-final class RunCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class RunCommand extends Subcommand<OrchestratorMain> {
     @Override
     public Integer call() throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
         try (OrchestratorDaemon daemon = OrchestratorDaemon.start(parent.loadConfig())) {
-            Signals.onTermination(stop::countDown);
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(daemon.readyLine());
-            out.flush();
-            stop.await();
+            Cli.serveUntilTerminated(spec, daemon.readyLine());
         }
         return ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package io.mirrorgate.orchestrator.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -10,8 +11,6 @@ import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,20 +21,14 @@ import picocli.CommandLine.Option;
             "heartbeat and its age, the heartbeat counters (accepted, forged, replayed, ...),",
             "the current decision, and the last plan with each step's outcome and duration.",
             "When the daemon is not running: the last plan from the state file, and exit 69."})
-final class StatusCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    OrchestratorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class StatusCommand extends Subcommand<OrchestratorMain> {
     @Option(names = "--json", description = "Print the status as one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
         var config = parent.loadConfig();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         Optional<JsonNode> answer = DaemonControl.status(config.control());
         if (answer.isEmpty()) {
             // no daemon: what the state file says of the last plan is still worth showing

@@ -1,5 +1,6 @@
 package io.mirrorgate.client.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import io.mirrorgate.client.attach.Attachment;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
 import io.mirrorgate.common.cli.Cli;
@@ -14,8 +15,6 @@ import io.mirrorgate.server.transport.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,13 +25,7 @@ import picocli.CommandLine.Parameters;
             "Attaches the export PATH (or its NBD export name) of the ggate-server at HOST[:PORT]",
             "and serves it until detached (ggate-client detach ID) or signalled. The first line",
             "of output is the endpoint's URI, e.g. nbd://127.0.0.1:40123/ggate0."})
-final class AttachCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    GgateClientMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class AttachCommand extends Subcommand<GgateClientMain> {
     @Parameters(index = "0", paramLabel = "HOST[:PORT]", description = "The ggate-server (port 3080 by default).")
     String server;
 
@@ -107,7 +100,7 @@ final class AttachCommand implements Callable<Integer> {
         }
         try (Attachment attachment = start(Cli.option(builder::build))) {
             Signals.onTermination(attachment::detach);
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             out.println(attachment.uri());
             out.flush();
             attachment.awaitDetach();

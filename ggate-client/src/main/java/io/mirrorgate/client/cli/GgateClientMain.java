@@ -53,7 +53,6 @@ public final class GgateClientMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(newCommandLine(new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true)).execute(args));
+        Cli.main(GgateClientMain::newCommandLine, args);
     }
 }

@@ -1,5 +1,6 @@
 package io.mirrorgate.client.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,21 +15,13 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ggate-client list}: the running attachments with their state and counters. */
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Show attached disks: id, state, server, path, endpoint and counters.")
-final class ListCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    GgateClientMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class ListCommand extends Subcommand<GgateClientMain> {
     /** The first right-aligned (numeric) column. */
     private static final int NUMERIC_FROM = 5;
 
@@ -55,7 +48,7 @@ final class ListCommand implements Callable<Integer> {
                 all.add(stale);
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(all));
             return ExitCodes.OK;

@@ -5,6 +5,7 @@ import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.GgateEndpointHandler;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.HandshakeAuth;
 import io.mirrorgate.server.protocol.Hello;
@@ -12,8 +13,6 @@ import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Welcome;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * fails it with a {@link RemoteRefusedException} (the server said no) or a plain {@link
  * MirrorgateException} (the network failed). Afterwards it passes replies to its listener.
  */
-final class ClientChannelHandler extends ChannelDuplexHandler {
+final class ClientChannelHandler extends GgateEndpointHandler {
     private static final Logger log = LoggerFactory.getLogger(ClientChannelHandler.class);
     /** The first four bytes of an NBD server's greeting, "NBDM" of "NBDMAGIC". */
     private static final int NBD_MAGIC_HIGH = 0x4e42444d;
@@ -46,7 +45,6 @@ final class ClientChannelHandler extends ChannelDuplexHandler {
     private final String peer;
     private byte[] serverNonce;
     private boolean ready;
-    private boolean closedHere;
     private String closeReason = "connection closed by the server";
 
     ClientChannelHandler(Hello hello, byte[] key, GgateCodec codec, Promise<Welcome> handshake,
@@ -141,14 +139,8 @@ final class ClientChannelHandler extends ChannelDuplexHandler {
     }
 
     @Override
-    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-        closedHere = true;
-        super.close(ctx, promise);
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException && closedHere && !ctx.channel().isActive()) {
+        if (partialFrameAtClose(ctx, cause)) {
             log.debug("ggate partial reply discarded at close peer={}: {}", peer, cause.getMessage());
             return;
         }

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import io.mirrorgate.common.cli.Cli;
 import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.common.cli.Keys;
@@ -11,8 +12,6 @@ import io.mirrorgate.server.export.ExportsFile;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,13 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = {"Validate the exports file and the key, and print the exports; opens no device.",
             "Every export path must exist; the key must hold at least 16 bytes."})
-final class CheckCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    GgateServerMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class CheckCommand extends Subcommand<GgateServerMain> {
     @Option(names = {"-e", "--exports"}, paramLabel = "FILE",
             description = "Exports file (default: the server's, /etc/mirrorgate/exports).")
     Path exports;
@@ -56,7 +49,7 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         byte[] key = Keys.read(keyPath);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         file.rules().forEach(rule -> out.printf("%s:%d: %s %s %s (nbd name: %s)%n", exportsPath,
                 rule.line(), rule.hosts(), rule.access(), rule.path(), rule.name()));
         out.printf("%s: %d key bytes, ok%n", keyPath, key.length);

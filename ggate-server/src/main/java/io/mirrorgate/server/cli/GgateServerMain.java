@@ -2,7 +2,6 @@ package io.mirrorgate.server.cli;
 
 import io.mirrorgate.common.cli.Cli;
 import io.mirrorgate.common.cli.ExitCodes;
-import io.mirrorgate.common.cli.Signals;
 import io.mirrorgate.common.cli.Sizes;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
@@ -19,7 +18,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -136,15 +134,10 @@ public final class GgateServerMain implements Callable<Integer> {
                 keyFile, stateDir,
                 LocalDeviceOptions.defaults().withDirectIo(directIo).withIoThreads(ioThreads),
                 (int) maxRequest, limits(), serverTls());
-        CountDownLatch stop = new CountDownLatch(1);
-        Signals.onTermination(stop::countDown);
         try (GgateDaemon daemon = GgateDaemon.start(settings)) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("ggate-server listening ggate=" + HostPort.of(daemon.ggateAddress())
+            Cli.serveUntilTerminated(spec, "ggate-server listening ggate=" + HostPort.of(daemon.ggateAddress())
                     + " nbd=" + (daemon.nbdAddress() != null ? HostPort.of(daemon.nbdAddress()) : "off")
                     + " exports=" + daemon.registry().exportsFile().exports().size());
-            out.flush();
-            stop.await();
         }
         return ExitCodes.OK;
     }
@@ -179,7 +172,6 @@ public final class GgateServerMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(newCommandLine(new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true)).execute(args));
+        Cli.main(GgateServerMain::newCommandLine, args);
     }
 }

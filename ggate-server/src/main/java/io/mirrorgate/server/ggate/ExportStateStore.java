@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
@@ -23,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The fencing state of a ggate server's devices: the highest epoch any client presented and the
@@ -210,14 +210,6 @@ public final class ExportStateStore implements AutoCloseable {
     /** Stops the state thread after the operations already queued. Idempotent. */
     @Override
     public void close() {
-        io.shutdown();
-        try {
-            if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
-                io.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            io.shutdownNow();
-        }
+        DaemonThreads.stop(io, Duration.ofSeconds(10));
     }
 }

@@ -14,14 +14,13 @@ import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.Auth;
 import io.mirrorgate.server.protocol.Challenge;
 import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.GgateEndpointHandler;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.HandshakeAuth;
 import io.mirrorgate.server.protocol.Hello;
 import io.mirrorgate.server.protocol.Welcome;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * RequestDispatcher}. A protocol violation closes this channel only and is logged once with
  * the peer's address. Not sharable: one instance per channel.
  */
-public final class GgateServerHandler extends ChannelDuplexHandler {
+public final class GgateServerHandler extends GgateEndpointHandler {
     private static final Logger log = LoggerFactory.getLogger(GgateServerHandler.class);
 
     private enum Phase { HELLO, AUTH, ADMITTING, READY, CLOSED }
@@ -60,7 +59,6 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     private Export admittedExport;
     private ScheduledFuture<?> handshakeTimer;
     private boolean violationLogged;
-    private boolean closedHere;
 
     GgateServerHandler(GgateServerConfig config, ExportStateStore store, SessionRegistry sessions,
             GgateCodec codec) {
@@ -319,14 +317,8 @@ public final class GgateServerHandler extends ChannelDuplexHandler {
     }
 
     @Override
-    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-        closedHere = true;
-        super.close(ctx, promise);
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException && closedHere && !ctx.channel().isActive()) {
+        if (partialFrameAtClose(ctx, cause)) {
             log.debug("ggate partial frame discarded at close peer={}: {}", peer, cause.getMessage());
         } else if (cause instanceof DecoderException) {
             violation(ctx, cause.getMessage());

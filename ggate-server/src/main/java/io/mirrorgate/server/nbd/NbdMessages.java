@@ -33,26 +33,19 @@ public final class NbdMessages {
     }
 
     /**
-     * One transmission request. A WRITE carries its payload; a WRITE over the maximum payload
-     * arrives with an empty payload and {@code discarded} set (the decoder dropped the bytes).
+     * A message of the transmission phase: the flags, type and cookie of its header, and its
+     * payload.
      */
-    public static final class Request extends DefaultByteBufHolder {
+    public abstract static class Transmission extends DefaultByteBufHolder {
         private final int flags;
         private final int type;
         private final long cookie;
-        private final long offset;
-        private final long length;
-        private final boolean discarded;
 
-        public Request(int flags, int type, long cookie, long offset, long length, ByteBuf payload,
-                boolean discarded) {
+        Transmission(int flags, int type, long cookie, ByteBuf payload) {
             super(payload);
             this.flags = flags;
             this.type = type;
             this.cookie = cookie;
-            this.offset = offset;
-            this.length = length;
-            this.discarded = discarded;
         }
 
         public int flags() {
@@ -65,6 +58,24 @@ public final class NbdMessages {
 
         public long cookie() {
             return cookie;
+        }
+    }
+
+    /**
+     * One transmission request. A WRITE carries its payload; a WRITE over the maximum payload
+     * arrives with an empty payload and {@code discarded} set (the decoder dropped the bytes).
+     */
+    public static final class Request extends Transmission {
+        private final long offset;
+        private final long length;
+        private final boolean discarded;
+
+        public Request(int flags, int type, long cookie, long offset, long length, ByteBuf payload,
+                boolean discarded) {
+            super(flags, type, cookie, payload);
+            this.offset = offset;
+            this.length = length;
+            this.discarded = discarded;
         }
 
         /** The offset as sent: unsigned 64 bits, so a value above 2^63 is negative here. */
@@ -83,7 +94,7 @@ public final class NbdMessages {
 
         @Override
         public String toString() {
-            return "Request(type=" + type + " flags=" + flags + " cookie=" + cookie + " offset="
+            return "Request(type=" + type() + " flags=" + flags() + " cookie=" + cookie() + " offset="
                     + Long.toUnsignedString(offset) + " length=" + length + ")";
         }
     }
@@ -140,28 +151,9 @@ public final class NbdMessages {
     }
 
     /** One structured reply chunk; {@code payload} is the chunk's whole payload. */
-    public static final class StructuredReply extends DefaultByteBufHolder implements Outbound {
-        private final int flags;
-        private final int type;
-        private final long cookie;
-
+    public static final class StructuredReply extends Transmission implements Outbound {
         public StructuredReply(int flags, int type, long cookie, ByteBuf payload) {
-            super(payload);
-            this.flags = flags;
-            this.type = type;
-            this.cookie = cookie;
-        }
-
-        public int flags() {
-            return flags;
-        }
-
-        public int type() {
-            return type;
-        }
-
-        public long cookie() {
-            return cookie;
+            super(flags, type, cookie, payload);
         }
     }
 }

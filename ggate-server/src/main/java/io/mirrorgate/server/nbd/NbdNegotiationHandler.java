@@ -2,10 +2,6 @@ package io.mirrorgate.server.nbd;
 
 import static io.mirrorgate.server.nbd.NbdConstants.FLAG_FIXED_NEWSTYLE;
 import static io.mirrorgate.server.nbd.NbdConstants.FLAG_NO_ZEROES;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_BLOCK_SIZE;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_DESCRIPTION;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_EXPORT;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
 import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
 
 import io.mirrorgate.common.lifecycle.GracefulShutdown;
@@ -27,8 +23,6 @@ import io.mirrorgate.server.nbd.NbdMessages.Greeting;
 import io.mirrorgate.server.nbd.NbdMessages.Option;
 import io.mirrorgate.server.nbd.NbdMessages.OptionReply;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -184,7 +178,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                 NbdErrors.closeOnFailure(ctx, new MirrorgateException(ErrorCode.EACCES,
                         "NBD_OPT_EXPORT_NAME without TLS, and this server requires TLS"), LOG);
             } else {
-                error(ctx, code, NbdConstants.REP_ERR_TLS_REQD,
+                NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_TLS_REQD,
                         "this server requires TLS: send NBD_OPT_STARTTLS first");
             }
             return;
@@ -197,16 +191,16 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             case NbdConstants.OPT_INFO, NbdConstants.OPT_GO -> infoOrGo(ctx, code, data);
             case NbdConstants.OPT_STRUCTURED_REPLY -> {
                 if (data.isReadable()) {
-                    error(ctx, code, NbdConstants.REP_ERR_INVALID,
+                    NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID,
                             "NBD_OPT_STRUCTURED_REPLY carries no data");
                 } else {
                     structured = true;
-                    ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+                    NbdOptionReplies.ack(ctx, code);
                 }
             }
             case NbdConstants.OPT_LIST_META_CONTEXT, NbdConstants.OPT_SET_META_CONTEXT ->
                     metaContext(ctx, code, data);
-            default -> error(ctx, code, NbdConstants.REP_ERR_UNSUP,
+            default -> NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_UNSUP,
                     "option " + code + " is not supported by this server");
         }
     }
@@ -219,14 +213,14 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private void startTls(ChannelHandlerContext ctx, ServerTls tls, ByteBuf data) {
         int code = NbdConstants.OPT_STARTTLS;
         if (!tls.enabled()) {
-            error(ctx, code, NbdConstants.REP_ERR_UNSUP, "TLS is not configured on this server");
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_UNSUP, "TLS is not configured on this server");
         } else if (tlsStarted) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, "TLS is already on");
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, "TLS is already on");
         } else if (data.isReadable()) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, "NBD_OPT_STARTTLS carries no data");
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, "NBD_OPT_STARTTLS carries no data");
         } else {
             tlsStarted = true;
-            ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+            NbdOptionReplies.ack(ctx, code);
             // the acknowledgement is already queued in clear: from here on, everything is TLS
             ctx.pipeline().addFirst("tls", tls.newHandler(ctx.channel(), false,
                     ConnectionLimits.of(ctx.channel()).drainTimeout()));
@@ -237,7 +231,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private void metaContext(ChannelHandlerContext ctx, int code, ByteBuf data) {
         boolean list = code == NbdConstants.OPT_LIST_META_CONTEXT;
         if (!structured) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID,
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID,
                     "metadata contexts need structured replies (NBD_OPT_STRUCTURED_REPLY) first");
             return;
         }
@@ -245,13 +239,13 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         try {
             query = NbdMetaContexts.parse(data);
         } catch (NbdMetaContexts.Invalid e) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, e.getMessage());
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, e.getMessage());
             return;
         }
         try {
             resolve(ctx, query.exportName());
         } catch (MirrorgateException e) {
-            error(ctx, code, refusal(e.code()), e.getMessage());
+            NbdOptionReplies.error(ctx, code, NbdOptionReplies.refusal(e.code()), e.getMessage());
             return;
         }
         List<String> selected = NbdMetaContexts.select(query.queries(), list);
@@ -259,26 +253,20 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             allocationContextFor = selected.isEmpty() ? null : query.exportName();
         }
         for (String context : selected) {
-            ByteBuf reply = ctx.alloc().buffer();
-            reply.writeInt(list ? 0 : NbdConstants.CONTEXT_ID_ALLOCATION);
-            reply.writeCharSequence(context, StandardCharsets.UTF_8);
-            ctx.write(new OptionReply(code, NbdConstants.REP_META_CONTEXT, reply));
+            NbdOptionReplies.metaContext(ctx, code, list ? 0 : NbdConstants.CONTEXT_ID_ALLOCATION, context);
         }
-        ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+        NbdOptionReplies.ack(ctx, code);
     }
 
     private void list(ChannelHandlerContext ctx, ByteBuf data) {
         if (data.isReadable()) {
-            error(ctx, NbdConstants.OPT_LIST, NbdConstants.REP_ERR_INVALID, "NBD_OPT_LIST carries no data");
+            NbdOptionReplies.error(ctx, NbdConstants.OPT_LIST, NbdConstants.REP_ERR_INVALID, "NBD_OPT_LIST carries no data");
             return;
         }
         for (String name : resolver.list(NbdErrors.clientAddress(ctx))) {
-            ByteBuf reply = ctx.alloc().buffer();
-            reply.writeInt(ByteBufUtil.utf8Bytes(name));
-            reply.writeCharSequence(name, StandardCharsets.UTF_8);
-            ctx.write(new OptionReply(NbdConstants.OPT_LIST, NbdConstants.REP_SERVER, reply));
+            NbdOptionReplies.server(ctx, name);
         }
-        ctx.writeAndFlush(new OptionReply(NbdConstants.OPT_LIST, NbdConstants.REP_ACK));
+        NbdOptionReplies.ack(ctx, NbdConstants.OPT_LIST);
     }
 
     /**
@@ -286,20 +274,20 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
      */
     private void infoOrGo(ChannelHandlerContext ctx, int code, ByteBuf data) {
         if (data.readableBytes() < 6) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, "option length: " + data.readableBytes()
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, "option length: " + data.readableBytes()
                     + " (expected: >= 6)");
             return;
         }
         long nameLength = data.readUnsignedInt();
         if (nameLength > MAX_STRING || nameLength > data.readableBytes() - 2) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, "export name length: " + nameLength
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, "export name length: " + nameLength
                     + " (expected: <= " + Math.min(MAX_STRING, data.readableBytes() - 2) + ")");
             return;
         }
         String name = data.readCharSequence((int) nameLength, StandardCharsets.UTF_8).toString();
         int count = data.readUnsignedShort();
         if (data.readableBytes() != 2 * count) {
-            error(ctx, code, NbdConstants.REP_ERR_INVALID, "information requests: " + count
+            NbdOptionReplies.error(ctx, code, NbdConstants.REP_ERR_INVALID, "information requests: " + count
                     + " announced, " + data.readableBytes() + " bytes follow (expected: " + 2 * count + ")");
             return;
         }
@@ -316,27 +304,12 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                         ctx.channel().remoteAddress(), LogText.escape(name),
                         LogText.escape(ClientRefusal.detailOf(e)));
             }
-            error(ctx, code, refusal(e.code()), e.getMessage());
+            NbdOptionReplies.error(ctx, code, NbdOptionReplies.refusal(e.code()), e.getMessage());
             return;
         }
-        int flags = NbdTransmissionHandler.transmissionFlags(export, structured);
-        info(ctx, code, INFO_EXPORT, b -> b.writeLong(export.device().size()).writeShort(flags));
-        if (requested.contains(INFO_NAME)) {
-            info(ctx, code, INFO_NAME, b -> b.writeCharSequence(export.name(), StandardCharsets.UTF_8));
-        }
-        if (requested.contains(INFO_DESCRIPTION)) {
-            // the export's name as the client asked for it: no server path
-            String description = NbdErrors.truncate("Mirrorgate export " + export.name()
-                    + " (" + export.access() + ")");
-            info(ctx, code, INFO_DESCRIPTION, b -> b.writeCharSequence(description, StandardCharsets.UTF_8));
-        }
-        // The real minimum, asked for or not: unaligned requests get EINVAL (see the README).
-        int blockSize = export.device().blockSize();
-        int minimum = blockSize;
-        int maximum = maxPayload - maxPayload % blockSize;
-        info(ctx, code, INFO_BLOCK_SIZE, b -> b.writeInt(minimum)
-                .writeInt(Math.max(blockSize, NbdConstants.PREFERRED_BLOCK_SIZE)).writeInt(maximum));
-        ctx.writeAndFlush(new OptionReply(code, NbdConstants.REP_ACK));
+        NbdOptionReplies.exportInfo(ctx, code, export, NbdTransmissionHandler.transmissionFlags(export, structured),
+                requested, maxPayload);
+        NbdOptionReplies.ack(ctx, code);
         if (code == NbdConstants.OPT_GO) {
             startTransmission(ctx, export, name);
         }
@@ -380,27 +353,6 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setRecvByteBufAllocator(tls ? reads : decoder.receiveAllocator(reads));
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
-    }
-
-    private static int refusal(ErrorCode code) {
-        return switch (code) {
-            case EACCES, EPERM -> NbdConstants.REP_ERR_POLICY;
-            case ESHUTDOWN -> NbdConstants.REP_ERR_SHUTDOWN;
-            default -> NbdConstants.REP_ERR_UNKNOWN;
-        };
-    }
-
-    private void info(ChannelHandlerContext ctx, int code, int type,
-            java.util.function.Consumer<ByteBuf> body) {
-        ByteBuf buf = ctx.alloc().buffer();
-        buf.writeShort(type);
-        body.accept(buf);
-        ctx.write(new OptionReply(code, NbdConstants.REP_INFO, buf));
-    }
-
-    private static void error(ChannelHandlerContext ctx, int code, int type, String message) {
-        ctx.writeAndFlush(new OptionReply(code, type,
-                Unpooled.copiedBuffer(NbdErrors.truncate(message), StandardCharsets.UTF_8)));
     }
 
     @Override

@@ -13,12 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.bytes.MappedBytes;
-import net.openhft.chronicle.bytes.MappedBytesStore;
-import net.openhft.chronicle.core.OS;
-import net.openhft.posix.MSyncFlag;
-import net.openhft.posix.PosixAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +37,9 @@ import org.slf4j.LoggerFactory;
  * valid copy with the highest sequence. Bitmap bits are written in place; a set bit is durable
  * once {@link #sync} (or {@link #markDurably}) returns.
  *
- * <p>Durability: chronicle's {@code MappedBytes.sync()} is not usable here: its default mode is
- * MS_ASYNC, and it remembers how far it synced (it is made for append-only files), so a rewritten
- * bit below that mark is never synced again, and an msync failure is only logged (checked with
- * strace on chronicle-bytes 2026.4). So the dirty pages are synced with chronicle's own
- * {@link PosixAPI#msync} and {@link MSyncFlag#MS_SYNC} on exactly the changed page range, and a
- * failed msync is an {@link ErrorCode#EIO} failure. If chronicle falls back to its no-op POSIX
- * layer, {@link FileChannel#force} (fdatasync, which on Linux also writes back pages dirtied
- * through a shared mapping) is used instead.
+ * <p>Durability: the changed page range is synced with {@code msync(MS_SYNC)}, a failed msync is
+ * an {@link ErrorCode#EIO} failure ({@link MappedBitmap}, which holds the mapping, says why not
+ * chronicle's own sync).
  *
  * <p>An open metadata file holds an exclusive advisory lock on it: a second replicator (or a
  * {@code create --force}) on the same resource is refused. Thread-safe. Header methods block on an
@@ -63,31 +53,17 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
     private static final long ALIGN = 4096;
 
     private final Path path;
-    private final FileChannel channel;
-    private final MappedBytes mapped;
-    private final MappedBytesStore store;
-    private final boolean msyncAvailable;
+    private final MappedBitmap bitmap;
     private final boolean wasClean;
     private final long regionCount;
-    private final AtomicLong syncs = new AtomicLong();
-    private final Object bitmapLock = new Object();
     private MetadataHeader header;
-    private long dirtyFrom = Long.MAX_VALUE;
-    private long dirtyTo = Long.MIN_VALUE;
-    private boolean closed;
 
-    private MetadataFile(Path path, FileChannel channel, MappedBytes mapped, MetadataHeader header) {
+    private MetadataFile(Path path, MappedBitmap bitmap, MetadataHeader header) {
         this.path = path;
-        this.channel = channel;
-        this.mapped = mapped;
-        this.store = (MappedBytesStore) mapped.bytesStore();
+        this.bitmap = bitmap;
         this.header = header;
         this.wasClean = header.clean();
         this.regionCount = header.regionCount();
-        this.msyncAvailable = !PosixAPI.posix().getClass().getSimpleName().startsWith("NoOp");
-        if (!msyncAvailable) {
-            LOG.warn("chronicle POSIX layer unavailable, syncing with fdatasync path={}", path);
-        }
     }
 
     /** The bitmap length in bytes for {@code regionCount} regions (whole 8-byte words). */
@@ -130,8 +106,8 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             write(ch, 0, h.encode());
             write(ch, MetadataHeader.SIZE, h.withSequence(0).encode());
-            for (long done = 0; done < h.bitmapLength(); done += FULL_CHUNK) {
-                write(ch, BITMAP_OFFSET + done, fullBitmapChunk(done, h.bitmapLength(), regionCount));
+            for (long done = 0; done < h.bitmapLength(); done += MappedBitmap.FULL_CHUNK) {
+                write(ch, BITMAP_OFFSET + done, MappedBitmap.fullChunk(done, h.bitmapLength(), regionCount));
             }
             ch.truncate(fileSize(regionCount));
             write(ch, fileSize(regionCount) - 1, new byte[1]);
@@ -142,19 +118,6 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
         FileSync.syncDirectory(path);
         LOG.info("metadata created path={} resource={} volumeSize={} regionSize={} regions={}", path,
                 resource, volumeSize, regionSize, regionCount);
-    }
-
-    private static final int FULL_CHUNK = 1 << 20;
-
-    /** Bitmap bytes from {@code from} (at most 1 MiB) with every region's bit set, none past the last. */
-    private static byte[] fullBitmapChunk(long from, long bitmapLength, long regionCount) {
-        byte[] bits = new byte[(int) Math.min(FULL_CHUNK, bitmapLength - from)];
-        for (int i = 0; i < bits.length; i++) {
-            long region = (from + i) * 8;
-            long left = regionCount - region;
-            bits[i] = left >= 8 ? (byte) 0xff : left <= 0 ? 0 : (byte) ((1 << left) - 1);
-        }
-        return bits;
     }
 
     private static void write(FileChannel ch, long offset, byte[] bytes) throws IOException {
@@ -183,7 +146,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
             lockExclusively(ch, path);
             mb = MappedBytes.singleMappedBytes(path.toFile(), fileSize(h.regionCount()));
             mb.singleThreadedCheckDisabled(true);
-            return new MetadataFile(path, ch, mb, h);
+            return new MetadataFile(path, new MappedBitmap(path, ch, mb, h.regionCount()), h);
         } catch (IOException | RuntimeException e) {
             if (mb != null) {
                 mb.releaseLast();
@@ -264,7 +227,7 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
 
     /** Metadata syncs done so far (bitmap and header); a counter for metrics and tests. */
     public long syncCount() {
-        return syncs.get();
+        return bitmap.syncCount();
     }
 
     @Override
@@ -318,128 +281,55 @@ public final class MetadataFile implements GenerationStore, AutoCloseable {
     }
 
     private void storeHeader(MetadataHeader next) {
-        checkOpen();
         MetadataHeader h = next.withSequence(header.sequence() + 1);
         long slot = (h.sequence() & 1) == 1 ? 0 : MetadataHeader.SIZE;
-        byte[] bytes = h.encode();
-        store.write(slot, bytes, 0, bytes.length);
-        syncRange(slot, bytes.length);
+        bitmap.writeDurably(slot, h.encode());
         header = h;
     }
 
     /** Whether region {@code region} is marked in the mapping (durable or not yet). */
     boolean isMarked(long region) {
-        synchronized (bitmapLock) {
-            return (store.readByte(BITMAP_OFFSET + (region >>> 3)) & (1 << (region & 7))) != 0;
-        }
+        return bitmap.isMarked(region);
     }
 
     /** Sets or clears the bit of {@code region}; durable after the next {@link #sync}. */
     void setMarked(long region, boolean marked) {
-        long offset = BITMAP_OFFSET + (region >>> 3);
-        synchronized (bitmapLock) {
-            checkOpen();
-            byte b = store.readByte(offset);
-            byte bit = (byte) (1 << (region & 7));
-            store.writeByte(offset, (byte) (marked ? b | bit : b & ~bit));
-            dirtyFrom = Math.min(dirtyFrom, offset);
-            dirtyTo = Math.max(dirtyTo, offset + 1);
-        }
+        bitmap.setMarked(region, marked);
     }
 
     /** Sets the bit of every region; durable after the next {@link #sync}. */
     void setAllMarked() {
-        long length = bitmapLength(regionCount);
-        synchronized (bitmapLock) {
-            checkOpen();
-            for (long done = 0; done < length; done += FULL_CHUNK) {
-                byte[] bits = fullBitmapChunk(done, length, regionCount);
-                store.write(BITMAP_OFFSET + done, bits, 0, bits.length);
-            }
-            dirtyFrom = BITMAP_OFFSET;
-            dirtyTo = Math.max(dirtyTo, BITMAP_OFFSET + length);
-        }
+        bitmap.setAllMarked();
     }
 
     /** The marks in the mapping: bit r set when region r is marked. */
     BitSet readMarks() {
-        byte[] bytes = new byte[(int) bitmapLength(regionCount)];
-        synchronized (bitmapLock) {
-            checkOpen();
-            store.read(BITMAP_OFFSET, bytes, 0, bytes.length);
-        }
-        return BitSet.valueOf(bytes);
+        return bitmap.readMarks();
     }
 
     /** The changed bitmap bytes since the last take, as {from, to}; null when nothing changed. */
     long[] takeDirtyRange() {
-        synchronized (bitmapLock) {
-            if (dirtyFrom > dirtyTo) {
-                return null;
-            }
-            long[] range = {dirtyFrom, dirtyTo};
-            dirtyFrom = Long.MAX_VALUE;
-            dirtyTo = Long.MIN_VALUE;
-            return range;
-        }
+        return bitmap.takeDirtyRange();
     }
 
     /** Puts back a range whose sync failed, so that the next sync covers it again. */
     void restoreDirtyRange(long[] range) {
-        synchronized (bitmapLock) {
-            dirtyFrom = Math.min(dirtyFrom, range[0]);
-            dirtyTo = Math.max(dirtyTo, range[1]);
-        }
+        bitmap.restoreDirtyRange(range);
     }
 
     /** Makes {@code range} (from {@link #takeDirtyRange}) durable; blocks for the msync. */
     void sync(long[] range) {
-        if (range != null) {
-            syncRange(range[0], range[1] - range[0]);
-        }
-    }
-
-    private void syncRange(long offset, long length) {
-        long page = OS.pageSize();
-        long from = offset / page * page;
-        long to = roundUp(offset + length, page);
-        try {
-            if (msyncAvailable) {
-                int rc = PosixAPI.posix().msync(store.addressForRead(from), to - from, MSyncFlag.MS_SYNC);
-                if (rc != 0) {
-                    throw new IOException("msync: " + PosixAPI.posix().lastErrorStr() + " (rc=" + rc + ")");
-                }
-            } else {
-                channel.force(false);
-            }
-            syncs.incrementAndGet();
-        } catch (IOException e) {
-            throw new MirrorgateException(ErrorCode.EIO, "metadata sync failed: " + path + " bytes " + from
-                    + ".." + to + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new MirrorgateException(ErrorCode.ESHUTDOWN, "metadata file closed: " + path);
-        }
+        bitmap.sync(range);
     }
 
     /** Unmaps and closes the file. Idempotent. Does not change the clean-shutdown flag. */
     @Override
     public void close() {
-        synchronized (this) {
-            synchronized (bitmapLock) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
+        synchronized (this) { // after a header update in progress
+            if (!bitmap.markClosed()) {
+                return;
             }
         }
-        try {
-            mapped.releaseLast();
-        } finally {
-            FileSync.close(channel, path);
-        }
+        bitmap.release();
     }
 }

@@ -14,18 +14,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link DirtyRegions} of a resource, persisted in its {@link MetadataFile}.
  *
- * <p>In memory: the marks as written to the mapping ({@code marked}), those known to be on stable
- * storage ({@code durable}), what is owed ({@link OwedBlocks}: per region whole, or its 4 KiB
+ * <p>In memory: the marks as written to the mapping and those known to be on stable storage
+ * ({@link DurableMarks}), what is owed ({@link OwedBlocks}: per region whole, or its 4 KiB
  * blocks), per written region an in-flight count and the sequence number of its last {@link
  * #endWrite}, and the activity set (the {@code activityRegions} most recently written regions,
  * which stay marked). The marks on disk stay coarse: the owed blocks are never synced on the
  * write path, only written at a clean {@link #close} ({@link OwedBlocksFile}).
  *
- * <p>Metadata writes: {@link #beginWrite} into regions already marked durably costs nothing and
- * returns a completed future. Otherwise the bits are set in the mapping and the future completes
- * after the next metadata sync, which runs on this object's own committer thread (never on the
- * caller's: an event loop is never blocked). All markers that arrive while a sync runs share the
- * next one (group commit). Unmarking is lazy: cleared bits ride on the next sync.
+ * <p>Metadata writes ({@link DurableMarks}): {@link #beginWrite} into regions already marked
+ * durably costs nothing and returns a completed future. Otherwise the bits are set in the mapping
+ * and the future completes after the next metadata sync, which runs on this object's own committer
+ * thread (never on the caller's: an event loop is never blocked). All markers that arrive while a
+ * sync runs share the next one (group commit). Unmarking is lazy: cleared bits ride on the next
+ * sync.
  *
  * <p>Recovery rule: at {@link #open}, every marked region is owed, whole unless the fine map
  * written by the clean close just before narrows it to its blocks. After a clean shutdown that is
@@ -44,26 +45,14 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     private final int regionShift;
     private final int regionCount;
     private final long volumeSize;
-    private final ExecutorService committer;
     private final Object lock = new Object();
     /** Regions the fine map of the last clean close narrowed to their owed blocks at open. */
     private final int narrowedAtOpen;
     // Everything below is guarded by lock.
-    private final BitSet marked;
-    private final BitSet durable;
+    private final DurableMarks marks;
     private final OwedBlocks owed;
     private final WriteTracker writes;
-    private Batch open = new Batch();
-    private Batch syncing;
-    private boolean commitQueued;
     private boolean closed;
-    private volatile Thread committerThread;
-
-    /** Marks waiting for one metadata sync. */
-    private static final class Batch {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        final BitSet regions = new BitSet();
-    }
 
     private PersistentDirtyRegions(MetadataFile file, int activityRegions, ExecutorService committer) {
         this.file = file;
@@ -72,11 +61,9 @@ public final class PersistentDirtyRegions implements DirtyRegions {
         this.regionCount = Math.toIntExact(file.regionCount());
         this.volumeSize = file.volumeSize();
         this.writes = new WriteTracker(activityRegions);
-        this.committer = committer;
-        this.marked = file.readMarks();
-        this.durable = (BitSet) marked.clone();
+        this.marks = new DurableMarks(file, committer, lock);
         this.owed = new OwedBlocks(regionSize, volumeSize);
-        owed.oweWhole(marked);
+        owed.oweWhole(marks.marked());
         this.narrowedAtOpen = OwedBlocksFile.restore(file, owed);
     }
 
@@ -152,29 +139,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 return CompletableFuture.failedFuture(closedException());
             }
-            boolean needOpen = false;
-            boolean needSyncing = false;
             writes.begin(first, last);
-            for (int r = first; r <= last; r++) {
-                if (!marked.get(r)) {
-                    marked.set(r);
-                    file.setMarked(r, true);
-                    open.regions.set(r);
-                    needOpen = true;
-                } else if (!durable.get(r)) {
-                    if (syncing != null && syncing.regions.get(r) && !open.regions.get(r)) {
-                        needSyncing = true;
-                    } else {
-                        needOpen = true;
-                    }
-                }
-            }
-            if (needOpen) {
-                wait = open.done;
-                queueCommit();
-            } else if (needSyncing) {
-                wait = syncing.done;
-            }
+            wait = marks.markForWrite(first, last);
         }
         return wait == null ? CompletableFuture.completedFuture(null) : wait.copy();
     }
@@ -217,8 +183,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 return;
             }
             writes.durableUpTo(mark);
-            if (unmark(writes.takeUnmarkable(owed.regions(), false)) > 0) {
-                queueCommit();
+            if (marks.unmark(writes.takeUnmarkable(owed.regions(), false)) > 0) {
+                marks.queueCommit();
             }
         }
     }
@@ -226,26 +192,6 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     @Override
     public void bothDurable() {
         bothDurable(durabilityMark());
-    }
-
-    /** Unmarks {@code regions}; returns how many were marked. */
-    private int unmark(BitSet regions) {
-        int count = 0;
-        for (int r = regions.nextSetBit(0); r >= 0; r = regions.nextSetBit(r + 1)) {
-            count += unmark(r) ? 1 : 0;
-        }
-        return count;
-    }
-
-    /** Clears region {@code r}'s mark in the mapping (durable after the next sync); false if unmarked. */
-    private boolean unmark(int r) {
-        if (!marked.get(r)) {
-            return false;
-        }
-        marked.clear(r);
-        durable.clear(r);
-        file.setMarked(r, false);
-        return true;
     }
 
     @Override
@@ -308,8 +254,8 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                 return; // stays marked on disk: resynced again after the next open
             }
             owed.clear(r);
-            if (writes.takeIfUnmarkable(r, owed.regions()) && unmark(r)) {
-                queueCommit();
+            if (writes.takeIfUnmarkable(r, owed.regions()) && marks.unmark(r)) {
+                marks.queueCommit();
             }
         }
     }
@@ -321,15 +267,9 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 throw closedException();
             }
-            checkNotCommitter("markAllOwed");
+            marks.checkNotCommitter("markAllOwed");
             owed.oweWhole(0, regionCount - 1);
-            marked.set(0, regionCount);
-            file.setAllMarked();
-            BitSet notDurable = (BitSet) durable.clone();
-            notDurable.flip(0, regionCount);
-            open.regions.or(notDurable);
-            wait = open.done;
-            queueCommit();
+            wait = marks.markAll();
         }
         await(wait);
         LOG.info("all regions owed resource={} regions={}", file.resource(), regionCount);
@@ -346,24 +286,14 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 throw closedException();
             }
-            checkNotCommitter("markOwed");
+            marks.checkNotCommitter("markOwed");
             BitSet add = (BitSet) regions.clone();
             if (add.length() > regionCount) {
                 throw new IllegalArgumentException("regions: up to " + (add.length() - 1)
                         + " (expected: below " + regionCount + ")");
             }
             owed.oweWhole(add);
-            for (int r = add.nextSetBit(0); r >= 0; r = add.nextSetBit(r + 1)) {
-                if (!marked.get(r)) {
-                    marked.set(r);
-                    file.setMarked(r, true);
-                }
-                if (!durable.get(r)) {
-                    open.regions.set(r);
-                }
-            }
-            wait = open.done;
-            queueCommit();
+            wait = marks.markDurably(add);
         }
         await(wait);
     }
@@ -374,7 +304,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
      */
     public BitSet markedRegions() {
         synchronized (lock) {
-            return (BitSet) marked.clone();
+            return marks.marked();
         }
     }
 
@@ -390,12 +320,11 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 throw closedException();
             }
-            checkNotCommitter("settle");
-            int unmarked = unmark(writes.takeUnmarkable(owed.regions(), true));
-            wait = open.done;
-            queueCommit();
+            marks.checkNotCommitter("settle");
+            int unmarked = marks.unmark(writes.takeUnmarkable(owed.regions(), true));
+            wait = marks.sync();
             LOG.debug("bitmap settled resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
-                    marked.cardinality());
+                    marks.markedCount());
         }
         await(wait);
     }
@@ -410,17 +339,16 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 throw closedException();
             }
-            checkNotCommitter("clearAll");
+            marks.checkNotCommitter("clearAll");
             owed.clearAll();
-            unmark(writes.takeUnmarkable(owed.regions(), true));
-            BitSet untracked = (BitSet) marked.clone();
+            marks.unmark(writes.takeUnmarkable(owed.regions(), true));
+            BitSet untracked = marks.marked();
             for (int r = untracked.nextSetBit(0); r >= 0; r = untracked.nextSetBit(r + 1)) {
                 if (writes.takeIfUnmarkable(r, owed.regions())) {
-                    unmark(r);
+                    marks.unmark(r);
                 }
             }
-            wait = open.done;
-            queueCommit();
+            wait = marks.sync();
         }
         await(wait);
     }
@@ -428,7 +356,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     /** Regions marked in the mapping right now (durable or about to be). */
     public long markedCount() {
         synchronized (lock) {
-            return marked.cardinality();
+            return marks.markedCount();
         }
     }
 
@@ -436,7 +364,7 @@ public final class PersistentDirtyRegions implements DirtyRegions {
     public boolean isMarked(long region) {
         checkRegion(region);
         synchronized (lock) {
-            return marked.get((int) region);
+            return marks.isMarked((int) region);
         }
     }
 
@@ -453,14 +381,13 @@ public final class PersistentDirtyRegions implements DirtyRegions {
             if (closed) {
                 return;
             }
-            checkNotCommitter("close");
+            marks.checkNotCommitter("close");
             closed = true;
             partial = owed.partialSnapshot(writes.inFlight()); // a write in flight: owed whole
-            int unmarked = unmark(writes.takeUnmarkable(owed.regions(), true));
-            last = open.done;
-            queueCommit();
+            int unmarked = marks.unmark(writes.takeUnmarkable(owed.regions(), true));
+            last = marks.sync();
             LOG.debug("bitmap closing resource={} unmarked={} stillMarked={}", file.resource(), unmarked,
-                    marked.cardinality());
+                    marks.markedCount());
         }
         RuntimeException failure = null;
         try {
@@ -471,64 +398,9 @@ public final class PersistentDirtyRegions implements DirtyRegions {
                     MirrorgateException.messageOf(e));
             failure = e;
         }
-        failure = BitmapLifecycle.stop(committer, file, failure);
+        failure = BitmapLifecycle.stop(marks.committer(), file, failure);
         if (failure != null) {
             throw failure;
-        }
-    }
-
-    /** Queues one metadata sync unless one is already queued (lock held). */
-    private void queueCommit() {
-        if (!commitQueued) {
-            commitQueued = true;
-            committer.execute(this::commit);
-        }
-    }
-
-    /** One group commit: syncs every bit changed so far, then completes the batch's waiters. */
-    private void commit() {
-        committerThread = Thread.currentThread();
-        Batch batch;
-        long[] range;
-        synchronized (lock) {
-            commitQueued = false;
-            batch = open;
-            open = new Batch();
-            syncing = batch;
-            range = file.takeDirtyRange();
-        }
-        RuntimeException failure = null;
-        try {
-            file.sync(range);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        synchronized (lock) {
-            syncing = null;
-            if (failure == null) {
-                BitSet done = (BitSet) batch.regions.clone();
-                done.and(marked);
-                done.andNot(open.regions); // marked again since: the next sync makes them durable
-                durable.or(done);
-            } else {
-                open.regions.or(batch.regions);
-                if (range != null) {
-                    file.restoreDirtyRange(range);
-                }
-            }
-        }
-        if (failure == null) {
-            batch.done.complete(null);
-        } else {
-            LOG.error("metadata sync failed resource={} waiting={} reason={}", file.resource(),
-                    batch.regions.cardinality(), failure.getMessage());
-            batch.done.completeExceptionally(failure);
-        }
-    }
-
-    private void checkNotCommitter(String what) {
-        if (Thread.currentThread() == committerThread) {
-            throw new IllegalStateException(what + " called on the bitmap committer thread (it would wait for itself)");
         }
     }
 

@@ -6,26 +6,14 @@ import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.common.cli.Sizes;
 import java.io.PrintWriter;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code replicator create RESOURCE [--size SIZE] [--force]}. */
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Write the metadata of RESOURCE, every region marked for a full first sync.",
             "The local replica must exist, unless --size creates an image file."})
-final class CreateCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "RESOURCE", description = "A resource of the configuration.")
-    String resource;
-
+final class CreateCommand extends ResourceCommand {
     @Option(names = "--size", paramLabel = "SIZE", converter = Sizes.Converter.class,
             description = "Create a missing local image file (sparse) of SIZE bytes, e.g. 10G.")
     Long size;
@@ -35,10 +23,10 @@ final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ResourceConfig config = parent.loadConfig().resource(resource);
+        ResourceConfig config = config();
         ResourceInitializer.Created c = ResourceInitializer.create(config, force,
                 size == null ? OptionalLong.empty() : OptionalLong.of(size));
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         out.printf("resource %s created: metadata %s (%s), local %s%s (%s), %d regions of %s%n",
                 config.name(), c.metadata(), Sizes.format(c.metadataBytes()), c.local(),
                 c.localCreated() ? " (new image)" : "", Sizes.format(c.volumeSize()), c.regionCount(),

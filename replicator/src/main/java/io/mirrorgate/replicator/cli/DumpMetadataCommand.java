@@ -9,35 +9,23 @@ import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.common.cli.Sizes;
 import java.io.PrintWriter;
 import java.util.BitSet;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code replicator dump-metadata RESOURCE [--json]}: reads the metadata file, read-only. */
 @Command(name = "dump-metadata", mixinStandardHelpOptions = true,
         description = {"Print the metadata of RESOURCE, also while the replicator is stopped.",
             "Identity, generations, clean-shutdown flag, geometry and the marked (dirty) regions.",
             "Read-only; works while the replicator runs or is stopped (like hastctl dump)."})
-final class DumpMetadataCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "RESOURCE")
-    String resource;
-
+final class DumpMetadataCommand extends ResourceCommand {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        ResourceConfig config = parent.loadConfig().resource(resource);
+        ResourceConfig config = config();
         MetadataSnapshot m = MetadataFile.inspect(config.metadata());
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode o = mapper.createObjectNode();

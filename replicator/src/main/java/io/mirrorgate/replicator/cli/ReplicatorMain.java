@@ -58,7 +58,6 @@ public final class ReplicatorMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(newCommandLine(new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true)).execute(args));
+        Cli.main(ReplicatorMain::newCommandLine, args);
     }
 }

@@ -4,28 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.common.cli.ExitCodes;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code replicator resolve RESOURCE (--discard-local | --discard-remote)}. */
 @Command(name = "resolve", mixinStandardHelpOptions = true,
         description = {"Resolve a split brain of RESOURCE on the running replicator.",
             "Says which side's writes made while apart are thrown away; the resync then starts",
             "by itself."})
-final class ResolveCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "RESOURCE")
-    String resource;
-
+final class ResolveCommand extends ResourceCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Side side;
 
@@ -43,7 +31,7 @@ final class ResolveCommand implements Callable<Integer> {
     public Integer call() {
         JsonNode reply = Control.call(parent.loadConfig().control(), "resolve",
                 Map.of("resource", resource, "discard", side.local ? "local" : "remote"));
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         out.println(resource + ": " + reply.path("message").asText());
         out.flush();
         return ExitCodes.OK;

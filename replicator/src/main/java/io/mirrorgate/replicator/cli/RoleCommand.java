@@ -1,8 +1,6 @@
 package io.mirrorgate.replicator.cli;
 
-import io.mirrorgate.common.cli.ExitCodes;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,16 +18,7 @@ import picocli.CommandLine.Parameters;
             "  not finish (status: inconsistent) is refused unless --accept-inconsistent.",
             "secondary: the NBD endpoint drains (nothing acknowledged is lost), both replicas are",
             "  flushed, and the replica is served to the peer's primary on the listen address."})
-final class RoleCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "RESOURCE")
-    String resource;
-
+final class RoleCommand extends ResourceControlCommand {
     @Parameters(index = "1", paramLabel = "ROLE", description = "primary or secondary")
     String role;
 
@@ -40,18 +29,12 @@ final class RoleCommand implements Callable<Integer> {
             + " a resync to it did not finish (what it had not copied is lost).")
     boolean acceptInconsistent;
 
-    @Option(names = "--json", description = "Print the control socket's JSON reply.")
-    boolean json;
-
     @Override
     public Integer call() {
         if (!role.equals("primary") && !role.equals("secondary")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "ROLE: \"" + role
                     + "\" (expected: primary or secondary)");
         }
-        Control.print(spec, Control.call(parent.loadConfig().control(), "role",
-                Map.of("resource", resource, "role", role, "force", force,
-                        "acceptInconsistent", acceptInconsistent)), json);
-        return ExitCodes.OK;
+        return request("role", Map.of("role", role, "force", force, "acceptInconsistent", acceptInconsistent));
     }
 }

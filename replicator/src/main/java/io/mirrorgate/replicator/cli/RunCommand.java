@@ -1,14 +1,11 @@
 package io.mirrorgate.replicator.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import io.mirrorgate.replicator.daemon.ReplicatorDaemon;
+import io.mirrorgate.common.cli.Cli;
 import io.mirrorgate.common.cli.ExitCodes;
-import io.mirrorgate.common.cli.Signals;
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -20,25 +17,14 @@ import picocli.CommandLine.Parameters;
             "    control=PATH metrics=HOST:PORT",
             "The peer need not be up: it is connected in the background, and writes go on locally",
             "(degraded) until it is. Change a role later with: replicator role RESOURCE ROLE"})
-final class RunCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class RunCommand extends Subcommand<ReplicatorMain> {
     @Parameters(arity = "0..*", paramLabel = "RESOURCE", description = "Resources to run (default: all).")
     List<String> resources = new ArrayList<>();
 
     @Override
     public Integer call() throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
         try (ReplicatorDaemon daemon = ReplicatorDaemon.start(parent.loadConfig(), resources)) {
-            Signals.onTermination(stop::countDown);
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(daemon.readyLine());
-            out.flush();
-            stop.await();
+            Cli.serveUntilTerminated(spec, daemon.readyLine());
         }
         return ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.cli;
 
+import io.mirrorgate.common.cli.Subcommand;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.common.cli.Cli;
 import io.mirrorgate.common.cli.ExitCodes;
@@ -10,8 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,14 +22,7 @@ import picocli.CommandLine.Parameters;
             "done/total, rate, ETA), generations and counters. --watch redraws, fitted to the",
             "terminal's width, until the resync completes (exit 0); exit 69 when the",
             "replicator goes away, 78 on split brain (also without --watch)."})
-final class StatusCommand implements Callable<Integer> {
-
-    @CommandLine.ParentCommand
-    ReplicatorMain parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class StatusCommand extends Subcommand<ReplicatorMain> {
     @Parameters(arity = "0..1", paramLabel = "RESOURCE", description = "One resource (default: all).")
     String resource;
 
@@ -62,7 +54,7 @@ final class StatusCommand implements Callable<Integer> {
         if (resource != null) {
             request.put("resource", resource);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (!watch) {
             JsonNode reply = Control.call(socket, "status", request);
             if (json) {

@@ -248,7 +248,7 @@ final class CopyPass implements RegionCopy.Listener {
         long now = System.nanoTime();
         long min = Long.MAX_VALUE;
         for (RegionCopy copy : inFlight.values()) {
-            RegionCopy.Pending oldest = copy.oldestPending();
+            InFlightRequests.Pending oldest = copy.oldestPending();
             if (oldest == null) {
                 continue;
             }

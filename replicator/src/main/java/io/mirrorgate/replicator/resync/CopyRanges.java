@@ -7,12 +7,17 @@ import java.util.List;
 
 /**
  * The byte ranges a region copy writes (what the peer is owed in the region, clipped to it), in
- * increasing order, and how far the copy got. Not thread-safe: the copy's monitor guards it.
+ * increasing order, how far the copy got, and, once {@link #map mapped}, the source's allocation
+ * of them, which cuts them into the pieces the copy issues: a hole or zero extent whole (one
+ * write-zeroes), data in chunks. Not thread-safe: the copy's monitor guards it.
  */
 final class CopyRanges {
     private final List<OwedRange> ranges;
     private int index;
     private long position;
+    /** The source's allocation of the copied span once known, and the extent being issued. */
+    private List<Extent> extents;
+    private int extentIndex;
 
     private CopyRanges(List<OwedRange> ranges) {
         this.ranges = ranges;
@@ -99,5 +104,41 @@ final class CopyRanges {
             }
         }
         return total;
+    }
+
+    /** Learns the source's allocation ({@code extents}, sorted); returns {@link #zeroBytes} of it. */
+    long map(List<Extent> found) {
+        extents = found;
+        return zeroBytes(found);
+    }
+
+    /** Whether the source's allocation is known. */
+    boolean mapped() {
+        return extents != null;
+    }
+
+    /** Whether the next piece reads as zeroes in the source (when {@link #mapped} and not {@link #done}). */
+    boolean nextReadsZero() {
+        return extentAt(position).allocation().readsZero();
+    }
+
+    /**
+     * Takes the next piece: up to the end of its range and of its extent, and at most {@code
+     * chunkSize} bytes of data; returns its length, {@link #position} moves past it.
+     */
+    long take(int chunkSize) {
+        Extent extent = extentAt(position);
+        long extentEnd = Math.min(rangeEnd(), extent.end());
+        long n = extent.allocation().readsZero() ? extentEnd - position : Math.min(chunkSize, extentEnd - position);
+        advance(n);
+        return n;
+    }
+
+    /** The extent holding {@code pos} (positions only grow). */
+    private Extent extentAt(long pos) {
+        while (extents.get(extentIndex).end() <= pos) {
+            extentIndex++;
+        }
+        return extents.get(extentIndex);
     }
 }

@@ -3,9 +3,8 @@ package io.mirrorgate.replicator.resync;
 import io.mirrorgate.replicator.bitmap.OwedRange;
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
-import io.mirrorgate.server.device.Extent;
+import io.mirrorgate.replicator.resync.InFlightRequests.Pending;
 import io.netty.buffer.ByteBuf;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -34,9 +33,10 @@ import java.util.function.Supplier;
  * after its write-zeroes was issued, after its write completed, or at once when the copy was
  * aborted before its write was issued.
  *
- * <p>Paced by the rate limit: a data chunk is not issued before {@code startNanos + (data bytes
- * issued before it) / rate}, so that a region's bytes are spread over the time the rate gives it
- * rather than sent in one burst (the next region's time starts where this one's ends). Holes and
+ * <p>Paced by the rate limit ({@link ChunkPacing}): a data chunk is not issued before {@code
+ * startNanos + (data bytes issued before it) / rate}, so that a region's bytes are spread over the
+ * time the rate gives it rather than sent in one burst (the next region's time starts where this
+ * one's ends). Holes and
  * zero extents are not paced: their tokens go back to the pass ({@link Listener#mapped}). A chunk not due
  * yet asks the listener to {@link Listener#wakeAt pump again} at its time.
  *
@@ -68,9 +68,6 @@ final class RegionCopy {
         default void mapped(RegionCopy copy, long zeroBytes) {}
     }
 
-    /** One request in flight, for the I/O timeout. */
-    record Pending(String what, long startNanos) {}
-
     final long region;
     final long offset;
     final long length;
@@ -80,27 +77,22 @@ final class RegionCopy {
     private final int chunkSize;
     private final int maxChunks;
     private final Listener listener;
-    private final long startNanos;
-    private final double nanosPerByte;
+    private final ChunkPacing pacing;
 
-    private final List<Pending> pending = new ArrayList<>();
+    private final InFlightRequests pending = new InFlightRequests();
     private RangeLocks.Lock lock;
     private boolean lockReleased;
     private boolean aborted;
     private boolean pumping;
-    /** What is left to issue: the whole region, or the owed ranges given by {@link #owe}. */
+    /**
+     * What is left to issue: the whole region, or the owed ranges given by {@link #owe}; and the
+     * source's allocation of it once mapped.
+     */
     private CopyRanges todo;
     private int chunks;
     private int ops;
     private boolean flushIssued;
-    /** The source's allocation of the copied span once known, and the extent being issued. */
-    private List<Extent> extents;
-    private int extentIndex;
     private boolean mapping;
-    private boolean wakeRequested;
-    private long wakeNanos;
-    /** Data bytes issued so far (what the pacing counts). */
-    private long pacedBytes;
 
     RegionCopy(long region, long offset, long length, BlockDevice source, BlockDevice target,
             SharedFlush flushes, int chunkSize, int maxChunks, Listener listener) {
@@ -125,20 +117,19 @@ final class RegionCopy {
         this.maxChunks = maxChunks;
         this.listener = listener;
         this.todo = CopyRanges.whole(offset, length);
-        this.startNanos = startNanos;
-        this.nanosPerByte = bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0;
+        this.pacing = new ChunkPacing(startNanos, bytesPerSecond);
     }
 
     /** Waits (asynchronously) for the range lock requested by {@code request}. */
     void lock(CompletableFuture<RangeLocks.Lock> request) {
         Pending op;
         synchronized (this) {
-            op = begin("lock region " + region);
+            op = pending.begin("lock region " + region);
         }
         request.whenComplete((granted, error) -> {
             boolean release;
             synchronized (this) {
-                pending.remove(op);
+                pending.end(op);
                 lock = granted;
                 release = granted != null && aborted;
                 lockReleased |= release;
@@ -185,12 +176,12 @@ final class RegionCopy {
             boolean wait = false;
             long due = 0;
             synchronized (this) {
-                if (nanosPerByte > 0 && !aborted && extents != null && !todo.done()
-                        && chunks < maxChunks && !extentAt(todo.position()).allocation().readsZero()) {
-                    due = startNanos + (long) (pacedBytes * nanosPerByte);
+                if (pacing.paced() && !aborted && todo.mapped() && !todo.done()
+                        && chunks < maxChunks && !todo.nextReadsZero()) {
+                    due = pacing.due();
                     wait = due - System.nanoTime() > 0;
                 }
-                if (!aborted && extents == null) {
+                if (!aborted && !todo.mapped()) {
                     pumping = false;
                     if (mapping) {
                         return;
@@ -198,16 +189,14 @@ final class RegionCopy {
                     mapping = true;
                     map = true;
                     ops++;
-                    op = begin("allocation of " + source.name() + " offset " + offset);
+                    op = pending.begin("allocation of " + source.name() + " offset " + offset);
                     pos = 0;
                     n = 0;
                 } else if (wait) {
                     pumping = false;
-                    if (wakeRequested && wakeNanos == due) {
+                    if (!pacing.askWake(due)) {
                         return; // already asked for
                     }
-                    wakeRequested = true;
-                    wakeNanos = due;
                     op = null;
                     pos = 0;
                     n = 0;
@@ -219,20 +208,17 @@ final class RegionCopy {
                     flushIssued = true;
                     flush = true;
                     ops++;
-                    op = begin("flush " + target.name());
+                    op = pending.begin("flush " + target.name());
                     pos = 0;
                     n = 0;
                 } else {
                     pos = todo.position();
-                    Extent extent = extentAt(pos);
-                    zeroes = extent.allocation().readsZero();
-                    long extentEnd = Math.min(todo.rangeEnd(), extent.end());
-                    n = zeroes ? extentEnd - pos : Math.min(chunkSize, extentEnd - pos);
-                    todo.advance(n);
-                    pacedBytes += zeroes ? 0 : n;
+                    zeroes = todo.nextReadsZero();
+                    n = todo.take(chunkSize);
+                    pacing.issued(zeroes ? 0 : n);
                     chunks++;
                     ops++;
-                    op = begin((zeroes ? "write-zeroes " + target.name() : "read " + source.name())
+                    op = pending.begin((zeroes ? "write-zeroes " + target.name() : "read " + source.name())
                             + " offset " + pos);
                 }
             }
@@ -256,14 +242,6 @@ final class RegionCopy {
         }
     }
 
-    /** The extent holding {@code pos} (positions only grow); under the monitor. */
-    private Extent extentAt(long pos) {
-        while (extents.get(extentIndex).end() <= pos) {
-            extentIndex++;
-        }
-        return extents.get(extentIndex);
-    }
-
     /** Learns the source's allocation of the span to copy ({@link SourceMap}), then pumps. */
     private void map(Pending op) {
         long from;
@@ -275,8 +253,7 @@ final class RegionCopy {
         SourceMap.of(source, from, to - from).thenAccept(found -> {
             long zeroBytes;
             synchronized (this) {
-                extents = found;
-                zeroBytes = todo.zeroBytes(found);
+                zeroBytes = todo.map(found);
             }
             listener.mapped(this, zeroBytes);
             ended(op, false);
@@ -304,8 +281,8 @@ final class RegionCopy {
             boolean zero = ResyncEngine.isZero(data);
             Pending writeOp;
             synchronized (this) {
-                pending.remove(readOp);
-                writeOp = aborted ? null : begin((zero ? "write-zeroes " : "write ")
+                pending.end(readOp);
+                writeOp = aborted ? null : pending.begin((zero ? "write-zeroes " : "write ")
                         + target.name() + " offset " + pos);
             }
             if (writeOp == null) {
@@ -359,19 +336,11 @@ final class RegionCopy {
         }
     }
 
-    private Pending begin(String what) {
-        Pending op = new Pending(what, System.nanoTime());
-        pending.add(op);
-        return op;
-    }
-
     /** A request ended; an aborted copy releases its lock once nothing is in flight. */
     private void ended(Pending op, boolean chunk) {
         RangeLocks.Lock release;
         synchronized (this) {
-            if (op != null) {
-                pending.remove(op);
-            }
+            pending.end(op);
             if (chunk) {
                 chunks--;
             }
@@ -436,12 +405,6 @@ final class RegionCopy {
 
     /** The oldest request in flight, or null. */
     synchronized Pending oldestPending() {
-        Pending oldest = null;
-        for (Pending p : pending) {
-            if (oldest == null || p.startNanos() < oldest.startNanos()) {
-                oldest = p;
-            }
-        }
-        return oldest;
+        return pending.oldest();
     }
 }

@@ -312,14 +312,6 @@ public final class ReplicaEndpoint implements ReplicationEndpoint, AutoCloseable
     /** Stops the endpoint's thread. Idempotent. */
     @Override
     public void close() {
-        io.shutdown();
-        try {
-            if (!io.awaitTermination(10, TimeUnit.SECONDS)) {
-                io.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            io.shutdownNow();
-        }
+        DaemonThreads.stop(io, Duration.ofSeconds(10));
     }
 }
