@@ -6,7 +6,7 @@ import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.protocol.GgateProtocol;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

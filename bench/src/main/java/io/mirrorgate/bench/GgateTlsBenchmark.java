@@ -10,7 +10,7 @@ import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.tls.TlsMode;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

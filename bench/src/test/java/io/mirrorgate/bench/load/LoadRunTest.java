@@ -7,7 +7,7 @@ import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.testing.TestData;
 import io.mirrorgate.server.tls.ServerTls;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.mirrorgate.orchestrator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mirrorgate.replicator.config.ConfigSection;
+import io.mirrorgate.common.config.ConfigSection;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mirrorgate.orchestrator.platform.CommandSet.Kind;
 import io.mirrorgate.orchestrator.platform.Platform;
 import io.mirrorgate.orchestrator.testing.TestConfigs;
-import io.mirrorgate.replicator.config.ConfigException;
+import io.mirrorgate.common.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

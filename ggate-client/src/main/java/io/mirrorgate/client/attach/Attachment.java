@@ -14,7 +14,7 @@ import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdConstants;
 import io.mirrorgate.server.nbd.NbdServer;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;

@@ -17,7 +17,7 @@ import io.mirrorgate.server.testing.NbdMaps;
 import io.mirrorgate.server.testing.Processes;
 import io.mirrorgate.server.testing.SparseImages;
 import io.mirrorgate.server.testing.TestData;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

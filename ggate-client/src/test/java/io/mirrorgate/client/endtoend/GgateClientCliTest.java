@@ -17,7 +17,7 @@ import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.tls.TlsMode;
 import io.mirrorgate.server.export.ExportsFile;
 import io.mirrorgate.server.ggate.ExportStateStore;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -15,7 +15,7 @@ import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.ggate.GgateServerConfig;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.server.protocol.GgateProtocol;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;

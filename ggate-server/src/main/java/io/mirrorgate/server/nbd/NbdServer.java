@@ -4,7 +4,7 @@ import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.tls.ServerTls;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import io.mirrorgate.server.transport.ListenFailure;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;

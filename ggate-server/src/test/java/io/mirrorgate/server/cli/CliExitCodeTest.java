@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.common.cli.Cli;
 import io.mirrorgate.common.cli.ExitCodes;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import org.junit.jupiter.api.Test;
 
 /** Exit 64 means the caller typed something wrong; a program's own IllegalArgumentException is not that. */

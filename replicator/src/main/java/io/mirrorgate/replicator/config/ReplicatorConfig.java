@@ -1,8 +1,11 @@
 package io.mirrorgate.replicator.config;
 
+import io.mirrorgate.common.config.ConfigValues;
+import io.mirrorgate.common.config.ConfigException;
+import io.mirrorgate.common.config.ConfigSection;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.common.error.Reasons;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;

@@ -1,10 +1,12 @@
 package io.mirrorgate.replicator.config;
 
+import io.mirrorgate.common.config.ConfigValues;
+import io.mirrorgate.common.config.ConfigSection;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mirrorgate.replicator.mirror.ReplicationMode;
 import io.mirrorgate.server.tls.TlsFiles;
 import io.mirrorgate.server.tls.TlsMode;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

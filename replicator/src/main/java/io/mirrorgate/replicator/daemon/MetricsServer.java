@@ -8,7 +8,7 @@ import io.mirrorgate.replicator.runtime.ResourceStatus;
 import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

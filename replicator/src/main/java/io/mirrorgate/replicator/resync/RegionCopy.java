@@ -272,7 +272,8 @@ final class RegionCopy {
     }
 
     private void issueRead(long pos, int n, Pending readOp) {
-        call(() -> source.read(pos, n)).whenComplete((data, error) -> {
+        // a block the page cache holds is read right here (no hop to the I/O pool and back)
+        call(() -> BlockDevice.readPreferringNow(source, pos, n)).whenComplete((data, error) -> {
             if (error != null) {
                 fail(error);
                 ended(readOp, true);
@@ -295,7 +296,7 @@ final class RegionCopy {
                 data.release();
                 write = call(() -> target.writeZeroes(pos, n, false));
             } else {
-                write = call(() -> target.write(pos, data, false));
+                write = call(() -> BlockDevice.writePreferringNow(target, pos, data, false));
             }
             write.whenComplete((v, writeError) -> {
                 if (!zero) {

@@ -10,7 +10,7 @@ import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.ggate.GgateServerChannelInitializer;
 import io.mirrorgate.server.ggate.GgateServerConfig;
 import io.mirrorgate.server.tls.ServerTls;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import io.mirrorgate.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

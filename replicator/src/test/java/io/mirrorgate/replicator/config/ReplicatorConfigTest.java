@@ -1,5 +1,7 @@
 package io.mirrorgate.replicator.config;
 
+import io.mirrorgate.common.config.ConfigValues;
+import io.mirrorgate.common.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.mirror.ReplicationMode;
 import io.mirrorgate.common.error.ErrorCode;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

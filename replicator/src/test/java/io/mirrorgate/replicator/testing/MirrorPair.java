@@ -13,7 +13,7 @@ import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.testing.TestData;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.config;
+package io.mirrorgate.common.config;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -7,7 +7,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.common.error.Reasons;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;

@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.config;
+package io.mirrorgate.common.config;
 
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;

@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.config;
+package io.mirrorgate.common.config;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -13,20 +13,20 @@ import java.util.regex.Pattern;
  * (1024-based), as in FreeBSD's {@code expand_number(3)} and DRBD: {@code 4M} is {@code 4MiB}.
  * Durations: a whole number with {@code ms}, {@code s}, {@code m} or {@code h}.
  */
-final class ConfigValues {
+public final class ConfigValues {
     private static final Pattern SIZE =
             Pattern.compile("(\\d{1,19})\\s*(B|[kK]|[kK]iB|[mM]|MiB|[gG]|GiB|[tT]|TiB)?");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
-    static final String SIZE_SYNTAX = "a size such as 65536, \"64KiB\", \"4MiB\", \"1G\"";
-    static final String DURATION_SYNTAX = "a duration such as \"500ms\", \"10s\", \"2m\"";
-    static final String NAME_SYNTAX = "1 to 63 characters of A-Z a-z 0-9 _ . -, starting with a letter or digit";
+    public static final String SIZE_SYNTAX = "a size such as 65536, \"64KiB\", \"4MiB\", \"1G\"";
+    public static final String DURATION_SYNTAX = "a duration such as \"500ms\", \"10s\", \"2m\"";
+    public static final String NAME_SYNTAX = "1 to 63 characters of A-Z a-z 0-9 _ . -, starting with a letter or digit";
 
     private ConfigValues() {}
 
     /** Bytes of a size text, or null if it is not a size or overflows a long. */
-    static Long size(String text) {
+    public static Long size(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
             return null;
@@ -56,7 +56,7 @@ final class ConfigValues {
     }
 
     /** The duration of a text, or null if it is not a duration. */
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {
             return null;
@@ -75,12 +75,12 @@ final class ConfigValues {
     }
 
     /** Whether {@code text} is a valid node or resource name (it must fit the metadata header). */
-    static boolean isName(String text) {
+    public static boolean isName(String text) {
         return NAME.matcher(text).matches();
     }
 
     /** A size for messages: the largest binary unit that divides it exactly. */
-    static String formatSize(long bytes) {
+    public static String formatSize(long bytes) {
         String[] units = {"TiB", "GiB", "MiB", "KiB"};
         int[] shifts = {40, 30, 20, 10};
         for (int i = 0; i < units.length; i++) {

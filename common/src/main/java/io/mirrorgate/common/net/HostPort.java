@@ -1,4 +1,4 @@
-package io.mirrorgate.server.transport;
+package io.mirrorgate.common.net;
 
 import java.net.InetSocketAddress;
 
