@@ -9,12 +9,10 @@ import static io.mirrorgate.server.nbd.NbdConstants.REQUEST_MAGIC;
 import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
 import io.mirrorgate.server.nbd.NbdMessages.Option;
 import io.mirrorgate.server.nbd.NbdMessages.Request;
-import io.mirrorgate.server.protocol.FrameCumulator;
+import io.mirrorgate.server.protocol.LargeFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.RecvByteBufAllocator;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
@@ -43,42 +41,15 @@ import java.util.List;
  * arrives and the request is passed on marked {@code discarded}, so that it still gets its one
  * error reply.
  */
-public final class NbdServerDecoder extends ByteToMessageDecoder {
+public final class NbdServerDecoder extends LargeFrameDecoder {
     private enum State { CLIENT_FLAGS, OPTION, REQUEST, DISCARD, FAILED }
 
     private final int maxPayload;
-    /** Assembles a large WRITE in one buffer, the socket reading straight into it. */
-    private final FrameCumulator cumulator = new FrameCumulator();
     private State state = State.CLIENT_FLAGS;
     private long discardRemaining;
 
     public NbdServerDecoder(int maxPayload) {
         this.maxPayload = maxPayload;
-        setCumulator(cumulator);
-    }
-
-    /**
-     * The receive allocator for this decoder's channel in the transmission phase: a WRITE's
-     * payload is read by the socket straight into the buffer that the device then writes from
-     * ({@link FrameCumulator}). Not while TLS is on (socket reads carry records, not frames).
-     */
-    public RecvByteBufAllocator receiveAllocator(RecvByteBufAllocator delegate) {
-        return cumulator.receiveAllocator(delegate);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        try {
-            super.channelInactive(ctx);
-        } finally {
-            cumulator.reset();
-        }
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
-        cumulator.reset();
-        super.handlerRemoved0(ctx);
     }
 
     /** The bytes held or still owed of a frame not yet complete (for the partial-frame timeout). */

@@ -51,7 +51,7 @@ public final class GgateCodec extends CombinedChannelDuplexHandler<GgateDecoder,
      * buffer of a large frame being assembled (no copy), and uses {@code delegate} otherwise.
      */
     public RecvByteBufAllocator receiveAllocator(RecvByteBufAllocator delegate) {
-        return inboundHandler().cumulator().receiveAllocator(delegate);
+        return inboundHandler().receiveAllocator(delegate);
     }
 
     /** See {@link GgateDecoder#handshakeFirst()}: a server's codec, before authentication. */

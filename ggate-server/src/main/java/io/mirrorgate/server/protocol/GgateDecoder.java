@@ -3,7 +3,6 @@ package io.mirrorgate.server.protocol;
 import io.mirrorgate.common.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -16,9 +15,8 @@ import java.util.List;
  * first violation throws and turns the decoder into a sink that discards everything after it:
  * the channel is to be closed.
  */
-public final class GgateDecoder extends ByteToMessageDecoder {
+public final class GgateDecoder extends LargeFrameDecoder {
     private final int maxRequestSize;
-    private final FrameCumulator cumulator = new FrameCumulator();
     private volatile boolean compression;
     private volatile boolean handshakeOnly;
     private boolean failed;
@@ -30,27 +28,6 @@ public final class GgateDecoder extends ByteToMessageDecoder {
                     + " (expected: >= " + GgateProtocol.MIN_MAX_REQUEST_SIZE + ")");
         }
         this.maxRequestSize = maxRequestSize;
-        setCumulator(cumulator);
-    }
-
-    /** The cumulator, for the channel's {@link FrameReceiveAllocator}. */
-    FrameCumulator cumulator() {
-        return cumulator;
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        try {
-            super.channelInactive(ctx);
-        } finally {
-            cumulator.reset();
-        }
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
-        cumulator.reset();
-        super.handlerRemoved0(ctx);
     }
 
     /**
