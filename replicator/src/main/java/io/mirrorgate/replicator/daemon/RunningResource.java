@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.daemon;
 
+import io.mirrorgate.replicator.resource.PrimarySide;
 import io.mirrorgate.replicator.bitmap.MetadataFile;
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.AfterFenced;
@@ -13,8 +14,8 @@ import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.role.ReplicaEndpoint;
 import io.mirrorgate.replicator.role.ReplicaListener;
 import io.mirrorgate.replicator.role.SyncTargetMark;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceRuntime;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.LocalBlockDevice;

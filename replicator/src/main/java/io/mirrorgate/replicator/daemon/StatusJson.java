@@ -2,10 +2,11 @@ package io.mirrorgate.replicator.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.replicator.resource.PrimarySide;
 import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;

@@ -2,9 +2,9 @@ package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceRuntime;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.runtime;
+package io.mirrorgate.replicator.resource;
 
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.GenerationStore;

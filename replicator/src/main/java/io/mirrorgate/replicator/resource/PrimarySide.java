@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.daemon;
+package io.mirrorgate.replicator.resource;
 
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.ResourceConfig;
@@ -8,8 +8,6 @@ import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.resync.ResyncOptions;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
 import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.common.error.ErrorCode;
@@ -34,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * of the role: NBD drains, the runtime stops, both replicas are flushed and reported durable to
  * the bitmap, the peer link closes. The local device and the bitmap belong to the resource.
  */
-final class PrimarySide implements AutoCloseable {
+public final class PrimarySide implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrimarySide.class);
     private static final long FLUSH_TIMEOUT_MS = 30_000;
 
@@ -62,7 +60,7 @@ final class PrimarySide implements AutoCloseable {
      * learns it is fenced before it accepts a write. {@code onFenced} hears, once, that this
      * primary was superseded.
      */
-    static PrimarySide open(ResourceConfig config, byte[] key, LocalBlockDevice local,
+    public static PrimarySide open(ResourceConfig config, byte[] key, LocalBlockDevice local,
             PersistentDirtyRegions regions, long epoch, RemotePeerLink.Handshake handshake,
             RemotePeerLink.Backoff backoff, Duration awaitPeer, Consumer<String> onFenced) {
         CloseStack opened = new CloseStack("primary " + config.name());
@@ -109,7 +107,7 @@ final class PrimarySide implements AutoCloseable {
     }
 
     /** The runtime options of a configured resource, in the primary role (whatever its start-up role). */
-    static ResourceOptions options(ResourceConfig config) {
+    public static ResourceOptions options(ResourceConfig config) {
         ResyncOptions resync = new ResyncOptions(config.resyncRate().orElse(0),
                 ResyncOptions.DEFAULT_CHUNK, config.timeout().multipliedBy(6).compareTo(Duration.ofSeconds(60)) > 0
                         ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60));
@@ -118,21 +116,21 @@ final class PrimarySide implements AutoCloseable {
         return new ResourceOptions(config.name(), Role.PRIMARY, config.mode(), config.asyncBacklog(), resync, policy);
     }
 
-    ResourceRuntime runtime() {
+    public ResourceRuntime runtime() {
         return runtime;
     }
 
-    RemotePeerLink peer() {
+    public RemotePeerLink peer() {
         return peer;
     }
 
     /** What the peer told in the handshake, while connected to another replicator. */
-    Optional<PeerInfo> peerInfo() {
+    public Optional<PeerInfo> peerInfo() {
         return peer.peerInfo();
     }
 
     /** The bound NBD address, or null when {@code nbd_listen} is off. */
-    InetSocketAddress nbdAddress() {
+    public InetSocketAddress nbdAddress() {
         return nbd != null ? nbd.localAddress() : null;
     }
 
@@ -141,7 +139,7 @@ final class PrimarySide implements AutoCloseable {
      * the runtime stops, both replicas are flushed; with {@code settle}, the bitmap then keeps
      * only the owed regions marked (a role change: the peer need not recopy the activity set).
      */
-    void close(boolean settle) {
+    public void close(boolean settle) {
         synchronized (this) {
             if (closed) {
                 return;
@@ -204,7 +202,7 @@ final class PrimarySide implements AutoCloseable {
         }
     }
 
-    static RuntimeException run(RuntimeException failure, Runnable step) {
+    public static RuntimeException run(RuntimeException failure, Runnable step) {
         if (step == null) {
             return failure;
         }
