@@ -1,24 +1,25 @@
 package io.mirrorgate.replicator.resource;
 
-import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
-import io.mirrorgate.replicator.config.ResourceConfig;
-import io.mirrorgate.replicator.config.Role;
-import io.mirrorgate.replicator.config.SplitBrainPolicy;
-import io.mirrorgate.replicator.generation.PeerInfo;
-import io.mirrorgate.replicator.generation.SplitBrainResolution;
-import io.mirrorgate.replicator.peer.RemotePeerLink;
-import io.mirrorgate.replicator.resync.ResyncOptions;
-import io.mirrorgate.common.lifecycle.CloseStack;
-import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.CloseStack;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
+import io.mirrorgate.replicator.generation.PeerInfo;
+import io.mirrorgate.replicator.mirror.MirrorDevice;
+import io.mirrorgate.replicator.mirror.PeerLink;
+import io.mirrorgate.replicator.resync.ResyncEngine;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
+import io.mirrorgate.server.transport.HostPort;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -26,68 +27,165 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a resource runs while it is primary: the peer link (with the replication handshake when
- * the peer is another replicator), the runtime (mirror and resync) and the NBD server of the
- * mirrored volume, opened in that order and closed in reverse. {@link #close} is the clean end
- * of the role: NBD drains, the runtime stops, both replicas are flushed and reported durable to
- * the bitmap, the peer link closes. The local device and the bitmap belong to the resource.
+ * What a resource runs while it is primary, on its {@link Resource}: the peer link, the control
+ * and metadata threads, the {@link MirrorDevice}, the {@link ResyncEngine}, the {@link
+ * ResourceRuntime} that decides on them and, once started, the NBD server of the mirrored volume;
+ * opened in that order onto one {@link CloseStack} and closed in reverse, on failure and on
+ * {@link #close} alike. With {@link Builder#flushOnClose}, closing is the clean end of the role:
+ * NBD drains, the runtime stops, both replicas are flushed and reported durable to the bitmap
+ * (with {@code settle}, the bitmap then keeps only the owed regions), the peer link closes.
  */
-public final class PrimarySide implements AutoCloseable {
+public final class PrimarySide<P extends PeerLink> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrimarySide.class);
     private static final long FLUSH_TIMEOUT_MS = 30_000;
 
-    private final ResourceConfig config;
-    private final LocalBlockDevice local;
-    private final PersistentDirtyRegions regions;
-    private final RemotePeerLink peer;
-    private final ResourceRuntime runtime;
+    private final String name;
+    private final Resource resource;
+    private final Optional<HostPort> nbdListen;
+    private final CloseStack parts;
+    private P peer;
+    private ResourceRuntime runtime;
     private NbdServer nbd;
     private boolean closed;
+    private volatile boolean settle;
+    private volatile boolean peerAttachedAtEnd;
+    private volatile boolean closeFailed;
 
-    private PrimarySide(ResourceConfig config, LocalBlockDevice local, PersistentDirtyRegions regions,
-            RemotePeerLink peer, ResourceRuntime runtime) {
-        this.config = config;
-        this.local = local;
-        this.regions = regions;
-        this.peer = peer;
-        this.runtime = runtime;
+    /** What a primary side is made of; {@link #open} or {@link #start} makes it. */
+    public static final class Builder<P extends PeerLink> {
+        private final Resource resource;
+        private final ResourceOptions options;
+        private final ResourceAssembly.Opener<P> peer;
+        private ResourceAssembly.Opener<ExecutorService> control;
+        private ResourceAssembly.Opener<ExecutorService> metadata;
+        private Optional<HostPort> nbdListen = Optional.empty();
+        private Runnable settleBitmap;
+        private Consumer<String> onFenced = reason -> { };
+
+        private Builder(Resource resource, ResourceOptions options, ResourceAssembly.Opener<P> peer) {
+            this.resource = resource;
+            this.options = options;
+            this.peer = peer;
+            this.control = parts -> Executors.newSingleThreadExecutor(DaemonThreads.named("replicator-" + options.name()));
+            this.metadata = parts -> Executors.newSingleThreadExecutor(DaemonThreads.named("metadata-" + options.name()));
+        }
+
+        /** The runtime's control and metadata threads (default: one named thread each); closed with the side. */
+        public Builder<P> executors(ResourceAssembly.Opener<ExecutorService> controlThread,
+                ResourceAssembly.Opener<ExecutorService> metadataThread) {
+            this.control = controlThread;
+            this.metadata = metadataThread;
+            return this;
+        }
+
+        /** Serves the mirrored volume over NBD on {@code listen} once started (default: not). */
+        public Builder<P> nbd(Optional<HostPort> listen) {
+            this.nbdListen = listen;
+            return this;
+        }
+
+        /**
+         * Ends the role cleanly on close: both replicas flushed and reported durable to the bitmap;
+         * {@link PrimarySide#close(boolean) close(true)} then runs {@code settleBitmap}.
+         */
+        public Builder<P> flushOnClose(Runnable settle) {
+            this.settleBitmap = Objects.requireNonNull(settle, "settle");
+            return this;
+        }
+
+        /** Hears, once, that this primary was superseded. */
+        public Builder<P> onFenced(Consumer<String> listener) {
+            this.onFenced = listener;
+            return this;
+        }
+
+        /** Opens the parts; nothing is started (the runtime does not listen, the link does not connect). */
+        public PrimarySide<P> open() {
+            return open(null);
+        }
+
+        /**
+         * Opens the parts and {@link PrimarySide#start starts} them, waiting up to {@code awaitPeer}
+         * for the peer's first answer; a failure closes what was opened.
+         */
+        public PrimarySide<P> start(Duration awaitPeer) {
+            return open(Objects.requireNonNull(awaitPeer, "awaitPeer"));
+        }
+
+        private PrimarySide<P> open(Duration startAwaiting) {
+            PrimarySide<P> side = new PrimarySide<>(resource.name(), resource, nbdListen);
+            try {
+                side.peer = side.parts.push(peer.open(side.parts));
+                if (settleBitmap != null) {
+                    side.parts.push(() -> side.endOfRole(settleBitmap));
+                }
+                ExecutorService controlThread = control.open(side.parts);
+                ExecutorService metadataThread = metadata.open(side.parts);
+                side.parts.push(side.watched(() -> stop(controlThread, metadataThread)));
+                MirrorDevice mirror = side.parts.push(new MirrorDevice(resource.local(), side.peer,
+                        resource.dirty(), resource.store(), options.mode(), options.asyncBacklogBytes(),
+                        metadataThread));
+                ResyncEngine engine = side.parts.push(new ResyncEngine(options.name(), mirror, resource.dirty(),
+                        options.resync()));
+                side.runtime = new ResourceRuntime(options, resource, side.peer, mirror, engine, controlThread,
+                        metadataThread);
+                side.parts.push(side.watched(() -> {
+                    side.peerAttachedAtEnd = mirror.isPeerAttached();
+                    side.runtime.close();
+                }));
+                side.runtime.onFenced(onFenced);
+                if (startAwaiting != null) {
+                    side.start(startAwaiting);
+                }
+                return side;
+            } catch (RuntimeException | Error e) {
+                side.parts.closeAfter(e);
+                throw e;
+            }
+        }
+
+        private static void stop(ExecutorService control, ExecutorService metadata) {
+            control.shutdown();
+            metadata.shutdown();
+            try {
+                control.awaitTermination(5, TimeUnit.SECONDS);
+                metadata.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private PrimarySide(String name, Resource resource, Optional<HostPort> nbdListen) {
+        this.name = name;
+        this.resource = resource;
+        this.nbdListen = nbdListen;
+        this.parts = new CloseStack("primary " + name);
+    }
+
+    /** A primary side on {@code resource}; {@code peer} opens the link to the peer. */
+    public static <P extends PeerLink> Builder<P> builder(Resource resource, ResourceOptions options,
+            ResourceAssembly.Opener<P> peer) {
+        return new Builder<>(resource, options, peer);
     }
 
     /**
-     * Takes the primary role: connects the peer (presenting {@code epoch}) and starts the
-     * mirror. With {@code awaitPeer}, waits (bounded) for the first connection attempt's outcome
-     * before the NBD endpoint opens, so that a node started as primary after it was superseded
-     * learns it is fenced before it accepts a write. {@code onFenced} hears, once, that this
-     * primary was superseded.
+     * Takes the primary role: the runtime listens, then the peer link connects. With a non-zero
+     * {@code awaitPeer}, waits (bounded) for the first connection attempt's outcome before the NBD
+     * endpoint opens, so that a node started as primary after it was superseded learns it is
+     * fenced before it accepts a write.
      */
-    public static PrimarySide open(ResourceConfig config, byte[] key, LocalBlockDevice local,
-            PersistentDirtyRegions regions, long epoch, RemotePeerLink.Handshake handshake,
-            RemotePeerLink.Backoff backoff, Duration awaitPeer, Consumer<String> onFenced) {
-        CloseStack opened = new CloseStack("primary " + config.name());
-        try {
-            RemotePeerLink peer = new RemotePeerLink(config.name(), RemotePeerLink.options(config, key, epoch),
-                    backoff);
-            peer.handshake(handshake);
-            opened.push(peer);
-            ResourceRuntime runtime = new ResourceRuntime(options(config), local, peer, regions,
-                    regions.metadata());
-            opened.push(runtime);
-            runtime.onFenced(onFenced);
-            runtime.start();
-            peer.start();
-            PrimarySide side = new PrimarySide(config, local, regions, peer, runtime);
-            if (!awaitPeer.isZero()) {
-                side.awaitFirstOutcome(awaitPeer);
-            }
-            if (config.nbdListen().isPresent()) {
-                side.nbd = NbdServer.start(new SingleExportResolver(config.name(), runtime.device(), Access.RW),
-                        config.nbdListen().get().host(), config.nbdListen().get().port(),
-                        "nbd_listen of resource " + config.name());
-            }
-            return side;
-        } catch (RuntimeException e) {
-            opened.closeAfter(e);
-            throw e;
+    public void start(Duration awaitPeer) {
+        runtime.start();
+        peer.start();
+        if (!awaitPeer.isZero()) {
+            awaitFirstOutcome(awaitPeer);
+        }
+        if (nbdListen.isPresent()) {
+            NbdServer server = NbdServer.start(new SingleExportResolver(name, runtime.device(), Access.RW),
+                    nbdListen.get().host(), nbdListen.get().port(), "nbd_listen of resource " + name);
+            parts.push(watched(server));
+            nbd = server;
         }
     }
 
@@ -95,32 +193,27 @@ public final class PrimarySide implements AutoCloseable {
         try {
             peer.firstOutcome().get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warn("peer not reached before serving resource={} peer={} waitedMs={}", config.name(),
-                    peer.address(), bound.toMillis());
+            LOG.warn("peer not reached before serving resource={} peer={} waitedMs={}", name,
+                    peer.device().name(), bound.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MirrorgateException(ErrorCode.EIO, config.name() + ": interrupted waiting for the peer", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            LOG.warn("peer first attempt failed resource={} error={}", config.name(),
+            throw new MirrorgateException(ErrorCode.EIO, name + ": interrupted waiting for the peer", e);
+        } catch (ExecutionException e) {
+            LOG.warn("peer first attempt failed resource={} error={}", name,
                     MirrorgateException.messageOf(e.getCause()));
         }
-    }
-
-    /** The runtime options of a configured resource, in the primary role (whatever its start-up role). */
-    public static ResourceOptions options(ResourceConfig config) {
-        ResyncOptions resync = new ResyncOptions(config.resyncRate().orElse(0),
-                ResyncOptions.DEFAULT_CHUNK, config.timeout().multipliedBy(6).compareTo(Duration.ofSeconds(60)) > 0
-                        ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60));
-        Optional<SplitBrainResolution> policy = config.splitBrain() == SplitBrainPolicy.DISCARD_SECONDARY
-                ? Optional.of(SplitBrainResolution.DISCARD_REMOTE) : Optional.empty();
-        return new ResourceOptions(config.name(), Role.PRIMARY, config.mode(), config.asyncBacklog(), resync, policy);
     }
 
     public ResourceRuntime runtime() {
         return runtime;
     }
 
-    public RemotePeerLink peer() {
+    /** The mirrored volume. */
+    public MirrorDevice device() {
+        return runtime.device();
+    }
+
+    public P peer() {
         return peer;
     }
 
@@ -129,40 +222,26 @@ public final class PrimarySide implements AutoCloseable {
         return peer.peerInfo();
     }
 
-    /** The bound NBD address, or null when {@code nbd_listen} is off. */
+    /** The bound NBD address, or null when not serving NBD. */
     public InetSocketAddress nbdAddress() {
-        return nbd != null ? nbd.localAddress() : null;
+        NbdServer server = nbd;
+        return server != null ? server.localAddress() : null;
     }
 
     /**
-     * Ends the role cleanly: NBD clients drain (every acknowledged write is on the replicas),
-     * the runtime stops, both replicas are flushed; with {@code settle}, the bitmap then keeps
-     * only the owed regions marked (a role change: the peer need not recopy the activity set).
+     * Ends the role: closes every part in reverse; with {@link Builder#flushOnClose} and {@code
+     * settle}, the bitmap keeps only the owed regions marked once both replicas are durable (a role
+     * change: the peer need not recopy the activity set). Idempotent.
      */
-    public void close(boolean settle) {
+    public void close(boolean settleBitmap) {
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
         }
-        RuntimeException failure = null;
-        failure = run(failure, nbd == null ? null : nbd::close);
-        boolean peerAttached = runtime.device().isPeerAttached();
-        failure = run(failure, runtime::close);
-        boolean bothDurable = false;
-        try {
-            bothDurable = flushBoth(peerAttached);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        if (settle && bothDurable && failure == null) {
-            failure = run(failure, regions::settle);
-        }
-        failure = run(failure, peer::close);
-        if (failure != null) {
-            throw failure;
-        }
+        this.settle = settleBitmap;
+        parts.close();
     }
 
     @Override
@@ -170,50 +249,49 @@ public final class PrimarySide implements AutoCloseable {
         close(false);
     }
 
-    /**
-     * Flushes the local replica and, when it was receiving writes, the peer; when both are
-     * durable the bitmap may unmark what they hold. Returns whether both were flushed.
-     */
-    private boolean flushBoth(boolean peerAttached) {
-        long mark = regions.durabilityMark();
-        wait(local.flush(), "local flush");
-        if (!peerAttached || !peer.isConnected()) {
-            return false;
-        }
-        try {
-            wait(peer.device().flush(), "peer flush");
-        } catch (MirrorgateException e) {
-            LOG.warn("peer flush failed, regions stay marked resource={} error={}", config.name(), e.getMessage());
-            return false;
-        }
-        regions.bothDurable(mark);
-        return true;
+    /** A part whose close failure keeps the bitmap from settling. */
+    private AutoCloseable watched(AutoCloseable part) {
+        return () -> {
+            try {
+                part.close();
+            } catch (Exception e) {
+                closeFailed = true;
+                throw e;
+            }
+        };
     }
 
-    private void wait(CompletableFuture<Void> f, String what) {
+    /**
+     * Between the runtime's end and the peer link's: flushes the local replica and, when it was
+     * receiving writes, the peer; when both are durable the bitmap may unmark what they hold.
+     */
+    private void endOfRole(Runnable settleBitmap) {
+        long mark = resource.dirty().durabilityMark();
+        waitFor(resource.local().flush(), "local flush");
+        if (!peerAttachedAtEnd || !peer.isConnected()) {
+            return;
+        }
+        try {
+            waitFor(peer.device().flush(), "peer flush");
+        } catch (MirrorgateException e) {
+            LOG.warn("peer flush failed, regions stay marked resource={} error={}", name, e.getMessage());
+            return;
+        }
+        resource.dirty().bothDurable(mark);
+        if (settle && !closeFailed) {
+            settleBitmap.run();
+        }
+    }
+
+    private void waitFor(CompletableFuture<Void> f, String what) {
         try {
             f.get(FLUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MirrorgateException(ErrorCode.EIO, config.name() + ": interrupted during " + what, e);
+            throw new MirrorgateException(ErrorCode.EIO, name + ": interrupted during " + what, e);
         } catch (Exception e) {
             throw new MirrorgateException(MirrorgateException.codeOf(e.getCause() != null ? e.getCause() : e),
-                    config.name() + ": " + what + " failed: " + MirrorgateException.messageOf(e), e);
+                    name + ": " + what + " failed: " + MirrorgateException.messageOf(e), e);
         }
-    }
-
-    public static RuntimeException run(RuntimeException failure, Runnable step) {
-        if (step == null) {
-            return failure;
-        }
-        try {
-            step.run();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                return e;
-            }
-            failure.addSuppressed(e);
-        }
-        return failure;
     }
 }
