@@ -66,11 +66,15 @@ public final class PrimarySide<P extends PeerLink> implements AutoCloseable {
             this.resource = resource;
             this.options = options;
             this.peer = peer;
-            this.control = parts -> Executors.newSingleThreadExecutor(DaemonThreads.named("replicator-" + options.name()));
-            this.metadata = parts -> Executors.newSingleThreadExecutor(DaemonThreads.named("metadata-" + options.name()));
+            this.control = parts -> thread("replicator-" + options.name());
+            this.metadata = parts -> thread("metadata-" + options.name());
         }
 
-        /** The runtime's control and metadata threads (default: one named thread each); closed with the side. */
+        private static ExecutorService thread(String name) {
+            return Executors.newSingleThreadExecutor(DaemonThreads.named(name));
+        }
+
+        /** The runtime's control and metadata threads (default: a named thread each); stopped with the side. */
         public Builder<P> executors(ResourceAssembly.Opener<ExecutorService> controlThread,
                 ResourceAssembly.Opener<ExecutorService> metadataThread) {
             this.control = controlThread;
