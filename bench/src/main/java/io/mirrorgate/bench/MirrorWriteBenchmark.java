@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code target=local}: a {@link io.mirrorgate.server.device.LocalBlockDevice} on its own
  * image. {@code target=mirror}: the {@link io.mirrorgate.replicator.mirror.MirrorDevice} of a
- * {@link io.mirrorgate.replicator.runtime.ResourceRuntime} (fullsync, 4 MiB regions, persisted
+ * {@link io.mirrorgate.replicator.resource.ResourceRuntime} (fullsync, 4 MiB regions, persisted
  * bitmap) over a primary image and a standby image served by a ggate server on 127.0.0.1 through
  * a ggate client. All images are 1 GiB ({@code -Dmirrorgate.bench.imageMiB}), written once with
  * random data, in {@code -Dmirrorgate.bench.dir} (default /var/tmp/mirrorgate-bench; tmpfs is

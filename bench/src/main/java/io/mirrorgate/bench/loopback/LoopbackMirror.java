@@ -4,47 +4,44 @@ import io.mirrorgate.replicator.bitmap.MetadataFile;
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.PrimarySide;
+import io.mirrorgate.replicator.resource.Resource;
+import io.mirrorgate.replicator.resource.ResourceAssembly;
+import io.mirrorgate.replicator.resource.ResourceAssembly.Bitmap;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceRuntime;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * One replicated resource wired in one process, as {@code replicator run} wires it on two
- * machines: the primary image as a {@link LocalBlockDevice}, its metadata file (created on first
- * use: every region marked, so the first connection is the product's full initial sync) as the
- * {@link PersistentDirtyRegions} and generation store, a {@link LoopbackStandby} on 127.0.0.1,
- * the replicator's own {@link RemotePeerLink} (a ggate client) to it, and the {@link
- * ResourceRuntime}.
- * Closing closes everything in reverse order (the bitmap last but the primary, with its clean
- * shutdown marker).
+ * One replicated resource wired in one process, by the replicator's own {@link ResourceAssembly}
+ * as {@code replicator run} wires it on two machines: the primary image as a {@link
+ * LocalBlockDevice}, its metadata file (created on first use: every region marked, so the first
+ * connection is the product's full initial sync) as the {@link PersistentDirtyRegions} and
+ * generation store, a {@link LoopbackStandby} on 127.0.0.1, the replicator's own {@link
+ * RemotePeerLink} (a ggate client) to it, and the {@link ResourceRuntime} on its {@link
+ * PrimarySide}. Closing closes everything in reverse order (the bitmap last but the primary, with
+ * its clean shutdown marker).
  */
 public final class LoopbackMirror implements AutoCloseable {
     /** Where the pieces live. */
     public record Layout(Path primary, Path standby, Path metadata, Path stateDirectory) {}
 
-    private final LocalBlockDevice local;
-    private final PersistentDirtyRegions dirty;
-    private final LoopbackStandby standby;
-    private final RemotePeerLink link;
-    private final ResourceRuntime runtime;
+    private Resource resource;
+    private LocalBlockDevice local;
+    private PersistentDirtyRegions dirty;
+    private LoopbackStandby standby;
+    private RemotePeerLink link;
+    private ResourceRuntime runtime;
 
-    private LoopbackMirror(LocalBlockDevice local, PersistentDirtyRegions dirty,
-            LoopbackStandby standby, RemotePeerLink link, ResourceRuntime runtime) {
-        this.local = local;
-        this.dirty = dirty;
-        this.standby = standby;
-        this.link = link;
-        this.runtime = runtime;
+    private LoopbackMirror() {
     }
 
     /**
@@ -55,36 +52,47 @@ public final class LoopbackMirror implements AutoCloseable {
      */
     public static LoopbackMirror open(Layout files, ResourceOptions options, long regionSize,
             int activityRegions) throws InterruptedException {
-        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        LoopbackMirror m = new LoopbackMirror();
+        m.resource = ResourceAssembly.named(options.name())
+                .local(parts -> m.local = LocalBlockDevice.open(files.primary(), LocalDeviceOptions.defaults()))
+                .bitmap((device, parts) -> {
+                    if (!Files.exists(files.metadata())) {
+                        MetadataFile.create(files.metadata(), options.name(), "bench-primary", device.size(),
+                                regionSize);
+                    }
+                    return Bitmap.of(m.dirty = PersistentDirtyRegions.open(files.metadata(), device.size(),
+                            activityRegions));
+                })
+                .primary(res -> PrimarySide.builder(res, options, parts -> {
+                    m.standby = parts.push(startStandby(files));
+                    return m.link = new RemotePeerLink(options.name(), m.standby.clientOptions("bench-primary"),
+                            RemotePeerLink.Backoff.defaults());
+                }))
+                .open();
+        m.runtime = m.resource.primary().runtime();
         try {
-            LocalBlockDevice local = LocalBlockDevice.open(files.primary(), LocalDeviceOptions.defaults());
-            opened.push(local);
-            if (!Files.exists(files.metadata())) {
-                MetadataFile.create(files.metadata(), options.name(), "bench-primary", local.size(),
-                        regionSize);
-            }
-            PersistentDirtyRegions dirty = PersistentDirtyRegions.open(files.metadata(), local.size(),
-                    activityRegions);
-            opened.push(dirty);
-            LoopbackStandby standby = LoopbackStandby.start(files.standby(), files.stateDirectory());
-            opened.push(standby);
-            RemotePeerLink link = new RemotePeerLink(options.name(),
-                    standby.clientOptions("bench-primary"), RemotePeerLink.Backoff.defaults());
-            opened.push(link);
-            link.start();
-            await(() -> "the peer link to connect (" + link.lastError() + ")", Duration.ofSeconds(30),
-                    link::isConnected);
-            ResourceRuntime runtime = new ResourceRuntime(options, local, link, dirty, dirty.metadata());
-            return new LoopbackMirror(local, dirty, standby, link, runtime);
+            m.link.start();
+            await(() -> "the peer link to connect (" + m.link.lastError() + ")", Duration.ofSeconds(30),
+                    m.link::isConnected);
         } catch (InterruptedException | RuntimeException e) {
-            closeAll(opened, e);
+            m.resource.closeAfter(e);
             throw e;
+        }
+        return m;
+    }
+
+    private static LoopbackStandby startStandby(Layout files) {
+        try {
+            return LoopbackStandby.start(files.standby(), files.stateDirectory());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted starting the standby on " + files.standby(), e);
         }
     }
 
     /** Starts the runtime: it decides on the connected peer and starts the resync, if any. */
     public void start() {
-        runtime.start();
+        resource.primary().start(Duration.ZERO);
     }
 
     /** The mirrored volume. */
@@ -137,37 +145,6 @@ public final class LoopbackMirror implements AutoCloseable {
 
     @Override
     public void close() {
-        Deque<AutoCloseable> all = new ArrayDeque<>();
-        all.push(local);
-        all.push(dirty);
-        all.push(standby);
-        all.push(link);
-        all.push(runtime);
-        RuntimeException failure = closeAll(all, null);
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    /** Closes {@code stack} top first; failures are added to {@code first} (or returned). */
-    private static RuntimeException closeAll(Deque<AutoCloseable> stack, Exception first) {
-        RuntimeException failure = null;
-        while (!stack.isEmpty()) {
-            try {
-                stack.pop().close();
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                if (first != null) {
-                    first.addSuppressed(e);
-                } else if (failure == null) {
-                    failure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        return failure;
+        resource.close();
     }
 }

@@ -1,7 +1,7 @@
 package io.mirrorgate.bench.loopback;
 
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;

@@ -3,8 +3,8 @@ package io.mirrorgate.bench.loopback;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.testing.TestData;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

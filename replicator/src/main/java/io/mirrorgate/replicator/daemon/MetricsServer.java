@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;

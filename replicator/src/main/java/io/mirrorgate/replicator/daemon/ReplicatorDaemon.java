@@ -7,7 +7,7 @@ import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.common.error.ErrorCode;

@@ -1,6 +1,8 @@
 package io.mirrorgate.replicator.daemon;
 
-import io.mirrorgate.replicator.bitmap.MetadataFile;
+import io.mirrorgate.common.error.ErrorCode;
+import io.mirrorgate.common.error.MirrorgateException;
+import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.replicator.bitmap.PersistentDirtyRegions;
 import io.mirrorgate.replicator.config.AfterFenced;
 import io.mirrorgate.replicator.config.ResourceConfig;
@@ -8,19 +10,20 @@ import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
+import io.mirrorgate.replicator.resource.PrimarySide;
+import io.mirrorgate.replicator.resource.Resource;
+import io.mirrorgate.replicator.resource.ResourceAssembly;
+import io.mirrorgate.replicator.resource.ResourceAssembly.Bitmap;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceRuntime;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.replicator.resync.ResyncProgress;
 import io.mirrorgate.replicator.role.ReplicaEndpoint;
 import io.mirrorgate.replicator.role.ReplicaListener;
 import io.mirrorgate.replicator.role.SyncTargetMark;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
-import io.mirrorgate.common.lifecycle.CloseStack;
-import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
-import io.mirrorgate.common.error.ErrorCode;
-import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -51,78 +54,75 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     private final ResourceConfig config;
     private final byte[] key;
     private final RemotePeerLink.Backoff backoff;
-    private final LocalBlockDevice local;
-    private final PersistentDirtyRegions regions;
+    private Resource resource;
+    private PersistentDirtyRegions regions;
     private ReplicaEndpoint endpoint;
     private ReplicaListener listener;
     private volatile Role role = Role.SECONDARY;
-    private volatile PrimarySide primary;
+    private volatile PrimarySide<RemotePeerLink> primary;
     private volatile String fencedBy;
     private boolean closed;
 
-    private RunningResource(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff,
-            LocalBlockDevice local, PersistentDirtyRegions regions) {
+    private RunningResource(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff) {
         this.config = config;
         this.key = key;
         this.backoff = backoff;
-        this.local = local;
-        this.regions = regions;
     }
 
-    /** Opens everything of {@code config} in its start-up role; a failure half way closes what was opened. */
+    /**
+     * Opens everything of {@code config} in its start-up role, in the {@link ResourceAssembly}'s
+     * order: the local device, the metadata and bitmap, the endpoint, the listener, the role's
+     * side. A failure half way closes what was opened, as {@link #close} does.
+     */
     static RunningResource open(ResourceConfig config, byte[] key, RemotePeerLink.Backoff backoff) {
-        CloseStack opened = new CloseStack("resource " + config.name());
-        try {
-            LocalBlockDevice local = LocalBlockDevice.open(config.local(), LocalDeviceOptions.defaults());
-            opened.push(local);
-            MetadataFile metadata = ResourceInitializer.openMetadata(config);
-            PersistentDirtyRegions regions;
-            try {
-                regions = PersistentDirtyRegions.open(metadata, config.activityRegions());
-            } catch (RuntimeException e) {
-                metadata.close();
-                throw e;
+        RunningResource r = new RunningResource(config, key, backoff);
+        r.resource = ResourceAssembly.named(config.name())
+                .local(parts -> LocalBlockDevice.open(config.local(), LocalDeviceOptions.defaults()))
+                .bitmap((local, parts) -> Bitmap.of(r.regions = PersistentDirtyRegions.open(
+                        parts.push(ResourceInitializer.openMetadata(config)), config.activityRegions())))
+                .then(res -> r.endpoint = new ReplicaEndpoint(config.name(), config.node(), r.regions,
+                        SyncTargetMark.of(config.metadata()), r))
+                .then(res -> r.listener = config.listen().isEmpty() ? null : ReplicaListener.start(config.name(),
+                        config.local(), res.local(), r.endpoint, key, config.listen().get(), config.remote().host(),
+                        config.metadata().toAbsolutePath().getParent(), ServerTls.of(config.tls(), config.tlsFiles())))
+                .then(r::startRole)
+                .open();
+        LOG.info("resource started resource={} role={} epoch={} listen={}", config.name(),
+                StatusJson.lower(r.role), r.endpoint.epoch(), r.listenAddress());
+        return r;
+    }
+
+    /** Takes the configured start-up role on the resource; returns what ends whatever role is current. */
+    private AutoCloseable startRole(Resource opened) {
+        resource = opened; // the role's side is opened on it before the assembly returns it
+        if (config.role() == Role.PRIMARY) {
+            String inconsistent = endpoint.inconsistency();
+            if (inconsistent != null) {
+                throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name()
+                        + " cannot start as primary on node " + config.node() + ": its replica is"
+                        + " inconsistent (" + inconsistent + ", not finished); start it as secondary"
+                        + " to let the resync finish, or, if that primary is gone for good, promote"
+                        + " it with replicator role " + config.name() + " primary --accept-inconsistent");
             }
-            opened.push(regions);
-            RunningResource r = new RunningResource(config, key, backoff, local, regions);
-            r.endpoint = new ReplicaEndpoint(config.name(), config.node(), regions,
-                    SyncTargetMark.of(config.metadata()), r);
-            opened.push(r.endpoint);
-            if (config.listen().isPresent()) {
-                r.listener = ReplicaListener.start(config.name(), config.local(), local, r.endpoint, key,
-                        config.listen().get(), config.remote().host(), config.metadata().toAbsolutePath().getParent(),
-                        ServerTls.of(config.tls(), config.tlsFiles()));
-                opened.push(r.listener);
+            synchronized (this) { // a role change triggered meanwhile (fenced at once) waits for this
+                becomePrimary(START_AWAIT_PEER);
             }
-            if (config.role() == Role.PRIMARY) {
-                String inconsistent = r.endpoint.inconsistency();
-                if (inconsistent != null) {
-                    throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name()
-                            + " cannot start as primary on node " + config.node() + ": its replica is"
-                            + " inconsistent (" + inconsistent + ", not finished); start it as secondary"
-                            + " to let the resync finish, or, if that primary is gone for good, promote"
-                            + " it with replicator role " + config.name() + " primary --accept-inconsistent");
-                }
-                synchronized (r) { // a role change triggered meanwhile (fenced at once) waits for this
-                    r.becomePrimary(START_AWAIT_PEER);
-                }
-            }
-            LOG.info("resource started resource={} role={} epoch={} listen={}", config.name(),
-                    StatusJson.lower(r.role), r.endpoint.epoch(), r.listenAddress());
-            return r;
-        } catch (RuntimeException e) {
-            opened.closeAfter(e);
-            throw e;
         }
+        return () -> closePrimary(false);
     }
 
     /** Opens the primary side presenting this node's epoch (lock held or during open). */
     private void becomePrimary(Duration awaitPeer) {
         role = Role.PRIMARY;
         fencedBy = null;
+        long epoch = endpoint.epoch();
         try {
-            primary = PrimarySide.open(config, key, local, regions, endpoint.epoch(), handshake(), backoff,
-                    awaitPeer, this::onFenced);
+            primary = PrimarySide.builder(resource, ResourceOptions.of(config), parts -> {
+                RemotePeerLink link = new RemotePeerLink(config.name(), RemotePeerLink.options(config, key, epoch),
+                        backoff);
+                link.handshake(handshake());
+                return link;
+            }).nbd(config.nbdListen()).flushOnClose(regions::settle).onFenced(this::onFenced).start(awaitPeer);
         } catch (RuntimeException e) {
             role = Role.SECONDARY;
             throw e;
@@ -235,7 +235,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     }
 
     private void closePrimary(boolean settle) {
-        PrimarySide side = primary;
+        PrimarySide<RemotePeerLink> side = primary;
         primary = null;
         if (side != null) {
             side.close(settle);
@@ -256,7 +256,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
 
     @Override
     public void superseded(long epoch, String node) {
-        PrimarySide side = primary;
+        PrimarySide<RemotePeerLink> side = primary;
         if (side != null) {
             side.runtime().fence("node " + node + " was promoted with epoch " + Long.toUnsignedString(epoch));
         }
@@ -300,7 +300,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
 
     /** The primary side's runtime; fails with {@code EBUSY} while secondary. */
     ResourceRuntime runtime() {
-        PrimarySide side = primary;
+        PrimarySide<RemotePeerLink> side = primary;
         if (side == null) {
             throw new MirrorgateException(ErrorCode.EBUSY, "resource " + config.name() + " is secondary on node "
                     + config.node() + ": the primary decides and resyncs");
@@ -309,7 +309,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     }
 
     /** The primary side, if this node is primary now. */
-    Optional<PrimarySide> primary() {
+    Optional<PrimarySide<RemotePeerLink>> primary() {
         return Optional.ofNullable(primary);
     }
 
@@ -319,7 +319,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
     }
 
     ResourceStatus status() {
-        PrimarySide side = primary;
+        PrimarySide<RemotePeerLink> side = primary;
         if (side != null) {
             return side.runtime().status(); // its options say primary
         }
@@ -335,7 +335,7 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
 
     /** The bound NBD address, or null while secondary or when {@code nbd_listen} is off. */
     InetSocketAddress nbdAddress() {
-        PrimarySide side = primary;
+        PrimarySide<RemotePeerLink> side = primary;
         return side != null ? side.nbdAddress() : null;
     }
 
@@ -350,7 +350,10 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         }
     }
 
-    /** The clean shutdown of the current role, then the listener, the bitmap and the device. Idempotent. */
+    /**
+     * The clean shutdown of the current role, then the listener, the endpoint, the bitmap and the
+     * device: the assembly's close stack, as on a failed open. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -358,17 +361,10 @@ final class RunningResource implements AutoCloseable, ReplicaEndpoint.Host {
         }
         closed = true;
         LOG.info("resource stopping resource={} role={}", config.name(), StatusJson.lower(role));
-        RuntimeException failure = null;
-        PrimarySide side = primary;
-        primary = null;
-        failure = PrimarySide.run(failure, side == null ? null : side::close);
-        failure = PrimarySide.run(failure, listener == null ? null : listener::close);
-        failure = PrimarySide.run(failure, endpoint::close);
-        failure = PrimarySide.run(failure, regions::close);
-        failure = PrimarySide.run(failure, local::close);
-        LOG.info("resource stopped resource={} owedRegions={}", config.name(), regions.owedCount());
-        if (failure != null) {
-            throw failure;
+        try {
+            resource.close();
+        } finally {
+            LOG.info("resource stopped resource={} owedRegions={}", config.name(), regions.owedCount());
         }
     }
 }

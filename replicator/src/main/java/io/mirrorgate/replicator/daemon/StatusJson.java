@@ -2,10 +2,12 @@ package io.mirrorgate.replicator.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mirrorgate.replicator.resource.PrimarySide;
 import io.mirrorgate.replicator.generation.PeerInfo;
 import io.mirrorgate.replicator.mirror.MirrorCounters;
+import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -74,7 +76,7 @@ final class StatusJson {
         peer.put("path", r.config().remotePath());
         peer.put("connected", s.peerConnected());
         peer.put("generation", s.peerGeneration());
-        Optional<PrimarySide> primary = r.primary();
+        Optional<PrimarySide<RemotePeerLink>> primary = r.primary();
         Optional<PeerInfo> info = primary.flatMap(PrimarySide::peerInfo);
         if (primary.isPresent()) {
             peer.put("node", info.map(PeerInfo::node).orElse(null));

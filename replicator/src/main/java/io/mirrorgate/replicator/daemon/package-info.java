@@ -1,2 +1,3 @@
-/** The running replicator: resources wired to local disks, peers and NBD, control socket and metrics. */
+/** The running replicator: its resources (assembled by {@code resource}) and their role changes, control
+ * socket and metrics. */
 package io.mirrorgate.replicator.daemon;

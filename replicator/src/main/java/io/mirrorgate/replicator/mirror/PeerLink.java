@@ -13,8 +13,22 @@ import java.util.concurrent.CompletableFuture;
  * set-generation command); tests use an in-memory one.
  *
  * <p>Listeners may be called on any thread (a Netty event loop included); they must not block.
+ * The resource assembly ({@code resource.PrimarySide}) starts the link after the runtime listens
+ * and closes it last.
  */
-public interface PeerLink {
+public interface PeerLink extends AutoCloseable {
+
+    /** Starts connecting, in the background; idempotent. An in-memory link has nothing to start. */
+    default void start() {
+    }
+
+    /**
+     * Completes once the first connection attempt after {@link #start} has an outcome (connected,
+     * refused or failed); a new primary waits for it, bounded, before it serves writes.
+     */
+    default CompletableFuture<Void> firstOutcome() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** The peer's block device. Requests fail (for example {@code ECONNREFUSED}) while it is away. */
     BlockDevice device();
@@ -57,5 +71,10 @@ public interface PeerLink {
          */
         default void refused(MirrorgateException cause) {
         }
+    }
+
+    /** Disconnects for good; idempotent. An in-memory link has nothing to close. */
+    @Override
+    default void close() {
     }
 }

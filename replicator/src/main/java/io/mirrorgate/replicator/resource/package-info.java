@@ -1,2 +1,5 @@
-/** Lifecycle of a resource's on-disk state: creating its metadata (and image) from the config. */
+/**
+ * One resource: its on-disk state (creating the metadata and image), the runtime that decides on
+ * peer events (mirror, resync, generations) and the primary side it runs in.
+ */
 package io.mirrorgate.replicator.resource;

@@ -3,7 +3,7 @@ package io.mirrorgate.replicator.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.TestData;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.bitmap.OwedBlocksFile;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.server.nbdclient.NbdClient;
 import io.mirrorgate.server.testing.TestData;

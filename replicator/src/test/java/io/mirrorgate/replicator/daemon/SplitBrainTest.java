@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.daemon.GgateDaemon;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.replicator.testing.MirrorPair;
 import io.mirrorgate.common.cli.ExitCodes;
 import io.mirrorgate.server.nbdclient.NbdClient;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.resync.ResyncProgress.State;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceOptions;
 import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.RuntimeHarness;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mirrorgate.replicator.generation.Generations;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceOptions;
 import io.mirrorgate.replicator.testing.RuntimeHarness;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import io.mirrorgate.replicator.config.ReplicatorConfig;
 import io.mirrorgate.replicator.daemon.ReplicatorDaemon;
 import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.replicator.resource.ResourceInitializer;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.daemon.GgateDaemon;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.nbdclient.NbdClient;

@@ -2,16 +2,20 @@ package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.replicator.generation.Generations;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.replicator.runtime.ResourceOptions;
-import io.mirrorgate.replicator.runtime.ResourceRuntime;
-import io.mirrorgate.replicator.runtime.ResourceStatus;
+import io.mirrorgate.replicator.resource.PrimarySide;
+import io.mirrorgate.replicator.resource.Resource;
+import io.mirrorgate.replicator.resource.ResourceAssembly;
+import io.mirrorgate.replicator.resource.ResourceOptions;
+import io.mirrorgate.replicator.resource.ResourceRuntime;
+import io.mirrorgate.replicator.resource.ResourceStatus;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import java.time.Duration;
 
 /**
  * One resource on two in-memory replicas, each behind a {@link ControllableBlockDevice} (the
- * peer's also behind a {@link TestPeerLink}), the fake bitmap and store, and the
- * runtime. Closing it closes the runtime, then the rest.
+ * peer's also behind a {@link TestPeerLink}), the fake bitmap and store, and the runtime, put
+ * together by the {@link ResourceAssembly} as the daemon's are. Nothing is started: a test calls
+ * {@code runtime.start()}. Closing it closes the assembly, the runtime first.
  */
 public final class RuntimeHarness implements AutoCloseable {
     public final MemoryBlockDevice local;
@@ -22,6 +26,7 @@ public final class RuntimeHarness implements AutoCloseable {
     public final MemoryDirtyRegions dirty;
     public final MemoryGenerationStore store;
     public final ResourceRuntime runtime;
+    private final Resource resource;
 
     public RuntimeHarness(long size, long regionSize, Generations generations,
             long peerGeneration, boolean connected, ResourceOptions options) {
@@ -36,7 +41,15 @@ public final class RuntimeHarness implements AutoCloseable {
             dirty.markAllOwed();
         }
         store = new MemoryGenerationStore(generations);
-        runtime = new ResourceRuntime(options, localDevice, link, dirty, store);
+        resource = ResourceAssembly.named(options.name())
+                .local(parts -> localDevice)
+                .bitmap((device, parts) -> new ResourceAssembly.Bitmap(dirty, store))
+                .primary(res -> PrimarySide.builder(res, options, parts -> {
+                    parts.push(peerDevice);
+                    return link;
+                }))
+                .open();
+        runtime = resource.primary().runtime();
     }
 
     public ResourceStatus status() {
@@ -59,12 +72,6 @@ public final class RuntimeHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            runtime.close();
-        } finally {
-            peerDevice.close();
-            localDevice.close();
-            dirty.close();
-        }
+        resource.close();
     }
 }

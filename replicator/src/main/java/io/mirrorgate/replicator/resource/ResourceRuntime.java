@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.runtime;
+package io.mirrorgate.replicator.resource;
 
 import io.mirrorgate.replicator.bitmap.DirtyRegions;
 import io.mirrorgate.replicator.generation.GenerationStore;
@@ -11,16 +11,13 @@ import io.mirrorgate.replicator.mirror.MirrorDevice;
 import io.mirrorgate.replicator.mirror.PeerLink;
 import io.mirrorgate.replicator.resync.ResyncEngine;
 import io.mirrorgate.replicator.resync.ResyncProgress;
-import io.mirrorgate.common.lifecycle.DaemonThreads;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import java.util.BitSet;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * mirror's raise and the in-sync record) run on one metadata thread, so they never interleave.
  * Peer-link listeners only hand work to those threads: they may be called on an event loop.
  *
- * <p>The runtime owns its threads, the mirror and the engine; the caller owns and closes the
- * local device, the peer link, the bitmap and the store, after {@link #close()}.
+ * <p>The runtime decides; it does not wire. {@link PrimarySide} opens the threads, the mirror and
+ * the engine it runs on and closes them after {@link #close()}, which only stops listening to the
+ * peer (later events are ignored); the {@link Resource} owns the local replica and the bitmap.
  */
 public final class ResourceRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResourceRuntime.class);
@@ -58,8 +56,8 @@ public final class ResourceRuntime implements AutoCloseable {
     private final PeerLink peer;
     private final DirtyRegions dirty;
     private final GenerationStore store;
-    private final ExecutorService control;
-    private final ExecutorService metadata;
+    private final Executor control;
+    private final Executor metadata;
     private final MirrorDevice mirror;
     private final ResyncEngine engine;
 
@@ -74,18 +72,21 @@ public final class ResourceRuntime implements AutoCloseable {
     private boolean fencedReported;
     private boolean closed;
 
-    public ResourceRuntime(ResourceOptions options, BlockDevice local, PeerLink peer,
-            DirtyRegions dirty, GenerationStore store) {
+    /**
+     * The decisions on the parts {@link PrimarySide} opened: the resource's local replica, bitmap
+     * and store, the peer link, the mirror and engine over them, the control and metadata threads.
+     */
+    ResourceRuntime(ResourceOptions options, Resource resource, PeerLink peer, MirrorDevice mirror,
+            ResyncEngine engine, Executor control, Executor metadata) {
         this.options = options;
-        this.local = local;
+        this.local = resource.local();
         this.peer = peer;
-        this.dirty = dirty;
-        this.store = store;
-        this.control = Executors.newSingleThreadExecutor(DaemonThreads.named("replicator-" + options.name()));
-        this.metadata = Executors.newSingleThreadExecutor(DaemonThreads.named("metadata-" + options.name()));
-        this.mirror = new MirrorDevice(local, peer, dirty, store, options.mode(),
-                options.asyncBacklogBytes(), metadata);
-        this.engine = new ResyncEngine(options.name(), mirror, dirty, options.resync());
+        this.dirty = resource.dirty();
+        this.store = resource.store();
+        this.control = control;
+        this.metadata = metadata;
+        this.mirror = mirror;
+        this.engine = engine;
         mirror.onPeerLost(cause -> control.execute(() -> {
             if (mirror.fencedReason() != null) {
                 fenced(mirror.fencedReason());
@@ -338,7 +339,7 @@ public final class ResourceRuntime implements AutoCloseable {
         return closed;
     }
 
-    /** Stops the resync, the mirror and the threads. Idempotent. */
+    /** Stops listening to the peer; the decisions end here. Idempotent. */
     @Override
     public void close() {
         AutoCloseable handle;
@@ -349,26 +350,12 @@ public final class ResourceRuntime implements AutoCloseable {
             closed = true;
             handle = listenerHandle;
         }
-        MirrorgateException failure = null;
         try {
             if (handle != null) {
                 handle.close();
             }
         } catch (Exception e) {
-            failure = new MirrorgateException(ErrorCode.EIO, "closing resource " + options.name(), e);
-        }
-        engine.close();
-        mirror.close();
-        control.shutdown();
-        metadata.shutdown();
-        try {
-            control.awaitTermination(5, TimeUnit.SECONDS);
-            metadata.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure != null) {
-            throw failure;
+            throw new MirrorgateException(ErrorCode.EIO, "closing resource " + options.name(), e);
         }
     }
 

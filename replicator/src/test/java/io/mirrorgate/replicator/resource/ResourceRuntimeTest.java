@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.runtime;
+package io.mirrorgate.replicator.resource;
 
 import static io.mirrorgate.replicator.testing.Fixtures.read;
 import static io.mirrorgate.replicator.testing.Fixtures.writeRandom;

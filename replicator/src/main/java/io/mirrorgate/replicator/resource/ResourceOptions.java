@@ -1,9 +1,12 @@
-package io.mirrorgate.replicator.runtime;
+package io.mirrorgate.replicator.resource;
 
+import io.mirrorgate.replicator.config.ResourceConfig;
 import io.mirrorgate.replicator.config.Role;
+import io.mirrorgate.replicator.config.SplitBrainPolicy;
 import io.mirrorgate.replicator.generation.SplitBrainResolution;
 import io.mirrorgate.replicator.mirror.ReplicationMode;
 import io.mirrorgate.replicator.resync.ResyncOptions;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,6 +42,17 @@ public record ResourceOptions(String name, Role role, ReplicationMode mode,
     public static ResourceOptions defaults(String name) {
         return new ResourceOptions(name, Role.PRIMARY, ReplicationMode.FULLSYNC,
                 DEFAULT_ASYNC_BACKLOG, ResyncOptions.defaults(), Optional.empty());
+    }
+
+    /** The options of a configured resource, in the primary role (whatever its start-up role). */
+    public static ResourceOptions of(ResourceConfig config) {
+        Duration resyncTimeout = config.timeout().multipliedBy(6).compareTo(Duration.ofSeconds(60)) > 0
+                ? config.timeout().multipliedBy(6) : Duration.ofSeconds(60);
+        ResyncOptions resync = new ResyncOptions(config.resyncRate().orElse(0), ResyncOptions.DEFAULT_CHUNK,
+                resyncTimeout);
+        Optional<SplitBrainResolution> policy = config.splitBrain() == SplitBrainPolicy.DISCARD_SECONDARY
+                ? Optional.of(SplitBrainResolution.DISCARD_REMOTE) : Optional.empty();
+        return new ResourceOptions(config.name(), Role.PRIMARY, config.mode(), config.asyncBacklog(), resync, policy);
     }
 
     public ResourceOptions withMode(ReplicationMode newMode) {

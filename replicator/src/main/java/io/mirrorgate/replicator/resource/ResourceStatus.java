@@ -1,4 +1,4 @@
-package io.mirrorgate.replicator.runtime;
+package io.mirrorgate.replicator.resource;
 
 import io.mirrorgate.replicator.config.Role;
 import io.mirrorgate.replicator.generation.Generations;
