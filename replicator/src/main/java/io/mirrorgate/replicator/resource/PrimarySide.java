@@ -11,7 +11,7 @@ import io.mirrorgate.replicator.resync.ResyncEngine;
 import io.mirrorgate.server.export.Access;
 import io.mirrorgate.server.export.SingleExportResolver;
 import io.mirrorgate.server.nbd.NbdServer;
-import io.mirrorgate.server.transport.HostPort;
+import io.mirrorgate.common.net.HostPort;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
