@@ -1,6 +1,7 @@
 package io.mirrorgate.bench.loopback;
 
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
+import io.mirrorgate.replicator.peer.RemotePeerLink;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;
@@ -54,8 +55,8 @@ public final class LoopbackStandby implements AutoCloseable {
     public RemoteDeviceOptions clientOptions(String nodeId) {
         return RemoteDeviceOptions.builder("127.0.0.1", port(), EXPORT, KEY)
                 .nodeId(nodeId).requestTimeout(Duration.ofSeconds(60))
-                // as the daemon's peer link (RemotePeerLink.options): a returning standby is seen within 0.5 s
-                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).build();
+                // as the daemon's peer link (RemotePeerLink.options)
+                .reconnectBackoff(RemotePeerLink.RECONNECT_INITIAL, RemotePeerLink.RECONNECT_MAX).build();
     }
 
     /** Stops listening and drops every connection: the peer is gone (the device stays open). */

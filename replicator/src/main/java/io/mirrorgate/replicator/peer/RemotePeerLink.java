@@ -46,9 +46,9 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemotePeerLink.class);
 
     /** The first retry of a connection to the peer after a network failure (doubled per failure) ... */
-    static final Duration RECONNECT_INITIAL = Duration.ofMillis(50);
+    public static final Duration RECONNECT_INITIAL = Duration.ofMillis(50);
     /** ... up to this: a standby that comes back is noticed this soon. */
-    static final Duration RECONNECT_MAX = Duration.ofMillis(100);
+    public static final Duration RECONNECT_MAX = Duration.ofMillis(100);
 
     /**
      * Delays between connection attempts.
