@@ -12,7 +12,7 @@ import io.mirrorgate.common.lifecycle.CloseStack;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.SingleExportResolver;
-import io.mirrorgate.server.nbd.NbdConstants;
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.server.nbd.NbdServer;
 import io.mirrorgate.common.net.HostPort;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.Extent;
 import io.netty.buffer.ByteBuf;

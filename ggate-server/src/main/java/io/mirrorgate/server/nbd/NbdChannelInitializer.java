@@ -1,5 +1,8 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
+import io.mirrorgate.server.nbdprotocol.NbdServerDecoder;
+import io.mirrorgate.server.nbdprotocol.NbdServerEncoder;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.ConnectionTimeouts;

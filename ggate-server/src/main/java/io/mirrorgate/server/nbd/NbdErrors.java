@@ -1,5 +1,6 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.common.error.ClientRefusal;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.guard.LogText;

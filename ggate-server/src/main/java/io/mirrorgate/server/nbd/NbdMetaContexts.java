@@ -1,8 +1,9 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.CONTEXT_BASE_ALLOCATION;
-import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CONTEXT_BASE_ALLOCATION;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.MAX_STRING;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,9 +1,12 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.FLAG_FIXED_NEWSTYLE;
-import static io.mirrorgate.server.nbd.NbdConstants.FLAG_NO_ZEROES;
-import static io.mirrorgate.server.nbd.NbdConstants.MAX_STRING;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.FLAG_FIXED_NEWSTYLE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.FLAG_NO_ZEROES;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.MAX_STRING;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
+import io.mirrorgate.server.nbdprotocol.NbdMessages;
+import io.mirrorgate.server.nbdprotocol.NbdServerDecoder;
 import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.common.error.ClientRefusal;
 import io.mirrorgate.common.error.ErrorCode;
@@ -17,11 +20,11 @@ import io.mirrorgate.server.guard.LogText;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.tls.TlsMode;
-import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
-import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
-import io.mirrorgate.server.nbd.NbdMessages.Greeting;
-import io.mirrorgate.server.nbd.NbdMessages.Option;
-import io.mirrorgate.server.nbd.NbdMessages.OptionReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.ClientFlags;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.ExportNameReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Greeting;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Option;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.OptionReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

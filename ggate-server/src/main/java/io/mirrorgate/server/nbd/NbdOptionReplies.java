@@ -1,13 +1,15 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_BLOCK_SIZE;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_DESCRIPTION;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_EXPORT;
-import static io.mirrorgate.server.nbd.NbdConstants.INFO_NAME;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.INFO_BLOCK_SIZE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.INFO_DESCRIPTION;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.INFO_EXPORT;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.INFO_NAME;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
+import io.mirrorgate.server.nbdprotocol.NbdMessages;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.export.Export;
-import io.mirrorgate.server.nbd.NbdMessages.OptionReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.OptionReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.export.ExportResolver;
 import io.mirrorgate.server.guard.ConnectionLimits;

@@ -1,17 +1,18 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_BLOCK_STATUS;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_CACHE;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_DF;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_FAST_ZERO;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_REQ_ONE;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_READ;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE_ZEROES;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_BLOCK_STATUS;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_CACHE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_FLAG_DF;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_FLAG_FAST_ZERO;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_FLAG_REQ_ONE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_READ;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_WRITE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_WRITE_ZEROES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.server.device.LocalBlockDevice;
 import io.mirrorgate.server.device.LocalDeviceOptions;
 import io.mirrorgate.server.export.Access;

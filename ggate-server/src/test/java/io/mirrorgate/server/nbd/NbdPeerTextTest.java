@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.server.testing.CapturedLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,12 +1,13 @@
 package io.mirrorgate.server.nbd;
 
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_FLAG_FUA;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_READ;
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_FLAG_FUA;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_READ;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.server.testing.MemoryBlockDevice;
 import io.mirrorgate.server.testing.TestData;

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.nbd;
 
+import io.mirrorgate.server.nbdprotocol.NbdConstants;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;

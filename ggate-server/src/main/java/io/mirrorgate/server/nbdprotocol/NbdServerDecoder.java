@@ -1,14 +1,14 @@
-package io.mirrorgate.server.nbd;
+package io.mirrorgate.server.nbdprotocol;
 
-import static io.mirrorgate.server.nbd.NbdConstants.CMD_WRITE;
-import static io.mirrorgate.server.nbd.NbdConstants.IHAVEOPT;
-import static io.mirrorgate.server.nbd.NbdConstants.MAX_OPTION_LENGTH;
-import static io.mirrorgate.server.nbd.NbdConstants.REQUEST_HEADER_LENGTH;
-import static io.mirrorgate.server.nbd.NbdConstants.REQUEST_MAGIC;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.CMD_WRITE;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.IHAVEOPT;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.MAX_OPTION_LENGTH;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.REQUEST_HEADER_LENGTH;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.REQUEST_MAGIC;
 
-import io.mirrorgate.server.nbd.NbdMessages.ClientFlags;
-import io.mirrorgate.server.nbd.NbdMessages.Option;
-import io.mirrorgate.server.nbd.NbdMessages.Request;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.ClientFlags;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Option;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Request;
 import io.mirrorgate.server.protocol.LargeFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package io.mirrorgate.server.nbd;
+package io.mirrorgate.server.nbdprotocol;
 
 /**
  * Magic numbers, flags, option, reply, command and error values of the NBD protocol, as in the

@@ -1,17 +1,17 @@
-package io.mirrorgate.server.nbd;
+package io.mirrorgate.server.nbdprotocol;
 
-import static io.mirrorgate.server.nbd.NbdConstants.IHAVEOPT;
-import static io.mirrorgate.server.nbd.NbdConstants.NBDMAGIC;
-import static io.mirrorgate.server.nbd.NbdConstants.OPTION_REPLY_MAGIC;
-import static io.mirrorgate.server.nbd.NbdConstants.SIMPLE_REPLY_MAGIC;
-import static io.mirrorgate.server.nbd.NbdConstants.STRUCTURED_REPLY_MAGIC;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.IHAVEOPT;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.NBDMAGIC;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.OPTION_REPLY_MAGIC;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.SIMPLE_REPLY_MAGIC;
+import static io.mirrorgate.server.nbdprotocol.NbdConstants.STRUCTURED_REPLY_MAGIC;
 
-import io.mirrorgate.server.nbd.NbdMessages.ExportNameReply;
-import io.mirrorgate.server.nbd.NbdMessages.Greeting;
-import io.mirrorgate.server.nbd.NbdMessages.OptionReply;
-import io.mirrorgate.server.nbd.NbdMessages.Outbound;
-import io.mirrorgate.server.nbd.NbdMessages.SimpleReply;
-import io.mirrorgate.server.nbd.NbdMessages.StructuredReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.ExportNameReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Greeting;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.OptionReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.Outbound;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.SimpleReply;
+import io.mirrorgate.server.nbdprotocol.NbdMessages.StructuredReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.EncoderException;

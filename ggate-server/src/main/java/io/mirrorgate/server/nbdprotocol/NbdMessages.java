@@ -1,4 +1,4 @@
-package io.mirrorgate.server.nbd;
+package io.mirrorgate.server.nbdprotocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
