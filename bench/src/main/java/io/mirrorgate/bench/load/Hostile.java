@@ -60,10 +60,10 @@ final class Hostile implements Runnable {
                 socket = s;
                 s.setReceiveBufferSize(8192);
                 s.connect(new InetSocketAddress(host, kind == 3 ? ggatePort : nbdPort), 10_000);
-                stats.hostileConnections.increment();
+                stats.counters.increment(LoadStats.Name.HOSTILE_CONNECTIONS);
                 behave(s);
             } catch (IOException closed) {
-                stats.hostileClosedByServer.increment();
+                stats.counters.increment(LoadStats.Name.HOSTILE_CLOSED_BY_SERVER);
             }
             pause(50);
         }

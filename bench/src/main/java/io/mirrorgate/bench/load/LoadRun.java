@@ -92,9 +92,11 @@ public final class LoadRun {
         }
         boolean serving = stillServing(host, nbdPort, export, stats);
         sampleRss(serverPid, stats);
-        return new Result(stats.requests.sum(), stats.wrongData.sum(), stats.failures.sum(),
-                stats.connectFailures.sum(), stats.hostileConnections.sum(),
-                stats.hostileClosedByServer.sum(), stats.maxRssKiB.get(), serving, stats.firstFailure);
+        return new Result(stats.counters.get(LoadStats.Name.REQUESTS),
+                stats.counters.get(LoadStats.Name.WRONG_DATA), stats.counters.get(LoadStats.Name.FAILURES),
+                stats.counters.get(LoadStats.Name.CONNECT_FAILURES),
+                stats.counters.get(LoadStats.Name.HOSTILE_CONNECTIONS),
+                stats.counters.get(LoadStats.Name.HOSTILE_CLOSED_BY_SERVER), stats.maxRssKiB.get(), serving, stats.firstFailure);
     }
 
     private static Thread start(String name, Runnable body) {
@@ -121,12 +123,12 @@ public final class LoadRun {
                 } else if (op < 9) {
                     byte[] back = c.read(offset, BLOCK);
                     if (!Arrays.equals(back, written[slot])) {
-                        stats.wrongData.increment();
+                        stats.counters.increment(LoadStats.Name.WRONG_DATA);
                     }
                 } else {
                     c.flush();
                 }
-                stats.requests.increment();
+                stats.counters.increment(LoadStats.Name.REQUESTS);
             }
         } catch (IOException | RuntimeException e) {
             stats.failed("client " + id + ": " + e);
@@ -148,7 +150,7 @@ public final class LoadRun {
                 }
             }
         }
-        stats.connectFailures.increment();
+        stats.counters.increment(LoadStats.Name.CONNECT_FAILURES);
         stats.failed("connect: " + last);
         return null;
     }

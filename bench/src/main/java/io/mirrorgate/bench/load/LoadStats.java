@@ -1,21 +1,18 @@
 package io.mirrorgate.bench.load;
 
+import io.mirrorgate.common.metrics.Counters;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of a load run, shared by its threads. */
 final class LoadStats {
-    final LongAdder requests = new LongAdder();
-    final LongAdder wrongData = new LongAdder();
-    final LongAdder failures = new LongAdder();
-    final LongAdder connectFailures = new LongAdder();
-    final LongAdder hostileConnections = new LongAdder();
-    final LongAdder hostileClosedByServer = new LongAdder();
+    enum Name { REQUESTS, WRONG_DATA, FAILURES, CONNECT_FAILURES, HOSTILE_CONNECTIONS, HOSTILE_CLOSED_BY_SERVER }
+
+    final Counters<Name> counters = new Counters<>(Name.class);
     final AtomicLong maxRssKiB = new AtomicLong(-1);
     volatile String firstFailure;
 
     void failed(String what) {
-        failures.increment();
+        counters.increment(Name.FAILURES);
         if (firstFailure == null) {
             firstFailure = what;
         }

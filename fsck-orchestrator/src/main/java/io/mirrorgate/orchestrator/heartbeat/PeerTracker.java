@@ -1,7 +1,7 @@
 package io.mirrorgate.orchestrator.heartbeat;
 
+import io.mirrorgate.common.metrics.Counters;
 import io.mirrorgate.orchestrator.config.HeartbeatConfig;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +44,7 @@ public final class PeerTracker {
     private final String peer;
     private final Clock clock;
     private final long startNanos;
-    private final AtomicLong[] counters = new AtomicLong[Verdict.values().length];
+    private final Counters<Verdict> counters = new Counters<>(Verdict.class);
 
     private HeartbeatMessage last;
     private long lastHeardNanos;
@@ -58,9 +58,6 @@ public final class PeerTracker {
         this.peer = peer;
         this.clock = clock;
         this.startNanos = clock.nanos();
-        for (int i = 0; i < counters.length; i++) {
-            counters[i] = new AtomicLong();
-        }
     }
 
     /** Checks one received datagram; only an accepted one resets the dead-peer timer. */
@@ -74,7 +71,8 @@ public final class PeerTracker {
             v = e.forged() ? Verdict.FORGED : Verdict.MALFORMED;
             LOG.debug("heartbeat refused from={} reason=\"{}\"", from, e.getMessage());
         }
-        long count = counters[v.ordinal()].incrementAndGet();
+        counters.increment(v);
+        long count = counters.get(v);
         if (v != Verdict.ACCEPTED && Long.bitCount(count) == 1) { // 1st, 2nd, 4th, 8th...: never a flood
             LOG.warn("heartbeat refused from={} verdict={} count={}", from, v.name().toLowerCase(), count);
         }
@@ -149,6 +147,6 @@ public final class PeerTracker {
     }
 
     public long count(Verdict verdict) {
-        return counters[verdict.ordinal()].get();
+        return counters.get(verdict);
     }
 }

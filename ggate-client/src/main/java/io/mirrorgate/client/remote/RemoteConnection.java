@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.mirrorgate.common.metrics.Counters;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -50,14 +51,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     private final EventLoop loop;
     private final RemoteConnector connector;
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
-    private final AtomicLong bytesIn = new AtomicLong();
-    private final AtomicLong bytesOut = new AtomicLong();
-    private final AtomicLong payloadIn = new AtomicLong();
-    private final AtomicLong payloadOut = new AtomicLong();
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong reconnects = new AtomicLong();
-    private final AtomicLong resent = new AtomicLong();
+    private final Counters<RemoteCounter> counters = new Counters<>(RemoteCounter.class);
     private final AtomicLong lastReadNanos = new AtomicLong(System.nanoTime());
     private volatile ConnectionState state = ConnectionState.CONNECTING;
     private volatile String lastError;
@@ -90,7 +84,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         this.loop = group.next();
         this.maxRequestSize = options.maxRequestSize();
         this.backoffNanos = options.reconnectInitial().toNanos();
-        this.connector = new RemoteConnector(options, loop, bytesIn, bytesOut, lastReadNanos, this);
+        this.connector = new RemoteConnector(options, loop, counters, lastReadNanos, this);
     }
 
     EventLoop loop() { return loop; }
@@ -105,9 +99,11 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
     List<StateListener> listeners() { return listeners; }
 
     RemoteDeviceStats stats() {
-        return new RemoteDeviceStats(state, requests.get(), failures.get(), inFlightCount,
-                queuedCount, bytesIn.get(), bytesOut.get(), payloadIn.get(), payloadOut.get(),
-                reconnects.get(), resent.get(), lastError);
+        return new RemoteDeviceStats(state, counters.get(RemoteCounter.REQUESTS),
+                counters.get(RemoteCounter.FAILURES), inFlightCount, queuedCount,
+                counters.get(RemoteCounter.BYTES_IN), counters.get(RemoteCounter.BYTES_OUT),
+                counters.get(RemoteCounter.PAYLOAD_IN), counters.get(RemoteCounter.PAYLOAD_OUT),
+                counters.get(RemoteCounter.RECONNECTS), counters.get(RemoteCounter.RESENT), lastError);
     }
 
     /** The first connection: completes when admitted, fails (without retry) otherwise. */
@@ -160,7 +156,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         lastReadNanos.set(System.nanoTime());
         backoffNanos = options.reconnectInitial().toNanos();
         if (!first) {
-            reconnects.incrementAndGet();
+            counters.increment(RemoteCounter.RECONNECTS);
         }
         setState(ConnectionState.CONNECTED, first ? "connected" : "reconnected");
         connectedWaiters.forEach(f -> f.complete(null));
@@ -314,10 +310,10 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
                 PendingRequest p = queue.poll();
                 inFlight.put(p.sequence, p);
                 if (p.transmissions > 0) {
-                    resent.incrementAndGet();
+                    counters.increment(RemoteCounter.RESENT);
                 }
                 if (p.data != null) {
-                    payloadOut.addAndGet(p.data.readableBytes());
+                    counters.add(RemoteCounter.PAYLOAD_OUT, p.data.readableBytes());
                 }
                 ch.write(p.toWire()).addListener(f -> {
                     if (!f.isSuccess() && f.cause() instanceof EncoderException
@@ -358,7 +354,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
                         + " " + p + ": read payload of " + data.readableBytes()
                         + " bytes fails its CRC32C or length check"));
             } else {
-                payloadIn.addAndGet(data.readableBytes());
+                counters.add(RemoteCounter.PAYLOAD_IN, data.readableBytes());
                 succeed(p, data);
             }
         } else {
@@ -395,7 +391,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
 
     private void succeed(PendingRequest p, ByteBuf value) {
         p.finish();
-        requests.incrementAndGet();
+        counters.increment(RemoteCounter.REQUESTS);
         if (!p.future.complete(value) && value != null) {
             value.release();
         }
@@ -403,8 +399,8 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
 
     private void fail(PendingRequest p, MirrorgateException failure) {
         p.finish();
-        requests.incrementAndGet();
-        failures.incrementAndGet();
+        counters.increment(RemoteCounter.REQUESTS);
+        counters.increment(RemoteCounter.FAILURES);
         lastError = failure.getMessage();
         p.future.completeExceptionally(failure);
     }

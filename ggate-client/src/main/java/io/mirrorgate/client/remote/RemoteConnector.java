@@ -21,6 +21,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
+import io.mirrorgate.common.metrics.Counters;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -36,19 +37,17 @@ final class RemoteConnector {
     private final byte[] key;
     private final String peer;
     private final EventLoop loop;
-    private final AtomicLong bytesIn;
-    private final AtomicLong bytesOut;
+    private final Counters<RemoteCounter> counters;
     private final AtomicLong lastReadNanos;
     private final ClientChannelHandler.Listener listener;
 
-    RemoteConnector(RemoteDeviceOptions options, EventLoop loop, AtomicLong bytesIn,
-            AtomicLong bytesOut, AtomicLong lastReadNanos, ClientChannelHandler.Listener listener) {
+    RemoteConnector(RemoteDeviceOptions options, EventLoop loop, Counters<RemoteCounter> counters,
+            AtomicLong lastReadNanos, ClientChannelHandler.Listener listener) {
         this.options = options;
         this.key = options.key();
         this.peer = options.host() + ":" + options.port();
         this.loop = loop;
-        this.bytesIn = bytesIn;
-        this.bytesOut = bytesOut;
+        this.counters = counters;
         this.lastReadNanos = lastReadNanos;
         this.listener = listener;
     }
@@ -81,7 +80,7 @@ final class RemoteConnector {
                         // replies free up go out with one flush per loop pass, not one each
                         ch.pipeline().addLast("flush-consolidation", new FlushConsolidationHandler(
                                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-                        ch.pipeline().addLast("wire-counter", new WireCounter(bytesIn, bytesOut, lastReadNanos));
+                        ch.pipeline().addLast("wire-counter", new WireCounter(counters, lastReadNanos));
                         ch.pipeline().addLast("ggate-codec", codec);
                         ch.pipeline().addLast("ggate", new ClientChannelHandler(hello, key, codec,
                                 handshake, listener, peer));

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.mirrorgate.common.metrics.Counters;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,26 +13,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * anything (first handler of the pipeline).
  */
 final class WireCounter extends ChannelDuplexHandler {
-    private final AtomicLong in;
-    private final AtomicLong out;
+    private final Counters<RemoteCounter> counters;
     private final AtomicLong lastReadNanos;
 
-    WireCounter(AtomicLong in, AtomicLong out, AtomicLong lastReadNanos) {
-        this.in = in;
-        this.out = out;
+    WireCounter(Counters<RemoteCounter> counters, AtomicLong lastReadNanos) {
+        this.counters = counters;
         this.lastReadNanos = lastReadNanos;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        in.addAndGet(size(msg));
+        counters.add(RemoteCounter.BYTES_IN, size(msg));
         lastReadNanos.set(System.nanoTime());
         super.channelRead(ctx, msg);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        out.addAndGet(size(msg));
+        counters.add(RemoteCounter.BYTES_OUT, size(msg));
         super.write(ctx, msg, promise);
     }
 

@@ -1,53 +1,49 @@
 package io.mirrorgate.server.device;
 
-import java.util.concurrent.atomic.LongAdder;
+import io.mirrorgate.common.metrics.Counters;
 
 /** Hot-path request counters of a device; {@link #snapshot()} gives {@link DeviceStats}. */
 public final class DeviceCounters {
-    private final LongAdder reads = new LongAdder();
-    private final LongAdder bytesRead = new LongAdder();
-    private final LongAdder writes = new LongAdder();
-    private final LongAdder bytesWritten = new LongAdder();
-    private final LongAdder bytesZeroed = new LongAdder();
-    private final LongAdder flushes = new LongAdder();
-    private final LongAdder trims = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder rejected = new LongAdder();
+    private enum Name { READS, BYTES_READ, WRITES, BYTES_WRITTEN, BYTES_ZEROED, FLUSHES, TRIMS, ERRORS, REJECTED }
+
+    private final Counters<Name> counters = new Counters<>(Name.class);
 
     public void read(long bytes) {
-        reads.increment();
-        bytesRead.add(bytes);
+        counters.increment(Name.READS);
+        counters.add(Name.BYTES_READ, bytes);
     }
 
     public void wrote(long bytes) {
-        writes.increment();
-        bytesWritten.add(bytes);
+        counters.increment(Name.WRITES);
+        counters.add(Name.BYTES_WRITTEN, bytes);
     }
 
     /** A write-zeroes: counted as a write of {@code bytes}, and as zeroed. */
     public void zeroed(long bytes) {
         wrote(bytes);
-        bytesZeroed.add(bytes);
+        counters.add(Name.BYTES_ZEROED, bytes);
     }
 
     public void flushed() {
-        flushes.increment();
+        counters.increment(Name.FLUSHES);
     }
 
     public void trimmed() {
-        trims.increment();
+        counters.increment(Name.TRIMS);
     }
 
     public void failed() {
-        errors.increment();
+        counters.increment(Name.ERRORS);
     }
 
     public void rejected() {
-        rejected.increment();
+        counters.increment(Name.REJECTED);
     }
 
     public DeviceStats snapshot() {
-        return new DeviceStats(reads.sum(), bytesRead.sum(), writes.sum(), bytesWritten.sum(),
-                flushes.sum(), trims.sum(), errors.sum(), rejected.sum(), bytesZeroed.sum());
+        return new DeviceStats(counters.get(Name.READS), counters.get(Name.BYTES_READ),
+                counters.get(Name.WRITES), counters.get(Name.BYTES_WRITTEN),
+                counters.get(Name.FLUSHES), counters.get(Name.TRIMS), counters.get(Name.ERRORS),
+                counters.get(Name.REJECTED), counters.get(Name.BYTES_ZEROED));
     }
 }

@@ -199,7 +199,7 @@ public final class MirrorDevice implements BlockDevice {
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
-        stats.reads.increment();
+        stats.increment(MirrorStats.Name.READS);
         CompletableFuture<ByteBuf> result;
         if (localStale && anyOwed(offset, length)) {
             result = attached ? call(() -> peer.device().read(offset, length))
@@ -213,7 +213,7 @@ public final class MirrorDevice implements BlockDevice {
         }
         return result.whenComplete((buf, err) -> {
             if (err == null) {
-                stats.bytesRead.add(length);
+                stats.add(MirrorStats.Name.BYTES_READ, length);
             }
         });
     }
@@ -226,14 +226,14 @@ public final class MirrorDevice implements BlockDevice {
         }
         ByteBuf data = local.readNow(offset, length);
         if (data != null) {
-            stats.reads.increment();
-            stats.bytesRead.add(length);
+            stats.increment(MirrorStats.Name.READS);
+            stats.add(MirrorStats.Name.BYTES_READ, length);
         }
         return data;
     }
 
     private CompletableFuture<ByteBuf> repair(long offset, int length, Throwable localError) {
-        stats.localReadErrors.increment();
+        stats.increment(MirrorStats.Name.LOCAL_READ_ERRORS);
         if (!attached) {
             return DeviceRequests.failed(localError);
         }
@@ -251,7 +251,7 @@ public final class MirrorDevice implements BlockDevice {
                             .handle((v, werr) -> {
                                 lock.close();
                                 if (werr == null) {
-                                    stats.repaired.increment();
+                                    stats.increment(MirrorStats.Name.REPAIRED);
                                 } else {
                                     LOG.warn("read repair failed device={} offset={} error={}",
                                             local.name(), offset,
@@ -355,11 +355,11 @@ public final class MirrorDevice implements BlockDevice {
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
-        stats.writes.increment();
+        stats.increment(MirrorStats.Name.WRITES);
         CompletableFuture<Void> result = new CompletableFuture<>();
         call(() -> dirty.beginWrite(offset, length)).whenComplete((marked, markErr) -> {
             if (markErr != null) {
-                stats.localWriteFailures.increment();
+                stats.increment(MirrorStats.Name.LOCAL_WRITE_FAILURES);
                 result.completeExceptionally(new MirrorgateException(ErrorCode.EIO,
                         name() + ": cannot mark the dirty regions of offset " + offset,
                         markErr));
@@ -412,7 +412,7 @@ public final class MirrorDevice implements BlockDevice {
      * failed write is acknowledged.
      */
     CompletableFuture<Void> peerFailed(Throwable cause) {
-        stats.peerWriteFailures.increment();
+        stats.increment(MirrorStats.Name.PEER_WRITE_FAILURES);
         if (MirrorgateException.codeOf(cause) == ErrorCode.ESTALE) {
             // The peer was promoted over this node: the write it refused is not acknowledged
             // (it would be lost when this node is resynced from the new primary).

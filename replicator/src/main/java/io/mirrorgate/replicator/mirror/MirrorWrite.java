@@ -46,7 +46,7 @@ final class MirrorWrite {
 
     /** Degraded: local only; the regions become owed. */
     void issueLocalOnly() {
-        mirror.stats().degradedWrites.increment();
+        mirror.stats().increment(MirrorStats.Name.DEGRADED_WRITES);
         apply(mutation, mirror.local(), fua).thenAccept(err -> finish(false, err));
     }
 
@@ -126,10 +126,10 @@ final class MirrorWrite {
 
     private void acknowledge(Throwable err) {
         if (err == null) {
-            mirror.stats().bytesWritten.add(length);
+            mirror.stats().add(MirrorStats.Name.BYTES_WRITTEN, length);
             result.complete(null);
         } else {
-            mirror.stats().localWriteFailures.increment();
+            mirror.stats().increment(MirrorStats.Name.LOCAL_WRITE_FAILURES);
             result.completeExceptionally(err);
         }
     }

@@ -1,5 +1,6 @@
 package io.mirrorgate.replicator.peer;
 
+import io.mirrorgate.common.metrics.Counters;
 import io.mirrorgate.client.remote.ConnectionState;
 import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.client.remote.RemoteDeviceOptions;
@@ -21,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,8 +94,10 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
     private final PeerDevice device;
     private final ScheduledExecutorService scheduler;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final AtomicLong connects = new AtomicLong();
-    private final AtomicLong failedAttempts = new AtomicLong();
+    /** What the link counts (connection attempts that failed, connections made). */
+    private enum Count { CONNECTS, FAILED_ATTEMPTS }
+
+    private final Counters<Count> counts = new Counters<>(Count.class);
 
     private volatile RemoteBlockDevice current;
     private volatile Handshake handshake;
@@ -199,7 +201,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
             if (closed) {
                 return;
             }
-            failedAttempts.incrementAndGet();
+            counts.increment(Count.FAILED_ATTEMPTS);
             if (refused) {
                 delay = refusalDelay(cause);
             } else {
@@ -354,7 +356,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         }
         MirrorgateException refusal = cause instanceof MirrorgateException m ? m
                 : new MirrorgateException(code, reason, cause);
-        failedAttempts.incrementAndGet();
+        counts.increment(Count.FAILED_ATTEMPTS);
         long delay = refusalDelay(refusal);
         if (code == ErrorCode.EBUSY) {
             if (!reason.equals(previous)) {
@@ -401,7 +403,7 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
         }
         announced = true;
         lastError = null;
-        connects.incrementAndGet();
+        counts.increment(Count.CONNECTS);
         LOG.info("peer connected resource={} peer={} size={} generation={} maxRequestSize={} compression={} ({})",
                 resource, device.name(), d.size(), d.generation(), d.maxRequestSize(),
                 d.compressionNegotiated(), reason);
@@ -449,12 +451,12 @@ public final class RemotePeerLink implements PeerLink, AutoCloseable {
 
     /** How many times the peer entered CONNECTED. */
     public long connects() {
-        return connects.get();
+        return counts.get(Count.CONNECTS);
     }
 
     /** Connection attempts that failed (network or refusal). */
     public long failedAttempts() {
-        return failedAttempts.get();
+        return counts.get(Count.FAILED_ATTEMPTS);
     }
 
     /** {@code host:port} of the peer. */
