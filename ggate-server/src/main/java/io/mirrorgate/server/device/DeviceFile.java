@@ -8,7 +8,6 @@ import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
@@ -33,7 +32,7 @@ final class DeviceFile {
     private final int blockSize;
     private volatile boolean trimSupported;
     private volatile boolean zeroRangeSupported = true;
-    private volatile boolean seekHoleSupported = true;
+    private final AllocationScan allocation;
     /** Whether {@code preadv2(RWF_NOWAIT)} is worth trying: not O_DIRECT, not refused by the kernel. */
     private volatile boolean noWaitReads;
 
@@ -48,6 +47,7 @@ final class DeviceFile {
         this.blockSize = blockSize;
         this.trimSupported = trimSupported;
         this.noWaitReads = !directIo;
+        this.allocation = new AllocationScan(name, fd, blockSize);
     }
 
     /** Opens {@code path}; a failure closes what it opened and says what to do. */
@@ -310,76 +310,12 @@ final class DeviceFile {
     }
 
     /**
-     * The allocation of {@code [offset, offset + length)} from {@code SEEK_DATA}/{@code
-     * SEEK_HOLE}: at most {@code maxExtents} extents (two {@code lseek}s each), boundaries
-     * rounded to the block size with data winning. A block device, or a filesystem without
-     * SEEK_HOLE, answers "all data".
+     * The allocation of {@code [offset, offset + length)}: at most {@code maxExtents} extents
+     * ({@link AllocationScan}); a block device answers "all data".
      */
     List<Extent> extents(long offset, long length, int maxExtents) {
-        long end = offset + length;
-        List<Extent> out = new ArrayList<>();
-        long pos = offset;
-        while (pos < end && out.size() < maxExtents && !blockDevice && seekHoleSupported) {
-            long data = seek(pos, LinuxCalls.SEEK_DATA, end);
-            if (data < 0) {
-                break;
-            }
-            long next;
-            Extent.Allocation kind;
-            if (data > pos) {
-                // a hole: its end rounds down, so a partly written block counts as data
-                next = Math.max(Math.min(data, end) / blockSize * blockSize, pos);
-                kind = Extent.Allocation.HOLE;
-            } else {
-                long hole = seek(pos, LinuxCalls.SEEK_HOLE, end);
-                if (hole < 0) {
-                    break;
-                }
-                next = Math.min(end, (hole + blockSize - 1) / blockSize * blockSize);
-                kind = Extent.Allocation.DATA;
-            }
-            if (next <= pos) {
-                next = Math.min(end, pos + blockSize);
-                kind = Extent.Allocation.DATA;
-            }
-            Extent last = out.isEmpty() ? null : out.get(out.size() - 1);
-            if (last != null && last.allocation() == kind) {
-                out.set(out.size() - 1, new Extent(last.offset(), next - last.offset(), kind));
-            } else {
-                out.add(new Extent(pos, next - pos, kind));
-            }
-            pos = next;
-        }
-        if (out.isEmpty()) {
-            out.add(new Extent(offset, length, Extent.Allocation.DATA));
-        }
-        return out;
-    }
-
-    /**
-     * {@code lseek(pos, whence)}: the offset found, {@code end} where no data follows (ENXIO),
-     * or -1 once the filesystem turned out not to support SEEK_DATA/SEEK_HOLE.
-     */
-    private long seek(long pos, int whence, long end) {
-        while (true) {
-            long found = LinuxCalls.libc().lseek(fd, pos, whence);
-            if (found >= 0) {
-                return found;
-            }
-            int errno = LinuxCalls.errno();
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == LinuxCalls.ENXIO) {
-                return whence == LinuxCalls.SEEK_DATA ? Math.max(end, pos + 1) : pos;
-            }
-            if (errno == LinuxCalls.EINVAL || errno == EOPNOTSUPP) {
-                seekHoleSupported = false;
-                return -1;
-            }
-            throw LinuxCalls.failure(errno, String.format("%s: lseek(%d, %s)", name, pos,
-                    whence == LinuxCalls.SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE"));
-        }
+        return blockDevice ? List.of(new Extent(offset, length, Extent.Allocation.DATA))
+                : allocation.extents(offset, length, maxExtents);
     }
 
     /** Reads the range ahead into the page cache ({@code POSIX_FADV_WILLNEED}); a hint only. */
