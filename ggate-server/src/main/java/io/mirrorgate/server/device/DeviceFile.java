@@ -13,10 +13,11 @@ import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 
 /**
- * An open regular file or block device and the blocking system calls on it. Every method here
- * but {@link #readNow} blocks ({@link LocalBlockDevice#writeNow} calls {@link #write} on its
- * caller's thread when the write is a copy into the page cache); {@link LocalBlockDevice} calls them on its I/O pool only. Requests are already
- * validated; failures are {@link MirrorgateException}s carrying the errno's code.
+ * An open regular file or block device and the system calls on it. Every method but {@link
+ * #readNow} may block; {@link LocalBlockDevice} calls them on its I/O pool, except {@link
+ * #readNow} and the page-cache copies of {@link LocalBlockDevice#writeNow}, which run on the
+ * caller's thread. Requests are already validated; failures are {@link MirrorgateException}s
+ * carrying the errno's code.
  */
 final class DeviceFile {
     /** Write-zeroes falls back to writing zero buffers of at most this size. */

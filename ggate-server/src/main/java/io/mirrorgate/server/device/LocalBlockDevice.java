@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,11 @@ public final class LocalBlockDevice implements BlockDevice {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** {@link #readNow}/{@link #writeNow} calls running on their callers' threads: the descriptor outlives them. */
     private final AtomicInteger onCallers = new AtomicInteger();
-    /** {@link System#nanoTime} until which {@link #writeNow} declines (the kernel made one wait). */
-    private volatile long writeNowPausedUntil;
+    /**
+     * {@link System#nanoTime} until which {@link #writeNow} declines (the kernel made one wait);
+     * starts at the opening time, as nanoTime's origin is arbitrary (it may be negative).
+     */
+    private volatile long writeNowPausedUntil = System.nanoTime();
     private volatile MirrorgateException closeFailure;
 
     private LocalBlockDevice(DeviceFile file, LocalDeviceOptions options) {
@@ -145,19 +149,13 @@ public final class LocalBlockDevice implements BlockDevice {
      */
     @Override
     public ByteBuf readNow(long offset, int length) {
-        onCallers.incrementAndGet();
-        try {
-            if (closed.get() || DeviceRequests.check(this, offset, length) != null) {
-                return null;
-            }
+        return onCaller(DeviceRequests.check(this, offset, length), () -> {
             ByteBuf data = file.readNow(offset, length);
             if (data != null) {
                 counters.read(length);
             }
             return data;
-        } finally {
-            onCallers.decrementAndGet();
-        }
+        });
     }
 
     /**
@@ -175,11 +173,7 @@ public final class LocalBlockDevice implements BlockDevice {
         if (!writeNowEligible(offset, length)) {
             return null;
         }
-        onCallers.incrementAndGet();
-        try {
-            if (closed.get() || DeviceRequests.checkWrite(this, offset, length) != null) {
-                return null;
-            }
+        return onCaller(DeviceRequests.checkWrite(this, offset, length), () -> {
             long sleptBefore = LinuxCalls.voluntarySwitches();
             long started = System.nanoTime();
             try {
@@ -197,6 +191,18 @@ public final class LocalBlockDevice implements BlockDevice {
             }
             counters.wrote(length);
             return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /**
+     * Runs {@code io} on the calling thread unless the device is closed or the request is {@code
+     * refused} (then null). Counted in {@link #onCallers} around the closed check, so that the
+     * descriptor, released only once closed is set and nothing is counted, outlives the call.
+     */
+    private <T> T onCaller(MirrorgateException refused, Supplier<T> io) {
+        onCallers.incrementAndGet();
+        try {
+            return closed.get() || refused != null ? null : io.get();
         } finally {
             onCallers.decrementAndGet();
         }
