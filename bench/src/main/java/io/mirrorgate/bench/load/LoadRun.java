@@ -96,7 +96,8 @@ public final class LoadRun {
                 stats.counters.get(LoadStats.Name.WRONG_DATA), stats.counters.get(LoadStats.Name.FAILURES),
                 stats.counters.get(LoadStats.Name.CONNECT_FAILURES),
                 stats.counters.get(LoadStats.Name.HOSTILE_CONNECTIONS),
-                stats.counters.get(LoadStats.Name.HOSTILE_CLOSED_BY_SERVER), stats.maxRssKiB.get(), serving, stats.firstFailure);
+                stats.counters.get(LoadStats.Name.HOSTILE_CLOSED_BY_SERVER), stats.maxRssKiB.get(), serving,
+                stats.firstFailure);
     }
 
     private static Thread start(String name, Runnable body) {

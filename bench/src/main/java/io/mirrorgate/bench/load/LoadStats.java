@@ -5,7 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of a load run, shared by its threads. */
 final class LoadStats {
-    enum Name { REQUESTS, WRONG_DATA, FAILURES, CONNECT_FAILURES, HOSTILE_CONNECTIONS, HOSTILE_CLOSED_BY_SERVER }
+    enum Name {
+        REQUESTS, WRONG_DATA, FAILURES, CONNECT_FAILURES, HOSTILE_CONNECTIONS, HOSTILE_CLOSED_BY_SERVER
+    }
 
     final Counters<Name> counters = new Counters<>(Name.class);
     final AtomicLong maxRssKiB = new AtomicLong(-1);

@@ -4,7 +4,9 @@ import io.mirrorgate.common.metrics.Counters;
 
 /** Hot-path request counters of a device; {@link #snapshot()} gives {@link DeviceStats}. */
 public final class DeviceCounters {
-    private enum Name { READS, BYTES_READ, WRITES, BYTES_WRITTEN, BYTES_ZEROED, FLUSHES, TRIMS, ERRORS, REJECTED }
+    private enum Name {
+        READS, BYTES_READ, WRITES, BYTES_WRITTEN, BYTES_ZEROED, FLUSHES, TRIMS, ERRORS, REJECTED
+    }
 
     private final Counters<Name> counters = new Counters<>(Name.class);
 

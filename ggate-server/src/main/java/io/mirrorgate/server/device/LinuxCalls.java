@@ -15,7 +15,8 @@ import jnr.posix.POSIXFactory;
 /**
  * The Linux system calls the local device needs: jnr-posix for open, pread, pwrite, fstat and
  * fdatasync, and a small jnr-ffi binding for what jnr-posix lacks ({@code ioctl}, {@code
- * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}, {@code preadv2}, {@code getrusage}). Constants are the Linux x86-64 / aarch64 values.
+ * fallocate}, {@code lseek} with SEEK_DATA/SEEK_HOLE, {@code posix_fadvise}, {@code preadv2},
+ * {@code getrusage}). Constants are the Linux x86-64 / aarch64 values.
  */
 final class LinuxCalls {
     static final int O_RDONLY = 0;

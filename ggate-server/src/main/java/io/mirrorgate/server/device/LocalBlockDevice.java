@@ -47,7 +47,7 @@ public final class LocalBlockDevice implements BlockDevice {
     private final IoPool pool;
     private final DeviceCounters counters = new DeviceCounters();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** {@link #readNow}/{@link #writeNow} calls running on their callers' threads: the descriptor outlives them. */
+    /** {@link #readNow}/{@link #writeNow} calls on their callers' threads: the descriptor outlives them. */
     private final AtomicInteger onCallers = new AtomicInteger();
     /**
      * {@link System#nanoTime} until which {@link #writeNow} declines (the kernel made one wait);

@@ -7,8 +7,9 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
- * The cumulator of {@link GgateDecoder} and of the NBD server's decoder: Netty's merge cumulator, except while a large frame
- * (at least {@value #LARGE_FRAME} bytes) is being assembled. Merging grows the cumulation by
+ * The cumulator of every {@link LargeFrameDecoder} (the ggate decoder and the NBD server's):
+ * Netty's merge cumulator, except while a large frame (at least {@value #LARGE_FRAME} bytes) is
+ * being assembled. Merging grows the cumulation by
  * doubling, copying what it holds at every step, into a new buffer whenever the previous frame's
  * payload is still referenced; for a 1 MiB frame that is several MiB of copies and, above the
  * channel allocator's pooled sizes, freshly zeroed memory for every frame. Here, once the
