@@ -56,6 +56,13 @@ class OwedBlocksFileTest {
         degradedWrite(regions, 9 * REGION, 8 * KIB);
     }
 
+    /** Opens the bitmap on {@code meta}, writes {@link #scatter} while degraded, closes it cleanly. */
+    private void scatterAndCloseCleanly(Path meta) {
+        PersistentDirtyRegions regions = open(meta);
+        scatter(regions);
+        regions.close();
+    }
+
     private static final List<OwedRange> REGION_3 = List.of(new OwedRange(3 * REGION + 4 * KIB, 4 * KIB),
             new OwedRange(3 * REGION + 40 * KIB, 4 * KIB));
 
@@ -85,9 +92,7 @@ class OwedBlocksFileTest {
     @Test
     void afterAnUncleanShutdownEveryMarkedRegionIsOwedWhole() {
         Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
-        PersistentDirtyRegions regions = open(meta);
-        scatter(regions);
-        regions.close();
+        scatterAndCloseCleanly(meta);
         PersistentDirtyRegions running = PersistentDirtyRegions.open(meta, VOLUME, 4); // never closed
         degradedWrite(running, 3 * REGION + 8 * KIB, 4 * KIB); // not in the map on disk
         running.metadata().close(); // the process dies: no clean close, the flag stays unclean
@@ -101,9 +106,7 @@ class OwedBlocksFileTest {
     @Test
     void aTornFineMapIsIgnored() throws IOException {
         Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
-        PersistentDirtyRegions regions = open(meta);
-        scatter(regions);
-        regions.close();
+        scatterAndCloseCleanly(meta);
         Path fine = OwedBlocksFile.pathFor(meta);
         try (RandomAccessFile f = new RandomAccessFile(fine.toFile(), "rw")) {
             f.seek(f.length() / 2);
@@ -117,9 +120,7 @@ class OwedBlocksFileTest {
     @Test
     void aTruncatedFineMapIsIgnored() throws IOException {
         Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
-        PersistentDirtyRegions regions = open(meta);
-        scatter(regions);
-        regions.close();
+        scatterAndCloseCleanly(meta);
         Path fine = OwedBlocksFile.pathFor(meta);
         try (RandomAccessFile f = new RandomAccessFile(fine.toFile(), "rw")) {
             f.setLength(f.length() - 9);
@@ -130,9 +131,7 @@ class OwedBlocksFileTest {
     @Test
     void aStaleFineMapFromAnEarlierCleanShutdownIsIgnored() throws IOException {
         Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
-        PersistentDirtyRegions regions = open(meta);
-        scatter(regions);
-        regions.close();
+        scatterAndCloseCleanly(meta);
         Path fine = OwedBlocksFile.pathFor(meta);
         Path old = dir.resolve("old.owed");
         Files.copy(fine, old);
@@ -179,9 +178,7 @@ class OwedBlocksFileTest {
         Path meta = PersistentDirtyRegionsTest.cleanMetadata(dir);
         Path fine = OwedBlocksFile.pathFor(meta);
         Files.createDirectories(fine.resolveSibling(fine.getFileName() + ".tmp")); // the write fails
-        PersistentDirtyRegions regions = open(meta);
-        scatter(regions);
-        regions.close();
+        scatterAndCloseCleanly(meta);
         assertTrue(MetadataFile.inspect(meta).cleanShutdown(), "the marks are exact: still a clean shutdown");
         // what is at `fine` is the map of cleanMetadata's close: stale, ignored
 
