@@ -13,6 +13,7 @@ import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.export.Export;
 import io.mirrorgate.server.export.ExportResolver;
+import io.mirrorgate.server.protocol.PhasedReceiveAllocator;
 import io.mirrorgate.server.protocol.SocketTuning;
 import io.mirrorgate.server.guard.ConnectionLimits;
 import io.mirrorgate.server.guard.Drain;
@@ -56,6 +57,8 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private final ExportResolver resolver;
     private final int maxPayload;
     private boolean greeted;
+    /** The channel's reads: option haggling, then transmission (set when greeting). */
+    private PhasedReceiveAllocator phases;
     private ScheduledFuture<?> timeout;
     private boolean flagsReceived;
     private boolean noZeroes;
@@ -99,8 +102,18 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
     private void greet(ChannelHandlerContext ctx) {
         if (!greeted) {
             greeted = true;
-            ctx.channel().config().setRecvByteBufAllocator(
-                    new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1));
+            // one small read per turn while options are haggled, then (startTransmission) large
+            // reads, a WRITE's payload landing in its own buffer: one handle for both phases, as
+            // Netty keeps a channel's first receive handle
+            RecvByteBufAllocator options = new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1);
+            NbdServerDecoder decoder = ctx.pipeline().get(NbdServerDecoder.class);
+            RecvByteBufAllocator transmission = SocketTuning.receiveAllocator();
+            if (decoder != null) {
+                decoder.lendReads(false);
+                transmission = decoder.receiveAllocator(transmission);
+            }
+            phases = new PhasedReceiveAllocator(options, transmission);
+            ctx.channel().config().setRecvByteBufAllocator(phases);
             ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
             timeout = ctx.executor().schedule(() -> NbdErrors.closeOnFailure(ctx,
                     new MirrorgateException(ErrorCode.ETIMEDOUT, "option haggling not finished within "
@@ -349,11 +362,12 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
                 structured, allocation);
         NbdServerDecoder decoder = ctx.pipeline().get(NbdServerDecoder.class);
         decoder.startTransmission();
-        // large reads, and a WRITE's payload read straight into its own buffer (not with TLS:
-        // socket reads then carry records, not frames)
-        RecvByteBufAllocator reads = SocketTuning.receiveAllocator();
-        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
-        ctx.channel().config().setRecvByteBufAllocator(tls ? reads : decoder.receiveAllocator(reads));
+        // a WRITE's payload read straight into its own buffer (not with TLS: socket reads then
+        // carry records, not frames)
+        decoder.lendReads(ctx.pipeline().get(SslHandler.class) == null);
+        if (phases != null) {
+            phases.advance();
+        }
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
     }

@@ -52,6 +52,11 @@ public final class NbdServer implements AutoCloseable {
         this.connections = connections;
     }
 
+    /** The open client connections (tests look at their settings). */
+    ChannelGroup connections() {
+        return connections;
+    }
+
     /** Starts a server on {@code host:port} (port 0: an ephemeral port) with its own event loops. */
     public static NbdServer start(ExportResolver resolver, String host, int port) {
         return start(resolver, host, port, "the NBD listen address");

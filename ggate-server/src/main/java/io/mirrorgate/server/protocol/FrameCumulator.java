@@ -43,6 +43,8 @@ public final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     /** The last view of {@link #target}'s free space lent to a socket read, and where it starts. */
     private ByteBuf lent;
     private int lentAt;
+    /** Whether socket reads may land in {@link #target} ({@link #lendReads}). */
+    private boolean lending = true;
 
     /**
      * The frame at the reader index is {@code frameLength} bytes long (header included, already
@@ -64,6 +66,18 @@ public final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     }
 
     /**
+     * Whether socket reads may be lent the frame's buffer: not while the reads carry TLS records.
+     * A channel's receive allocator is fixed at its first read (Netty keeps the handle), so a
+     * protocol that turns TLS on or off mid-stream switches here instead of replacing it.
+     */
+    public void lendReads(boolean lend) {
+        lending = lend;
+        if (!lend) {
+            lent = null;
+        }
+    }
+
+    /**
      * A retained view of the free space of the buffer being filled with a large frame, for the
      * next socket read to land in directly (see {@link FrameReceiveAllocator}); null when no such
      * buffer is being filled. When the read comes back through {@link #cumulate}, its bytes are
@@ -71,7 +85,7 @@ public final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
      */
     ByteBuf lend() {
         ByteBuf t = target;
-        if (t == null || t.writableBytes() < ALIGNMENT) {
+        if (!lending || t == null || t.writableBytes() < ALIGNMENT) {
             return null;
         }
         lentAt = t.writerIndex();

@@ -27,6 +27,11 @@ public abstract class LargeFrameDecoder extends ByteToMessageDecoder {
         return cumulator.receiveAllocator(delegate);
     }
 
+    /** Whether socket reads may land in a large frame's buffer ({@link FrameCumulator#lendReads}). */
+    public void lendReads(boolean lend) {
+        cumulator.lendReads(lend);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         try {
