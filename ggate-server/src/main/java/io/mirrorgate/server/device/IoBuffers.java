@@ -2,7 +2,6 @@ package io.mirrorgate.server.device;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.ByteBuffer;
 
 /** Direct buffers for positional I/O, page-aligned when the device uses {@code O_DIRECT}. */
@@ -10,7 +9,7 @@ final class IoBuffers {
     /** The buffer alignment {@code O_DIRECT} gets: a page, enough for any logical block size. */
     static final int ALIGNMENT = 4096;
 
-    private static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+    private static final ByteBufAllocator ALLOCATOR = BufferPool.ALLOCATOR;
 
     private IoBuffers() {}
 

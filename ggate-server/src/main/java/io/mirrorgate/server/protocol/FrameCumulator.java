@@ -1,8 +1,8 @@
 package io.mirrorgate.server.protocol;
 
+import io.mirrorgate.server.device.BufferPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -34,7 +34,7 @@ public final class FrameCumulator implements ByteToMessageDecoder.Cumulator {
     /** The payload alignment, the page size that {@code O_DIRECT} wants. */
     static final int ALIGNMENT = 4096;
 
-    private static final ByteBufAllocator POOLED = PooledByteBufAllocator.DEFAULT;
+    private static final ByteBufAllocator POOLED = BufferPool.ALLOCATOR;
 
     private int frameLength;
     private int payloadOffset;
