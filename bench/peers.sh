@@ -3,9 +3,14 @@
 # server (issue 10's table):
 #
 #   bench/peers.sh [--no-build] [--size-mib N] [--runs N] [--runtime S] [--ramp S]
-#                  [--targets LIST] [--jobs LIST] [--dir PARENT] [--out FILE] [--keep]
-# (defaults: 1024 MiB, 3 runs, 10 s per job after 3 s of ramp, every target and job, /var/tmp;
-#  the raw output is bench/results/peers-<UTC time>.txt, or FILE)
+#                  [--targets LIST] [--jobs LIST] [--pin none|split] [--dir PARENT] [--out FILE]
+#                  [--keep]
+# (defaults: 1024 MiB, 3 runs, 10 s per job after 3 s of ramp, every target and job, no pinning,
+#  /var/tmp; the raw output is bench/results/peers-<UTC time>.txt, or FILE)
+# --pin split: fio on CPU 0, every server on the other CPUs (taskset), as if client and server
+#   were two machines. Unpinned, a queue-depth-1 job on a small VM measures where the scheduler
+#   puts the two threads more than the server: a wake-up of an idle vCPU costs tens of
+#   microseconds, and a server whose thread lands on fio's CPU skips it.
 #
 # Targets (LIST: comma-separated, in this order):
 #   local     the image itself, fio's libaio engine with O_DIRECT (no network)
@@ -35,8 +40,21 @@ TARGETS=$ALL_TARGETS
 ALL_JOBS=seqwrite,seqread,randwrite1,randwrite16,randread1,randread16
 JOBS=$ALL_JOBS
 OUT=
-OPTIONS=(--size-mib=SIZE_MIB --runs=RUNS --runtime=RUNTIME --ramp=RAMP --targets=TARGETS --jobs=JOBS --out=OUT)
+PIN=none
+OPTIONS=(--size-mib=SIZE_MIB --runs=RUNS --runtime=RUNTIME --ramp=RAMP --targets=TARGETS --jobs=JOBS
+    --pin=PIN --out=OUT)
 parse_options "$@"
+FIO=(fio)
+case "$PIN" in
+    none) ;;
+    split)
+        [ "$(nproc)" -ge 2 ] || { echo "--pin split needs 2 CPUs or more" >&2; exit 2; }
+        require_tools "apt-get install util-linux" taskset
+        # the servers this shell starts inherit its CPUs; fio gets CPU 0 alone
+        taskset -p -c "1-$(($(nproc) - 1))" $$ > /dev/null
+        FIO=(taskset -c 0 fio) ;;
+    *) echo "--pin: $PIN (expected: none or split)" >&2; exit 2 ;;
+esac
 for n in "$SIZE_MIB" "$RUNS" "$RUNTIME" "$RAMP"; do
     [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a whole number: $n (see --help)" >&2; exit 2; }
 done
@@ -101,7 +119,7 @@ run_jobs() {
         if [ ${#FILES[@]} -gt 0 ]; then
             names=(); for f in "${FILES[@]}"; do names+=(--name="$job-$(basename "$f")" --filename="$f"); done
         fi
-        timeout $((RUNTIME + RAMP + 120)) fio "$@" $(job_args "$job") \
+        timeout $((RUNTIME + RAMP + 120)) "${FIO[@]}" "$@" $(job_args "$job") \
             --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --randrepeat=0 --norandommap --refill_buffers \
             --output-format=json --output="$DIR/fio.json" "${names[@]}" > "$DIR/fio.log" 2>&1 \
             || { echo "fio $target $job failed:" >&2; cat "$DIR/fio.log" >&2
@@ -182,7 +200,7 @@ EOF
 
 : > "$OUT"
 log "# bench/peers.sh $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-log "# size ${SIZE_MIB} MiB, $RUNS runs, ${RUNTIME} s per job after ${RAMP} s ramp, targets $TARGETS"
+log "# size ${SIZE_MIB} MiB, $RUNS runs, ${RUNTIME} s per job after ${RAMP} s ramp, targets $TARGETS, pinning $PIN"
 log "# load before: $(cat /proc/loadavg)"
 log "writing ${SIZE_MIB} MiB of random bytes to $DIR/image.img (and its copy peer.img)"
 head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$DIR/image.img"
