@@ -30,7 +30,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -105,14 +104,10 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
             // one small read per turn while options are haggled, then (startTransmission) large
             // reads, a WRITE's payload landing in its own buffer: one handle for both phases, as
             // Netty keeps a channel's first receive handle
-            RecvByteBufAllocator options = new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1);
-            NbdServerDecoder decoder = ctx.pipeline().get(NbdServerDecoder.class);
-            RecvByteBufAllocator transmission = SocketTuning.receiveAllocator();
-            if (decoder != null) {
-                decoder.lendReads(false);
-                transmission = decoder.receiveAllocator(transmission);
-            }
-            phases = new PhasedReceiveAllocator(options, transmission);
+            phases = new PhasedReceiveAllocator(
+                    new FixedRecvByteBufAllocator(OPTION_READ_BYTES).maxMessagesPerRead(1),
+                    ctx.pipeline().get(NbdServerDecoder.class)
+                            .receiveAllocator(SocketTuning.receiveAllocator()));
             ctx.channel().config().setRecvByteBufAllocator(phases);
             ctx.writeAndFlush(new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
             timeout = ctx.executor().schedule(() -> NbdErrors.closeOnFailure(ctx,
@@ -365,9 +360,7 @@ public final class NbdNegotiationHandler extends ChannelInboundHandlerAdapter {
         // a WRITE's payload read straight into its own buffer (not with TLS: socket reads then
         // carry records, not frames)
         decoder.lendReads(ctx.pipeline().get(SslHandler.class) == null);
-        if (phases != null) {
-            phases.advance();
-        }
+        phases.advance();
         ctx.pipeline().replace(this, "nbd-transmission",
                 new NbdTransmissionHandler(export, structured, allocation, maxPayload));
     }
