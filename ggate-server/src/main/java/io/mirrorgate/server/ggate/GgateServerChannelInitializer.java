@@ -4,6 +4,7 @@ import io.mirrorgate.common.lifecycle.GracefulShutdown;
 import io.mirrorgate.server.guard.ConnectionTimeouts;
 import io.mirrorgate.server.guard.PeerWarnings;
 import io.mirrorgate.server.protocol.GgateCodec;
+import io.mirrorgate.server.protocol.HandshakeAuth;
 import io.mirrorgate.server.protocol.SocketTuning;
 import io.mirrorgate.server.tls.ServerTls;
 import io.mirrorgate.server.tls.TlsMode;
@@ -45,6 +46,7 @@ public final class GgateServerChannelInitializer extends ChannelInitializer<Chan
     public GgateServerChannelInitializer(GgateServerConfig config) {
         this.config = config;
         this.store = new ExportStateStore(config.stateDirectory());
+        HandshakeAuth.prepare(config.key());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.protocol;
 
+import io.mirrorgate.server.export.Access;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -19,6 +20,17 @@ public final class HandshakeAuth {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private HandshakeAuth() {}
+
+    /**
+     * Checks now that {@code key} can key HMAC-SHA256 and that nonces can be drawn: a JVM
+     * without them fails at start, not at its first peer. It also loads the JCA provider and
+     * seeds the nonce source here; in a fresh JVM that takes tens of milliseconds, which the first
+     * handshake (a standby coming back, a client reconnecting) would otherwise wait for.
+     */
+    public static void prepare(byte[] key) {
+        Hello probe = new Hello(GgateProtocol.VERSION, Access.RO, 0, 0, 0, nonce(), "", "");
+        clientProof(key, probe, nonce());
+    }
 
     /** A fresh random nonce. */
     public static byte[] nonce() {
