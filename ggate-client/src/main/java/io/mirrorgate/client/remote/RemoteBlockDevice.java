@@ -3,13 +3,16 @@ package io.mirrorgate.client.remote;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.server.device.DeviceRequests;
 import io.mirrorgate.server.device.Extent;
+import io.mirrorgate.server.device.Scatter;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.mirrorgate.server.protocol.Command;
 import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Payloads;
+import io.mirrorgate.server.protocol.ScatterPayload;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
@@ -32,6 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Allocation ({@link #extents}) and the write-zeroes flags go to a server that granted
  * {@link GgateProtocol#FEATURE_ALLOCATION}; with an older server the device answers "all data",
  * keeps NO_HOLE ranges allocated by writing zeroes, and refuses FAST zeroing.
+ *
+ * <p>Scattered writes ({@link #writeScattered}: many small ranges, as a resync of scattered
+ * blocks) go as one request to a server that granted {@link GgateProtocol#FEATURE_SCATTER}, and
+ * as one write per range to an older one.
  *
  * <p>Futures complete on the device's event loop: callers must not block in callbacks.
  */
@@ -249,6 +256,41 @@ public final class RemoteBlockDevice implements BlockDevice {
         return connection.submit(new PendingRequest(sequences.incrementAndGet(), Command.WRITE,
                 fua ? GgateProtocol.FLAG_FUA : 0, offset, length, Payloads.crc32c(data), data,
                 false)).thenApply(o -> null);
+    }
+
+    /** Whether the server takes scattered writes ({@link GgateProtocol#FEATURE_SCATTER}). */
+    public boolean scatterSupported() {
+        return (connection.features() & GgateProtocol.FEATURE_SCATTER) != 0;
+    }
+
+    @Override
+    public int maxScatteredRanges() {
+        return scatterSupported() ? Scatter.MAX_RANGES : 1;
+    }
+
+    /**
+     * One {@link Command#WRITE_SCATTERED} request when the server granted it and table and data
+     * fit in one request; otherwise one write per range.
+     */
+    @Override
+    public CompletableFuture<Void> writeScattered(Scatter scatter, ByteBuf data, boolean fua) {
+        long wire = ScatterPayload.tableLength(scatter.count()) + (long) data.readableBytes();
+        if (!scatterSupported() || wire > maxRequestSize()) {
+            return BlockDevice.super.writeScattered(scatter, data, fua);
+        }
+        MirrorgateException refused = refuse(0, 0, true);
+        if (refused == null) {
+            refused = scatter.check(this, data.readableBytes());
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        // the request owns the table and a reference to the data, which the caller keeps too
+        ByteBuf payload = Unpooled.wrappedBuffer(ScatterPayload.table(scatter, ByteBufAllocator.DEFAULT),
+                data.retainedSlice());
+        return connection.submit(new PendingRequest(sequences.incrementAndGet(),
+                Command.WRITE_SCATTERED, fua ? GgateProtocol.FLAG_FUA : 0, scatter.offset(0),
+                wire, Payloads.crc32c(payload), payload, true)).thenApply(o -> null);
     }
 
     @Override

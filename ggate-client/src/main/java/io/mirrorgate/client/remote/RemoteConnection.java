@@ -125,7 +125,7 @@ final class RemoteConnection implements ClientChannelHandler.Listener {
         attempting = true;
         Hello hello = new Hello(GgateProtocol.VERSION, options.access(),
                 (options.compression() ? GgateProtocol.FEATURE_LZ4 : 0) | GgateProtocol.FEATURE_PEER
-                        | GgateProtocol.FEATURE_ALLOCATION,
+                        | GgateProtocol.FEATURE_ALLOCATION | GgateProtocol.FEATURE_SCATTER,
                 options.epoch(), session,
                 HandshakeAuth.nonce(), options.exportPath(), options.nodeId());
         connector.connect(hello, (ch, w) -> {

@@ -107,6 +107,41 @@ public interface BlockDevice extends AutoCloseable {
      */
     CompletableFuture<Void> write(long offset, ByteBuf data, boolean fua);
 
+    /**
+     * The most ranges a {@link #writeScattered} of this device sends as one request. 1, the
+     * default: it writes them one by one, and a caller gains nothing by gathering them.
+     */
+    default int maxScatteredRanges() {
+        return 1;
+    }
+
+    /**
+     * Writes the ranges of {@code scatter}, their bytes back to back in {@code data} (not taken,
+     * as with {@link #write}); with {@code fua}, durable on completion. A range that fails fails
+     * the whole (the others may have been written, as a failed write may have written part of
+     * its range); a scatter that does not fit the device ({@link Scatter#check}) touches
+     * nothing. The default writes each range ({@link #writePreferringNow}).
+     */
+    default CompletableFuture<Void> writeScattered(Scatter scatter, ByteBuf data, boolean fua) {
+        MirrorgateException refused = scatter.check(this, data.readableBytes());
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        CompletableFuture<?>[] parts = new CompletableFuture<?>[scatter.count()];
+        int at = data.readerIndex();
+        for (int i = 0; i < parts.length; i++) {
+            long offset = scatter.offset(i);
+            ByteBuf piece = data.slice(at, scatter.length(i));
+            try {
+                parts[i] = writePreferringNow(this, offset, piece, fua);
+            } catch (RuntimeException e) {
+                parts[i] = DeviceRequests.failed(e);
+            }
+            at += scatter.length(i);
+        }
+        return CompletableFuture.allOf(parts);
+    }
+
     /** Makes every completed write durable. */
     CompletableFuture<Void> flush();
 

@@ -15,12 +15,14 @@ import io.mirrorgate.server.protocol.ExtentList;
 import io.mirrorgate.server.protocol.GgateProtocol;
 import io.mirrorgate.server.protocol.Reply;
 import io.mirrorgate.server.protocol.Request;
+import io.mirrorgate.server.protocol.ScatterPayload;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,7 +155,7 @@ final class RequestDispatcher {
         ErrorCode code = null;
         if (command == null) {
             code = ErrorCode.EINVAL;
-            refusal = "command: " + r.commandCode() + " (expected: 1 to 9)";
+            refusal = "command: " + r.commandCode() + " (expected: 1 to 10)";
         } else if (command == Command.READ && !access.canRead()) {
             code = ErrorCode.EPERM;
             refusal = "export " + export.name() + " was opened write-only: reads are not permitted";
@@ -187,6 +189,8 @@ final class RequestDispatcher {
                         .thenApply(buf -> Reply.ok(seq, buf));
             case WRITE:
                 return write(r);
+            case WRITE_SCATTERED:
+                return writeScattered(r);
             case FLUSH:
                 return device.flush().thenApply(v -> Reply.ok(seq));
             case TRIM:
@@ -210,10 +214,20 @@ final class RequestDispatcher {
     }
 
     private CompletableFuture<Reply> write(Request r) {
+        return writing(r, data -> BlockDevice.writePreferringNow(device, r.offset(), data, r.fua()));
+    }
+
+    /** The ranges of the payload's table, each written from its data ({@link ScatterPayload}). */
+    private CompletableFuture<Reply> writeScattered(Request r) {
+        return writing(r, data -> device.writeScattered(ScatterPayload.decode(data), data, r.fua()));
+    }
+
+    /** Runs {@code io} on the request's payload, released once it completed or failed to start. */
+    private CompletableFuture<Reply> writing(Request r, Function<ByteBuf, CompletableFuture<Void>> io) {
         ByteBuf data = r.payload();
         CompletableFuture<Void> written;
         try {
-            written = BlockDevice.writePreferringNow(device, r.offset(), data, r.fua());
+            written = io.apply(data);
         } catch (RuntimeException e) {
             data.release();
             throw e;

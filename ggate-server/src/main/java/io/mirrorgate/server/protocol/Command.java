@@ -22,7 +22,13 @@ public enum Command {
      * The allocation of a range: the reply's payload is its extents ({@link ExtentList}). Only
      * on connections that negotiated {@link GgateProtocol#FEATURE_ALLOCATION}.
      */
-    BLOCK_STATUS(9, false, false);
+    BLOCK_STATUS(9, false, false),
+    /**
+     * Several ranges written in one request: the payload is a range table and their data
+     * ({@link ScatterPayload}); the offset is the first range's, for logs. Only on connections
+     * that negotiated {@link GgateProtocol#FEATURE_SCATTER}.
+     */
+    WRITE_SCATTERED(10, true, true);
 
     private final int code;
     private final boolean hasPayload;

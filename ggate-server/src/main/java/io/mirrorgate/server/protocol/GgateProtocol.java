@@ -49,8 +49,15 @@ public final class GgateProtocol {
      * server that did not grant it (an older server would close the connection).
      */
     public static final int FEATURE_ALLOCATION = 0x04;
+    /**
+     * Feature bit: the server takes {@link Command#WRITE_SCATTERED}, many small ranges in one
+     * request (a resync of scattered blocks). A client sends it to no server that did not grant
+     * it: an older one would refuse the command.
+     */
+    public static final int FEATURE_SCATTER = 0x08;
     /** Every feature this version supports. */
-    public static final int SUPPORTED_FEATURES = FEATURE_LZ4 | FEATURE_PEER | FEATURE_ALLOCATION;
+    public static final int SUPPORTED_FEATURES = FEATURE_LZ4 | FEATURE_PEER | FEATURE_ALLOCATION
+            | FEATURE_SCATTER;
 
     /** Length of the client and server nonces. */
     public static final int NONCE_LENGTH = 32;

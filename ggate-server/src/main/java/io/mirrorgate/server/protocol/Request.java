@@ -22,11 +22,11 @@ import io.netty.buffer.ByteBufAllocator;
  * +---------------------------------------------------------------+
  * |                 length (u32)                                  |
  * +---------------------------------------------------------------+
- * |                 payload (WRITE, SET_GENERATION) ...           |
+ * |       payload (WRITE, SET_GENERATION, WRITE_SCATTERED) ...    |
  * +---------------------------------------------------------------+
  * </pre>
  * Commands: 1 READ, 2 WRITE, 3 FLUSH, 4 TRIM, 5 WRITE_ZEROES, 6 SET_GENERATION, 7 DISCONNECT,
- * 8 PEER_INFO, 9 BLOCK_STATUS.
+ * 8 PEER_INFO, 9 BLOCK_STATUS, 10 WRITE_SCATTERED.
  */
 public record Request(int commandCode, int flags, long sequence, long offset, long length,
         int crc, ByteBuf payload) implements GgateMessage, PayloadMessage {

@@ -2,11 +2,10 @@ package io.mirrorgate.replicator.peer;
 
 import io.mirrorgate.client.remote.RemoteBlockDevice;
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.Scatter;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -73,17 +72,7 @@ final class PeerDevice implements BlockDevice {
         for (int pos = 0; pos < length; pos += max) {
             parts.add(d.read(offset + pos, Math.min(max, length - pos)));
         }
-        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]))
-                .handle((v, err) -> {
-                    if (err != null) {
-                        parts.forEach(p -> p.thenAccept(ByteBuf::release));
-                        throw err instanceof RuntimeException r ? r
-                                : new MirrorgateException(ErrorCode.EIO, name + ": read failed", err);
-                    }
-                    CompositeByteBuf joined = PooledByteBufAllocator.DEFAULT.compositeBuffer(parts.size());
-                    parts.forEach(p -> joined.addComponent(true, p.join()));
-                    return joined;
-                });
+        return Scatter.join(parts);
     }
 
     @Override
@@ -104,6 +93,18 @@ final class PeerDevice implements BlockDevice {
             parts.add(d.write(offset + pos, data.slice(data.readerIndex() + pos, n), fua));
         }
         return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public int maxScatteredRanges() {
+        RemoteBlockDevice d = deviceOrNull();
+        return d != null ? d.maxScatteredRanges() : 1;
+    }
+
+    @Override
+    public CompletableFuture<Void> writeScattered(Scatter scatter, ByteBuf data, boolean fua) {
+        RemoteBlockDevice d = deviceOrNull();
+        return d != null ? d.writeScattered(scatter, data, fua) : away();
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.mirrorgate.replicator.resync;
 
 import io.mirrorgate.replicator.bitmap.OwedRange;
 import io.mirrorgate.server.device.Extent;
+import io.mirrorgate.server.device.Scatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,6 +134,35 @@ final class CopyRanges {
         long n = extent.allocation().readsZero() ? extentEnd - position : Math.min(chunkSize, extentEnd - position);
         advance(n);
         return n;
+    }
+
+    /**
+     * Takes the next pieces of data for one scattered write: the next piece (as {@link #take}),
+     * then whole pieces after it while they are data, all fit in {@code chunkSize} bytes and
+     * number at most {@code maxRanges}. Call when the next piece is data ({@link
+     * #nextReadsZero} false).
+     */
+    Scatter takeScatter(int chunkSize, int maxRanges) {
+        long[] offsets = new long[Math.min(maxRanges, 16)];
+        int[] lengths = new int[offsets.length];
+        int count = 0;
+        long total = 0;
+        do {
+            if (count == offsets.length) {
+                offsets = Arrays.copyOf(offsets, Math.min(maxRanges, count * 2));
+                lengths = Arrays.copyOf(lengths, offsets.length);
+            }
+            offsets[count] = position;
+            lengths[count] = (int) take(chunkSize);
+            total += lengths[count++];
+        } while (count < maxRanges && !done() && !nextReadsZero()
+                && total + nextDataLength(chunkSize) <= chunkSize);
+        return new Scatter(Arrays.copyOf(offsets, count), Arrays.copyOf(lengths, count));
+    }
+
+    /** What {@link #take} would take now, when the next piece is data. */
+    private long nextDataLength(int chunkSize) {
+        return Math.min(chunkSize, Math.min(rangeEnd(), extentAt(position).end()) - position);
     }
 
     /** The extent holding {@code pos} (positions only grow). */

@@ -4,9 +4,12 @@ import io.mirrorgate.replicator.bitmap.OwedRange;
 import io.mirrorgate.replicator.mirror.RangeLocks;
 import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.replicator.resync.InFlightRequests.Pending;
+import io.mirrorgate.server.device.Scatter;
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,9 +32,14 @@ import java.util.function.Supplier;
  * {@link #pump} (a device that completes inline) returns at once and the outer pump continues,
  * so the stack does not grow with the number of chunks.
  *
- * <p>Buffer ownership ({@link BlockDevice}): a read buffer is released exactly once, right
- * after its write-zeroes was issued, after its write completed, or at once when the copy was
- * aborted before its write was issued.
+ * <p>To a target that takes scattered writes ({@link BlockDevice#maxScatteredRanges} > 1: a
+ * peer), data pieces smaller than a chunk go together: those that fit in one chunk are read
+ * one by one and written as one request ({@link CopyRanges#takeScatter}), so that a region's
+ * scattered owed blocks cost one round trip, not one each.
+ *
+ * <p>Buffer ownership ({@link BlockDevice}): a read buffer is released exactly once, after its
+ * write (or write-zeroes) completed, or at once when the copy was aborted before its write was
+ * issued.
  *
  * <p>Paced by the rate limit ({@link ChunkPacing}): a data chunk is not issued before {@code
  * startNanos + (data bytes issued before it) / rate}, so that a region's bytes are spread over the
@@ -175,6 +183,7 @@ final class RegionCopy {
             boolean zeroes = false;
             boolean wait = false;
             long due = 0;
+            Scatter scatter = null;
             synchronized (this) {
                 if (pacing.paced() && !aborted && todo.mapped() && !todo.done()
                         && chunks < maxChunks && !todo.nextReadsZero()) {
@@ -214,7 +223,13 @@ final class RegionCopy {
                 } else {
                     pos = todo.position();
                     zeroes = todo.nextReadsZero();
-                    n = todo.take(chunkSize);
+                    int gather = zeroes ? 1 : target.maxScatteredRanges();
+                    if (gather > 1) {
+                        scatter = todo.takeScatter(chunkSize, gather);
+                        n = scatter.bytes();
+                    } else {
+                        n = todo.take(chunkSize);
+                    }
                     pacing.issued(zeroes ? 0 : n);
                     chunks++;
                     ops++;
@@ -236,6 +251,8 @@ final class RegionCopy {
             }
             if (zeroes) {
                 issueZeroes(pos, n, op);
+            } else if (scatter != null && scatter.count() > 1) {
+                issueGathered(scatter, op);
             } else {
                 issueRead(pos, (int) n, op);
             }
@@ -272,36 +289,54 @@ final class RegionCopy {
     }
 
     private void issueRead(long pos, int n, Pending readOp) {
-        // a block the page cache holds is read right here (no hop to the I/O pool and back)
-        call(() -> BlockDevice.readPreferringNow(source, pos, n)).whenComplete((data, error) -> {
+        // a block the page cache holds is read right here (no hop to the I/O pool and back);
+        // a chunk that reads as zeroes goes as write-zeroes
+        copy(pos, readOp, () -> BlockDevice.readPreferringNow(source, pos, n),
+                data -> ResyncEngine.isZero(data) ? target.writeZeroes(pos, n, false)
+                        : BlockDevice.writePreferringNow(target, pos, data, false));
+    }
+
+    /**
+     * Small data pieces read one by one and written together, as one request to a target that
+     * takes scattered writes (a peer: one round trip for a region's scattered owed blocks).
+     * Pieces that read as zeroes go as data here: they are small, and compression shrinks them.
+     */
+    private void issueGathered(Scatter scatter, Pending readOp) {
+        copy(scatter.offset(0), readOp, () -> {
+            List<CompletableFuture<ByteBuf>> reads = new ArrayList<>(scatter.count());
+            for (int i = 0; i < scatter.count(); i++) {
+                long at = scatter.offset(i);
+                int n = scatter.length(i);
+                reads.add(call(() -> BlockDevice.readPreferringNow(source, at, n)));
+            }
+            return Scatter.join(reads);
+        }, data -> target.writeScattered(scatter, data, false));
+    }
+
+    /**
+     * Reads, then writes what was read unless the copy was aborted meanwhile; the read buffer is
+     * released once its write completed (or at once, when the write is not issued).
+     */
+    private void copy(long pos, Pending readOp, Supplier<CompletableFuture<ByteBuf>> read,
+            Function<ByteBuf, CompletableFuture<Void>> write) {
+        call(read).whenComplete((data, error) -> {
             if (error != null) {
                 fail(error);
                 ended(readOp, true);
                 return;
             }
-            boolean zero = ResyncEngine.isZero(data);
             Pending writeOp;
             synchronized (this) {
                 pending.end(readOp);
-                writeOp = aborted ? null : pending.begin((zero ? "write-zeroes " : "write ")
-                        + target.name() + " offset " + pos);
+                writeOp = aborted ? null : pending.begin("write " + target.name() + " offset " + pos);
             }
             if (writeOp == null) {
                 data.release();
                 ended(null, true);
                 return;
             }
-            CompletableFuture<Void> write;
-            if (zero) {
+            call(() -> write.apply(data)).whenComplete((v, writeError) -> {
                 data.release();
-                write = call(() -> target.writeZeroes(pos, n, false));
-            } else {
-                write = call(() -> BlockDevice.writePreferringNow(target, pos, data, false));
-            }
-            write.whenComplete((v, writeError) -> {
-                if (!zero) {
-                    data.release();
-                }
                 if (writeError != null) {
                     fail(writeError);
                 }

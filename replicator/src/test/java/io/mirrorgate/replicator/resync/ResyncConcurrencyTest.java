@@ -10,6 +10,8 @@ import io.mirrorgate.replicator.resync.ResyncProgress.State;
 import io.mirrorgate.replicator.resource.ResourceOptions;
 import io.mirrorgate.replicator.testing.Fixtures;
 import io.mirrorgate.replicator.testing.RuntimeHarness;
+import io.mirrorgate.server.device.Scatter;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -316,6 +318,75 @@ class ResyncConcurrencyTest {
 
         assertEquals(0, h.dirty.owedCount());
         assertEquals(24 * 4096L, h.progress().bytesDone());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
+
+    @Test
+    @Timeout(60)
+    void owedBlocksGoToAPeerThatTakesScatteredWritesAFewRequestsPerRegion() throws Exception {
+        RuntimeHarness h = harness(options(REGION, 4, 4));
+        h.dirty.trackBlocks();
+        h.peerDevice.acceptScattered(Scatter.MAX_RANGES);
+        // 8 blocks of 4 KiB in each of 24 regions, never adjacent (each its own range), and
+        // one block of zeroes among them (sent as data with the others)
+        for (int r = 0; r < 24; r++) {
+            for (int b = 0; b < 8; b++) {
+                writeRandom(h.runtime.device(), (long) r * REGION + b * 8192L, 4096, 400 + r * 8 + b);
+            }
+        }
+        h.runtime.device().write(5L * REGION, Unpooled.wrappedBuffer(new byte[4096]),
+                false).get(10, TimeUnit.SECONDS);
+        long owedBytes = h.dirty.owedBytes();
+        assertEquals(24 * 8 * 4096L, owedBytes);
+        long peerBytesBefore = h.remote.bytesWritten();
+
+        h.link.connect();
+        h.awaitSyncs(1, WAIT);
+
+        assertEquals(24, h.peerDevice.scatteredWrites(), "one per region (its 8 blocks fit one chunk)");
+        assertEquals(24 * 8, h.peerDevice.dataWrites(), "each range written");
+        assertEquals(owedBytes, h.remote.bytesWritten() - peerBytesBefore, "exactly the owed blocks");
+        assertEquals(owedBytes, h.progress().bytesDone());
+        assertEquals(0, h.dirty.owedCount());
+        assertEquals(h.local.sha256(), h.remote.sha256());
+    }
+
+    @Test
+    @Timeout(90)
+    void writesRacingGatheredCopiesLeaveReplicasIdentical() throws Exception {
+        RuntimeHarness h = harness(options(16384, 4, 4));
+        h.dirty.trackBlocks();
+        h.peerDevice.acceptScattered(3);
+        h.peerDevice.delayWrites(200);
+        MirrorDevice mirror = h.runtime.device();
+        scatter(mirror, 24, 300, 8);
+
+        h.link.connect();
+        List<Future<Integer>> writers = new ArrayList<>();
+        AtomicBoolean resyncing = new AtomicBoolean(true);
+        for (int t = 0; t < 4; t++) {
+            long seed = 500 + t;
+            writers.add(threads.submit(() -> {
+                Random random = new Random(seed);
+                int written = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (resyncing.get() && written < 20_000 && System.nanoTime() < deadline) {
+                    long offset = 512L * random.nextInt(24 * REGION / 512 - 16);
+                    writeRandom(mirror, offset, 512 * (1 + random.nextInt(16)), random.nextLong());
+                    written++;
+                }
+                return written;
+            }));
+        }
+        h.awaitSyncs(1, WAIT);
+        resyncing.set(false);
+        for (Future<Integer> w : writers) {
+            w.get(60, TimeUnit.SECONDS);
+        }
+        mirror.flush().get(10, TimeUnit.SECONDS);
+
+        assertTrue(h.peerDevice.scatteredWrites() > 0, "gathered copies were sent");
+        assertEquals(0, h.dirty.owedCount());
         assertEquals(h.local.sha256(), h.remote.sha256());
     }
 }

@@ -1,6 +1,7 @@
 package io.mirrorgate.replicator.testing;
 
 import io.mirrorgate.server.device.BlockDevice;
+import io.mirrorgate.server.device.Scatter;
 import io.mirrorgate.server.testing.ForwardingDevice;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
@@ -33,6 +34,8 @@ public final class ControllableBlockDevice extends ForwardingDevice {
     private final AtomicInteger maxWritesInFlight = new AtomicInteger();
     private final AtomicInteger dataWrites = new AtomicInteger();
     private final AtomicInteger zeroWrites = new AtomicInteger();
+    private final AtomicInteger scatteredWrites = new AtomicInteger();
+    private volatile int maxScatteredRanges = 1;
     private volatile long badOffset = -1;
     private volatile long badLength;
     private volatile long writeDelayMicros;
@@ -67,6 +70,36 @@ public final class ControllableBlockDevice extends ForwardingDevice {
     /** Write-zeroes requests (trims included, when the caller sends them so). */
     public int zeroWrites() {
         return zeroWrites.get();
+    }
+
+    /**
+     * Takes scattered writes of up to {@code maxRanges} ranges (as a ggate peer does), counting
+     * them; their ranges are then written one by one through {@link #write}. 1, the default:
+     * the device says it takes none.
+     */
+    public void acceptScattered(int maxRanges) {
+        this.maxScatteredRanges = maxRanges;
+    }
+
+    /** Scattered writes received. */
+    public int scatteredWrites() {
+        return scatteredWrites.get();
+    }
+
+    @Override
+    public int maxScatteredRanges() {
+        return maxScatteredRanges;
+    }
+
+    @Override
+    public CompletableFuture<Void> writeScattered(Scatter scatter, ByteBuf data, boolean fua) {
+        if (scatter.count() > maxScatteredRanges) {
+            return CompletableFuture.failedFuture(new MirrorgateException(ErrorCode.EINVAL,
+                    name() + ": " + scatter.count() + " ranges (expected: at most "
+                            + maxScatteredRanges + ")"));
+        }
+        scatteredWrites.incrementAndGet();
+        return super.writeScattered(scatter, data, fua);
     }
 
     /** Holds every later write (and flush) until {@link #releaseHeldInReverse()}. */
