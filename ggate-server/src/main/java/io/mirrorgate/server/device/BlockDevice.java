@@ -3,6 +3,7 @@ package io.mirrorgate.server.device;
 import io.mirrorgate.common.error.ErrorCode;
 import io.mirrorgate.common.error.MirrorgateException;
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -140,6 +141,23 @@ public interface BlockDevice extends AutoCloseable {
             at += scatter.length(i);
         }
         return CompletableFuture.allOf(parts);
+    }
+
+    /**
+     * Reads the ranges of {@code scatter} into one buffer, their bytes back to back in order
+     * (the caller releases it); fails as a whole when a range fails. The default issues one
+     * {@link #read} per range, all at once: a device with a bounded queue overrides it.
+     */
+    default CompletableFuture<ByteBuf> readScattered(Scatter scatter) {
+        List<CompletableFuture<ByteBuf>> parts = new ArrayList<>(scatter.count());
+        for (int i = 0; i < scatter.count(); i++) {
+            try {
+                parts.add(read(scatter.offset(i), scatter.length(i)));
+            } catch (RuntimeException e) {
+                parts.add(DeviceRequests.failed(e));
+            }
+        }
+        return Scatter.join(parts);
     }
 
     /** Makes every completed write durable. */

@@ -147,6 +147,24 @@ final class DeviceFile {
         }
     }
 
+    /** Reads the ranges of {@code scatter} into one new buffer, back to back (caller releases). */
+    ByteBuf readScattered(Scatter scatter) {
+        int length = Math.toIntExact(scatter.bytes());
+        ByteBuf buf = IoBuffers.allocate(length, directIo);
+        try {
+            int at = 0;
+            for (int i = 0; i < scatter.count(); i++) {
+                readFully(buf.nioBuffer(at, scatter.length(i)), scatter.offset(i));
+                at += scatter.length(i);
+            }
+            buf.writerIndex(length);
+            return buf;
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
+        }
+    }
+
     /**
      * Reads {@code length} bytes at {@code offset} only if the page cache holds all of them
      * ({@code preadv2} with {@code RWF_NOWAIT}): it never waits for the disk, so unlike the

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.device;
 
+import static io.mirrorgate.server.testing.Futures.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -110,6 +111,32 @@ class ScatterTest {
                 }
                 at += scatter.length(i);
             }
+            ByteBuf gathered = device.readScattered(scatter).get(10, TimeUnit.SECONDS);
+            try {
+                assertArrayEquals(data, ByteBufUtil.getBytes(gathered), "read back together");
+            } finally {
+                gathered.release();
+            }
+            failure(device.readScattered(new Scatter(new long[] {0, 1 << 20}, new int[] {512, 512})),
+                    ErrorCode.EOVERFLOW);
+        }
+    }
+
+    @Test
+    void theDefaultReadJoinsTheRangesInOrder() throws Exception {
+        MemoryBlockDevice device = new MemoryBlockDevice("d", 1 << 20, 512, false);
+        byte[] data = TestData.randomBytes(3, 1 << 20);
+        device.write(0, Unpooled.wrappedBuffer(data), false).get(10, TimeUnit.SECONDS);
+        Scatter scatter = new Scatter(new long[] {512, 4096, 65536}, new int[] {512, 1024, 2048});
+        ByteBuf gathered = device.readScattered(scatter).get(10, TimeUnit.SECONDS);
+        try {
+            byte[] expected = new byte[3584];
+            System.arraycopy(data, 512, expected, 0, 512);
+            System.arraycopy(data, 4096, expected, 512, 1024);
+            System.arraycopy(data, 65536, expected, 1536, 2048);
+            assertArrayEquals(expected, ByteBufUtil.getBytes(gathered));
+        } finally {
+            gathered.release();
         }
     }
 }

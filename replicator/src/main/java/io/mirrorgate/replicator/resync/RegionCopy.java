@@ -6,7 +6,6 @@ import io.mirrorgate.server.device.BlockDevice;
 import io.mirrorgate.replicator.resync.InFlightRequests.Pending;
 import io.mirrorgate.server.device.Scatter;
 import io.netty.buffer.ByteBuf;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -297,20 +296,14 @@ final class RegionCopy {
     }
 
     /**
-     * Small data pieces read one by one and written together, as one request to a target that
-     * takes scattered writes (a peer: one round trip for a region's scattered owed blocks).
-     * Pieces that read as zeroes go as data here: they are small, and compression shrinks them.
+     * Small data pieces read together ({@link BlockDevice#readScattered}: one task of a local
+     * device's pool) and written together, as one request to a target that takes scattered
+     * writes (a peer: one round trip for a region's scattered owed blocks). Pieces that read as
+     * zeroes go as data here: they are small, and compression shrinks them.
      */
     private void issueGathered(Scatter scatter, Pending readOp) {
-        copy(scatter.offset(0), readOp, () -> {
-            List<CompletableFuture<ByteBuf>> reads = new ArrayList<>(scatter.count());
-            for (int i = 0; i < scatter.count(); i++) {
-                long at = scatter.offset(i);
-                int n = scatter.length(i);
-                reads.add(call(() -> BlockDevice.readPreferringNow(source, at, n)));
-            }
-            return Scatter.join(reads);
-        }, data -> target.writeScattered(scatter, data, false));
+        copy(scatter.offset(0), readOp, () -> source.readScattered(scatter),
+                data -> target.writeScattered(scatter, data, false));
     }
 
     /**

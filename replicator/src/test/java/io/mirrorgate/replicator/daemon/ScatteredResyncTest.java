@@ -105,4 +105,28 @@ class ScatteredResyncTest {
         resyncAndCheck(pair.status().owedBytes());
         assertTrue(pair.status().resync().bytesDone() >= changed);
     }
+
+    @Test
+    void denselyScatteredBlocksFromTheDiskAreResyncedExactly() throws Exception {
+        degradedPair();
+        // every 4th 4 KiB block of the volume: 4,096 ranges, 256 in each region, all copied at
+        // once (16 MiB owed, the window's bytes), each region's as one scattered read (one task
+        // of the local device's pool, which queues at most 1,024) and one scattered write
+        long changed = 0;
+        try (NbdClient nbd = pair.nbd()) {
+            for (long block = 0; block < SIZE / BLOCK; block += 4) {
+                nbd.write(block * BLOCK, TestData.randomBytes(block, BLOCK), false);
+                changed += BLOCK;
+            }
+            nbd.flush();
+        }
+        assertEquals(changed, pair.status().owedBytes());
+        // out of the page cache (GNU dd: nocache with count=0 drops the whole file's clean
+        // pages), so that the copy reads from the disk through the device's pool
+        String image = pair.primaryImage().toString();
+        assertEquals(0, new ProcessBuilder("sync", image).inheritIO().start().waitFor());
+        assertEquals(0, new ProcessBuilder("dd", "if=" + image, "iflag=nocache", "count=0",
+                "status=none").inheritIO().start().waitFor());
+        resyncAndCheck(changed);
+    }
 }
