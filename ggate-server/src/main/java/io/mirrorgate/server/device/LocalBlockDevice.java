@@ -254,6 +254,48 @@ public final class LocalBlockDevice implements BlockDevice {
         });
     }
 
+    /**
+     * The ranges the page cache takes at once go on the calling thread ({@link #writeNow}'s
+     * rules); the rest in one task of the I/O pool (one queue slot, whatever the count).
+     */
+    @Override
+    public CompletableFuture<Void> writeScattered(Scatter scatter, ByteBuf data, boolean fua) {
+        MirrorgateException refused = refuse(scatter.check(this, data.readableBytes()));
+        if (refused != null) {
+            return DeviceRequests.failed(refused);
+        }
+        int first = 0;
+        int index = data.readerIndex();
+        for (; !fua && first < scatter.count(); first++) {
+            CompletableFuture<Void> now = writeNow(scatter.offset(first),
+                    data.slice(index, scatter.length(first)));
+            if (now == null) {
+                break;
+            }
+            if (now.isCompletedExceptionally()) {
+                return now;
+            }
+            index += scatter.length(first);
+        }
+        if (first == scatter.count()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int from = first;
+        int start = index;
+        return submit(() -> {
+            int at = start;
+            for (int i = from; i < scatter.count(); i++) {
+                file.write(scatter.offset(i), data, at, scatter.length(i));
+                counters.wrote(scatter.length(i));
+                at += scatter.length(i);
+            }
+            if (fua) {
+                file.fdatasync();
+            }
+            return null;
+        });
+    }
+
     @Override
     public CompletableFuture<Void> flush() {
         MirrorgateException refused = refuse(null);
