@@ -147,11 +147,18 @@ final class DeviceFile {
         }
     }
 
-    /** Reads the ranges of {@code scatter} into one new buffer, back to back (caller releases). */
+    /**
+     * Reads the ranges of {@code scatter} into one new buffer, back to back (caller releases).
+     * Through the page cache, every range is first hinted ({@code WILLNEED}): the kernel queues
+     * their reads to the disk together, and the reads then wait for one another's I/O at most.
+     */
     ByteBuf readScattered(Scatter scatter) {
         int length = Math.toIntExact(scatter.bytes());
         ByteBuf buf = IoBuffers.allocate(length, directIo);
         try {
+            for (int i = 0; !directIo && scatter.count() > 1 && i < scatter.count(); i++) {
+                willNeed(scatter.offset(i), scatter.length(i));
+            }
             int at = 0;
             for (int i = 0; i < scatter.count(); i++) {
                 readFully(buf.nioBuffer(at, scatter.length(i)), scatter.offset(i));

@@ -195,25 +195,34 @@ public final class LocalBlockDevice implements BlockDevice {
         if (!writeNowEligible(offset, length)) {
             return null;
         }
-        return onCaller(DeviceRequests.checkWrite(this, offset, length), () -> {
-            long sleptBefore = LinuxCalls.voluntarySwitches();
-            long started = System.nanoTime();
-            try {
-                file.write(offset, data, data.readerIndex(), length);
-            } catch (MirrorgateException e) {
-                counters.failed();
-                return DeviceRequests.failed(e);
-            }
-            long took = System.nanoTime() - started;
-            // slow because the kernel made the thread wait, not because another process had the CPU
-            if (took > WRITE_NOW_SLOW_US * 1000L && LinuxCalls.voluntarySwitches() != sleptBefore) {
-                writeNowPausedUntil = System.nanoTime() + WRITE_NOW_PAUSE_MS * 1_000_000L;
-                LOG.debug("device={} a write on the caller's thread took {} us: writes go through"
-                        + " the pool for {} ms", name(), took / 1000, WRITE_NOW_PAUSE_MS);
-            }
+        return onCaller(DeviceRequests.checkWrite(this, offset, length), () -> inPageCache(() -> {
+            file.write(offset, data, data.readerIndex(), length);
             counters.wrote(length);
-            return CompletableFuture.completedFuture(null);
-        });
+        }));
+    }
+
+    /**
+     * Runs {@code writes} (copies into the page cache) on the calling thread, timed: when the
+     * kernel made the thread wait for longer than {@value #WRITE_NOW_SLOW_US} µs, {@link
+     * #writeNow} declines for a while. A completed future, failed on an I/O error.
+     */
+    private CompletableFuture<Void> inPageCache(Runnable writes) {
+        long sleptBefore = LinuxCalls.voluntarySwitches();
+        long started = System.nanoTime();
+        try {
+            writes.run();
+        } catch (MirrorgateException e) {
+            counters.failed();
+            return DeviceRequests.failed(e);
+        }
+        long took = System.nanoTime() - started;
+        // slow because the kernel made the thread wait, not because another process had the CPU
+        if (took > WRITE_NOW_SLOW_US * 1000L && LinuxCalls.voluntarySwitches() != sleptBefore) {
+            writeNowPausedUntil = System.nanoTime() + WRITE_NOW_PAUSE_MS * 1_000_000L;
+            LOG.debug("device={} a write on the caller's thread took {} us: writes go through"
+                    + " the pool for {} ms", name(), took / 1000, WRITE_NOW_PAUSE_MS);
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -264,36 +273,39 @@ public final class LocalBlockDevice implements BlockDevice {
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }
-        int first = 0;
-        int index = data.readerIndex();
-        for (; !fua && first < scatter.count(); first++) {
-            CompletableFuture<Void> now = writeNow(scatter.offset(first),
-                    data.slice(index, scatter.length(first)));
-            if (now == null) {
-                break;
-            }
-            if (now.isCompletedExceptionally()) {
-                return now;
-            }
-            index += scatter.length(first);
+        // the leading ranges writeNow would take, copied in one timed pass on this thread
+        int eligible = 0;
+        while (!fua && eligible < scatter.count()
+                && writeNowEligible(scatter.offset(eligible), scatter.length(eligible))) {
+            eligible++;
         }
-        if (first == scatter.count()) {
-            return CompletableFuture.completedFuture(null);
+        int taken = eligible;
+        CompletableFuture<Void> inline = taken == 0 ? null
+                : onCaller(null, () -> inPageCache(() -> writeRanges(scatter, data, 0, taken)));
+        if (inline != null && (taken == scatter.count() || inline.isCompletedExceptionally())) {
+            return inline;
         }
-        int from = first;
-        int start = index;
+        int from = inline == null ? 0 : taken; // null: none taken, or closed (the pool refuses)
         return submit(() -> {
-            int at = start;
-            for (int i = from; i < scatter.count(); i++) {
-                file.write(scatter.offset(i), data, at, scatter.length(i));
-                counters.wrote(scatter.length(i));
-                at += scatter.length(i);
-            }
+            writeRanges(scatter, data, from, scatter.count());
             if (fua) {
                 file.fdatasync();
             }
             return null;
         });
+    }
+
+    /** Writes ranges {@code from} to {@code to - 1} of {@code scatter} from their bytes in {@code data}. */
+    private void writeRanges(Scatter scatter, ByteBuf data, int from, int to) {
+        int at = data.readerIndex();
+        for (int i = 0; i < from; i++) {
+            at += scatter.length(i);
+        }
+        for (int i = from; i < to; i++) {
+            file.write(scatter.offset(i), data, at, scatter.length(i));
+            counters.wrote(scatter.length(i));
+            at += scatter.length(i);
+        }
     }
 
     @Override
