@@ -34,14 +34,6 @@ public final class LocalBlockDevice implements BlockDevice {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBlockDevice.class);
     /** The most extents one {@link #extents} call finds: two {@code lseek}s each. */
     static final int MAX_EXTENTS_PER_CALL = 1024;
-    /** The largest write {@link #writeNow} does on the caller's thread. */
-    static final int WRITE_NOW_MAX = 1024 * 1024;
-    /** A write on the caller's thread slower than this pauses them ... */
-    static final long WRITE_NOW_SLOW_US = 10_000;
-    /** ... for this long. */
-    static final long WRITE_NOW_PAUSE_MS = 1_000;
-    private static final int PAGE = 4096;
-
     private final DeviceFile file;
     private final boolean readOnly;
     private final IoPool pool;
@@ -49,16 +41,13 @@ public final class LocalBlockDevice implements BlockDevice {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** {@link #readNow}/{@link #writeNow} calls on their callers' threads: the descriptor outlives them. */
     private final AtomicInteger onCallers = new AtomicInteger();
-    /**
-     * {@link System#nanoTime} until which {@link #writeNow} declines (the kernel made one wait);
-     * starts at the opening time, as nanoTime's origin is arbitrary (it may be negative).
-     */
-    private volatile long writeNowPausedUntil = System.nanoTime();
+    private final PageCacheWrites pageCache;
     private volatile MirrorgateException closeFailure;
 
     private LocalBlockDevice(DeviceFile file, LocalDeviceOptions options) {
         this.file = file;
         this.readOnly = options.readOnly();
+        this.pageCache = new PageCacheWrites(file.name(), file.directIo(), readOnly);
         this.pool = new IoPool(file.name(), options.ioThreads(), options.maxQueued(),
                 counters::rejected, this::release);
     }
@@ -182,17 +171,12 @@ public final class LocalBlockDevice implements BlockDevice {
 
     /**
      * A buffered write of whole pages done on the calling thread: a copy into the page cache, no
-     * hop to the pool and back. Declined (null) for O_DIRECT, for a range that is not whole
-     * 4 KiB pages (the kernel might read the page first), above {@value #WRITE_NOW_MAX} bytes,
-     * and for {@value #WRITE_NOW_PAUSE_MS} ms after one took longer than {@value
-     * #WRITE_NOW_SLOW_US} µs because the thread had to sleep (the kernel throttles writers while
-     * write-back catches up, or the journal is full: then the pool's threads wait, not the
-     * caller's event loop; being preempted on a busy machine does not count).
+     * hop to the pool and back, when {@link PageCacheWrites} allows it; else null.
      */
     @Override
     public CompletableFuture<Void> writeNow(long offset, ByteBuf data) {
         int length = data.readableBytes();
-        if (!writeNowEligible(offset, length)) {
+        if (!pageCache.eligible(offset, length)) {
             return null;
         }
         return onCaller(DeviceRequests.checkWrite(this, offset, length), () -> inPageCache(() -> {
@@ -201,26 +185,13 @@ public final class LocalBlockDevice implements BlockDevice {
         }));
     }
 
-    /**
-     * Runs {@code writes} (copies into the page cache) on the calling thread, timed: when the
-     * kernel made the thread wait for longer than {@value #WRITE_NOW_SLOW_US} µs, {@link
-     * #writeNow} declines for a while. A completed future, failed on an I/O error.
-     */
+    /** Runs {@code writes} ({@link PageCacheWrites#timed}); a completed future, failed on an I/O error. */
     private CompletableFuture<Void> inPageCache(Runnable writes) {
-        long sleptBefore = LinuxCalls.voluntarySwitches();
-        long started = System.nanoTime();
         try {
-            writes.run();
+            pageCache.timed(writes);
         } catch (MirrorgateException e) {
             counters.failed();
             return DeviceRequests.failed(e);
-        }
-        long took = System.nanoTime() - started;
-        // slow because the kernel made the thread wait, not because another process had the CPU
-        if (took > WRITE_NOW_SLOW_US * 1000L && LinuxCalls.voluntarySwitches() != sleptBefore) {
-            writeNowPausedUntil = System.nanoTime() + WRITE_NOW_PAUSE_MS * 1_000_000L;
-            LOG.debug("device={} a write on the caller's thread took {} us: writes go through"
-                    + " the pool for {} ms", name(), took / 1000, WRITE_NOW_PAUSE_MS);
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -237,12 +208,6 @@ public final class LocalBlockDevice implements BlockDevice {
         } finally {
             onCallers.decrementAndGet();
         }
-    }
-
-    private boolean writeNowEligible(long offset, int length) {
-        return !file.directIo() && !readOnly && length > 0 && length <= WRITE_NOW_MAX
-                && offset % PAGE == 0 && length % PAGE == 0
-                && System.nanoTime() - writeNowPausedUntil >= 0;
     }
 
     @Override
@@ -276,7 +241,7 @@ public final class LocalBlockDevice implements BlockDevice {
         // the leading ranges writeNow would take, copied in one timed pass on this thread
         int eligible = 0;
         while (!fua && eligible < scatter.count()
-                && writeNowEligible(scatter.offset(eligible), scatter.length(eligible))) {
+                && pageCache.eligible(scatter.offset(eligible), scatter.length(eligible))) {
             eligible++;
         }
         int taken = eligible;
