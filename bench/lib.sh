@@ -196,3 +196,63 @@ same_content() {
     echo "$sums"
     [ "$(echo "$sums" | awk '{print $1}' | sort -u | wc -l)" -eq 1 ] || { echo "FAIL: the images differ" >&2; exit 1; }
 }
+
+# Two bin/replicator nodes on 127.0.0.1 (rejoin-vs-rsync.sh, standby-return-vs-rsync.sh), each
+# with its config DIR/NODE.toml (resource r0 on DIR/NODE.img, regions of $REGION, the shared key
+# DIR/key), its control socket and its log DIR/NODE.log; REPLICATOR is bin/replicator.
+# json PYTHON-EXPRESSION-ON-d: evaluates it on the JSON on stdin (its first element for a list)
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(eval(sys.argv[1]))" "$1"; }
+# status NODE: r0's status over the control socket (one JSON line each way), no JVM per poll
+status() {
+    python3 - "$DIR/run-$1/replicator.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b'{"command":"status","resource":"r0"}\n')
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(json.dumps(json.loads(buf)["resources"]))
+PY
+}
+# await NODE PYTHON-CONDITION-ON-d: polls NODE's status until true (5 minutes at most)
+await() {
+    local deadline=$((SECONDS + 300))
+    until status "$1" 2>/dev/null | json "$2" 2>/dev/null | grep -qx True; do
+        [ $SECONDS -lt $deadline ] || { echo "timed out waiting on $1 for: $2" >&2; tail -20 "$DIR/$1.log" >&2; exit 1; }
+        sleep 0.02
+    done
+}
+# config NODE ROLE LISTEN-PORT PEER-PORT: writes DIR/NODE.toml
+config() {
+    cat > "$DIR/$1.toml" <<CONF
+node = "$1"
+control = "$DIR/run-$1/replicator.sock"
+metrics = "off"
+
+[resource.r0]
+local = "$DIR/$1.img"
+role = "$2"
+remote = "127.0.0.1:$4"
+remote_path = "r0"
+listen = "127.0.0.1:$3"
+key_file = "$DIR/key"
+nbd_listen = "127.0.0.1:0"
+region_size = "$REGION"
+resync_rate = "unlimited"
+CONF
+}
+# start NODE: bin/replicator run in the background (PIDS, PID_NODE)
+start() {
+    "$REPLICATOR" -c "$DIR/$1.toml" run >> "$DIR/$1.out" 2>> "$DIR/$1.log" &
+    PIDS+=($!)
+    eval "PID_$1=$!"
+}
+# ms ISO-TIME: the time (a log line's first field) in milliseconds since the epoch
+ms() { python3 -c "import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')); print(int(t.timestamp()*1000))" "$1"; }
+# logtime FILE PATTERN: the time of PATTERN's first line in FILE, in ms
+logtime() { ms "$(grep -m1 "$2" "$1" | cut -d' ' -f1)"; }

@@ -51,58 +51,6 @@ fresh_dir mirrorgate-standby-return
 require_disk_dir
 trap cleanup EXIT
 
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(eval(sys.argv[1]))" "$1"; }
-# status over the control socket (one JSON line each way), without starting a JVM per poll
-status() {
-    python3 - "$DIR/run-$1/replicator.sock" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(b'{"command":"status","resource":"r0"}\n')
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    buf += chunk
-print(json.dumps(json.loads(buf)["resources"]))
-PY
-}
-await() { # NODE PYTHON-CONDITION-ON-d
-    local deadline=$((SECONDS + 300))
-    until status "$1" 2>/dev/null | json "$2" 2>/dev/null | grep -qx True; do
-        [ $SECONDS -lt $deadline ] || { echo "timed out waiting on $1 for: $2" >&2; tail -20 "$DIR/$1.log" >&2; exit 1; }
-        sleep 0.02
-    done
-}
-config() { # NODE ROLE LISTEN PEER
-    cat > "$DIR/$1.toml" <<CONF
-node = "$1"
-control = "$DIR/run-$1/replicator.sock"
-metrics = "off"
-
-[resource.r0]
-local = "$DIR/$1.img"
-role = "$2"
-remote = "127.0.0.1:$4"
-remote_path = "r0"
-listen = "127.0.0.1:$3"
-key_file = "$DIR/key"
-nbd_listen = "127.0.0.1:0"
-region_size = "$REGION"
-resync_rate = "unlimited"
-CONF
-}
-start() { # NODE
-    "$REPLICATOR" -c "$DIR/$1.toml" run >> "$DIR/$1.out" 2>> "$DIR/$1.log" &
-    PIDS+=($!)
-    eval "PID_$1=$!"
-}
-ms() { python3 -c "import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')); print(int(t.timestamp()*1000))" "$1"; }
-# logtime FILE PATTERN: the time of PATTERN's first line in FILE, in ms
-logtime() { ms "$(grep -m1 "$2" "$1" | cut -d' ' -f1)"; }
-
 run_once() {
     rm -rf "${DIR:?}"/*
     head -c 32 /dev/urandom > "$DIR/key"
