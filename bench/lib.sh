@@ -256,3 +256,21 @@ start() {
 ms() { python3 -c "import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')); print(int(t.timestamp()*1000))" "$1"; }
 # logtime FILE PATTERN: the time of PATTERN's first line in FILE, in ms
 logtime() { ms "$(grep -m1 "$2" "$1" | cut -d' ' -f1)"; }
+# two_nodes_in_sync: DIR emptied, a new key, alpha.img of SIZE_MIB MiB of random data and an empty
+# beta.img, both nodes created and started (alpha primary, beta secondary), until alpha's initial
+# sync is done
+two_nodes_in_sync() {
+    rm -rf "${DIR:?}"/*
+    head -c 32 /dev/urandom > "$DIR/key"
+    echo "== images: ${SIZE_MIB} MiB random in $DIR ($FSTYPE)"
+    timeout "$STEP_TIMEOUT" head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$DIR/alpha.img"
+    truncate -s $((SIZE_MIB * 1048576)) "$DIR/beta.img"
+    PA=$(free_port); PB=$(free_port)
+    config alpha primary "$PA" "$PB"
+    config beta secondary "$PB" "$PA"
+    "$REPLICATOR" -c "$DIR/alpha.toml" create r0 > /dev/null 2>> "$DIR/alpha.log"
+    "$REPLICATOR" -c "$DIR/beta.toml" create r0 > /dev/null 2>> "$DIR/beta.log"
+    start beta; start alpha
+    echo "== initial sync alpha -> beta"
+    await alpha "d['state']=='connected' and d['resync']['state']=='done' and d['owedRegions']==0"
+}

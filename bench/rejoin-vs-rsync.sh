@@ -46,19 +46,7 @@ KILL_SIGNAL=KILL
 trap cleanup EXIT
 
 run_once() {
-    rm -rf "${DIR:?}"/*
-    head -c 32 /dev/urandom > "$DIR/key"
-    echo "== images: ${SIZE_MIB} MiB random in $DIR ($FSTYPE)"
-    timeout "$STEP_TIMEOUT" head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$DIR/alpha.img"
-    truncate -s $((SIZE_MIB * 1048576)) "$DIR/beta.img"
-    PA=$(free_port); PB=$(free_port)
-    config alpha primary "$PA" "$PB"
-    config beta secondary "$PB" "$PA"
-    "$REPLICATOR" -c "$DIR/alpha.toml" create r0 > /dev/null 2>> "$DIR/alpha.log"
-    "$REPLICATOR" -c "$DIR/beta.toml" create r0 > /dev/null 2>> "$DIR/beta.log"
-    start beta; start alpha
-    echo "== initial sync alpha -> beta"
-    await alpha "d['state']=='connected' and d['resync']['state']=='done' and d['owedRegions']==0"
+    two_nodes_in_sync
 
     echo "== failover: alpha SIGKILLed, beta promoted"
     kill -9 "$PID_alpha"; wait "$PID_alpha" 2>/dev/null || true
