@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  *
  * <p>To a target that takes scattered writes ({@link BlockDevice#maxScatteredRanges} > 1: a
  * peer), data pieces smaller than a chunk go together: those that fit in one chunk are read
- * one by one and written as one request ({@link CopyRanges#takeScatter}), so that a region's
- * scattered owed blocks cost one round trip, not one each.
+ * together ({@link BlockDevice#readScattered}) and written as one request ({@link
+ * CopyRanges#takeScatter}), so that a region's scattered owed blocks cost one round trip, not
+ * one each.
  *
  * <p>Buffer ownership ({@link BlockDevice}): a read buffer is released exactly once, after its
  * write (or write-zeroes) completed, or at once when the copy was aborted before its write was
