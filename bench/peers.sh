@@ -119,6 +119,9 @@ run_jobs() {
         if [ ${#FILES[@]} -gt 0 ]; then
             names=(); for f in "${FILES[@]}"; do names+=(--name="$job-$(basename "$f")" --filename="$f"); done
         fi
+        # no dirty data left from what ran before (a job's buffered writes, the mirror's initial
+        # sync): its write-back would run during this job and count against it
+        sync
         timeout $((RUNTIME + RAMP + 120)) "${FIO[@]}" "$@" $(job_args "$job") \
             --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --randrepeat=0 --norandommap --refill_buffers \
             --output-format=json --output="$DIR/fio.json" "${names[@]}" > "$DIR/fio.log" 2>&1 \
