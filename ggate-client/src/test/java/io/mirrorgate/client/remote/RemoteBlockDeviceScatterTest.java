@@ -82,14 +82,8 @@ class RemoteBlockDeviceScatterTest {
         assertEquals(1, buffer.refCnt(), "the caller's buffer is still the caller's");
         buffer.release();
         long requests = device.stats().requests() - before;
-        byte[] file = Files.readAllBytes(image);
-        int at = 0;
-        for (int i = 0; i < scatter.count(); i++) {
-            int offset = (int) scatter.offset(i);
-            assertArrayEquals(Arrays.copyOfRange(data, at, at + scatter.length(i)),
-                    Arrays.copyOfRange(file, offset, offset + scatter.length(i)), "range " + i);
-            at += scatter.length(i);
-        }
+        assertArrayEquals(data, TestData.gather(Files.readAllBytes(image), scatter),
+                "every range holds its bytes");
         return requests;
     }
 

@@ -156,8 +156,10 @@ final class DeviceFile {
         int length = Math.toIntExact(scatter.bytes());
         ByteBuf buf = IoBuffers.allocate(length, directIo);
         try {
-            for (int i = 0; !directIo && scatter.count() > 1 && i < scatter.count(); i++) {
-                willNeed(scatter.offset(i), scatter.length(i));
+            if (!directIo && scatter.count() > 1) {
+                for (int i = 0; i < scatter.count(); i++) {
+                    willNeed(scatter.offset(i), scatter.length(i));
+                }
             }
             int at = 0;
             for (int i = 0; i < scatter.count(); i++) {

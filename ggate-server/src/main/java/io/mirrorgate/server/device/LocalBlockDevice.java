@@ -134,15 +134,7 @@ public final class LocalBlockDevice implements BlockDevice {
     /** One task of the I/O pool reads every range: one queue slot and one hop, whatever the count. */
     @Override
     public CompletableFuture<ByteBuf> readScattered(Scatter scatter) {
-        MirrorgateException refused = null;
-        for (int i = 0; i < scatter.count() && refused == null; i++) {
-            refused = DeviceRequests.check(this, scatter.offset(i), scatter.length(i));
-        }
-        if (refused == null && scatter.bytes() > Integer.MAX_VALUE) {
-            refused = new MirrorgateException(ErrorCode.EINVAL, name() + ": scattered read of "
-                    + scatter.bytes() + " bytes (expected: at most " + Integer.MAX_VALUE + ")");
-        }
-        refused = refuse(refused);
+        MirrorgateException refused = refuse(scatter.checkRead(this));
         if (refused != null) {
             return DeviceRequests.failed(refused);
         }

@@ -76,8 +76,26 @@ public final class Scatter {
                     + dataBytes + " bytes for " + count() + " ranges of " + bytes
                     + " bytes (expected: as many)");
         }
+        return checkRanges(device, true);
+    }
+
+    /**
+     * Why {@code device} cannot read this scatter into one buffer (every range as {@link
+     * DeviceRequests#check}, and at most {@link Integer#MAX_VALUE} bytes in all), or null.
+     */
+    public MirrorgateException checkRead(BlockDevice device) {
+        MirrorgateException refused = checkRanges(device, false);
+        if (refused == null && bytes > Integer.MAX_VALUE) {
+            refused = new MirrorgateException(ErrorCode.EINVAL, device.name() + ": scattered read of "
+                    + bytes + " bytes (expected: at most " + Integer.MAX_VALUE + ")");
+        }
+        return refused;
+    }
+
+    private MirrorgateException checkRanges(BlockDevice device, boolean write) {
         for (int i = 0; i < offsets.length; i++) {
-            MirrorgateException refused = DeviceRequests.checkWrite(device, offsets[i], lengths[i]);
+            MirrorgateException refused = write ? DeviceRequests.checkWrite(device, offsets[i], lengths[i])
+                    : DeviceRequests.check(device, offsets[i], lengths[i]);
             if (refused != null) {
                 return refused;
             }

@@ -16,7 +16,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -56,6 +55,9 @@ class ScatterTest {
                 .check(device, 512).code());
         assertEquals(ErrorCode.EROFS, two.check(new MemoryBlockDevice("ro", 1 << 20, 512, true), 1536)
                 .code());
+        assertNull(two.checkRead(new MemoryBlockDevice("ro", 1 << 20, 512, true)), "readable");
+        assertEquals(ErrorCode.EOVERFLOW, new Scatter(new long[] {1 << 20}, new int[] {512})
+                .checkRead(device).code());
     }
 
     @Test
@@ -105,14 +107,8 @@ class ScatterTest {
             device.writeScattered(scatter, buffer, fua).get(10, TimeUnit.SECONDS);
             assertEquals(1, buffer.refCnt(), "not taken");
             buffer.release();
-            byte[] file = Files.readAllBytes(image);
-            int at = 0;
-            for (int i = 0; i < scatter.count(); i++) {
-                int offset = (int) scatter.offset(i);
-                assertArrayEquals(Arrays.copyOfRange(data, at, at + scatter.length(i)),
-                        Arrays.copyOfRange(file, offset, offset + scatter.length(i)), "range " + i);
-                at += scatter.length(i);
-            }
+            assertArrayEquals(data, TestData.gather(Files.readAllBytes(image), scatter),
+                    "every range holds its bytes");
             assertEquals(scatter.bytes(), device.stats().bytesWritten());
             ByteBuf gathered = device.readScattered(scatter).get(10, TimeUnit.SECONDS);
             try {
@@ -137,11 +133,7 @@ class ScatterTest {
         Scatter scatter = new Scatter(new long[] {512, 4096, 65536}, new int[] {512, 1024, 2048});
         ByteBuf gathered = device.readScattered(scatter).get(10, TimeUnit.SECONDS);
         try {
-            byte[] expected = new byte[3584];
-            System.arraycopy(data, 512, expected, 0, 512);
-            System.arraycopy(data, 4096, expected, 512, 1024);
-            System.arraycopy(data, 65536, expected, 1536, 2048);
-            assertArrayEquals(expected, ByteBufUtil.getBytes(gathered));
+            assertArrayEquals(TestData.gather(data, scatter), ByteBufUtil.getBytes(gathered));
         } finally {
             gathered.release();
         }

@@ -1,5 +1,6 @@
 package io.mirrorgate.server.testing;
 
+import io.mirrorgate.server.device.Scatter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -72,5 +73,16 @@ public final class TestData {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The bytes of {@code image} in the ranges of {@code scatter}, back to back: what it wrote. */
+    public static byte[] gather(byte[] image, Scatter scatter) {
+        byte[] out = new byte[Math.toIntExact(scatter.bytes())];
+        int at = 0;
+        for (int i = 0; i < scatter.count(); i++) {
+            System.arraycopy(image, Math.toIntExact(scatter.offset(i)), out, at, scatter.length(i));
+            at += scatter.length(i);
+        }
+        return out;
     }
 }
