@@ -256,6 +256,14 @@ start() {
 ms() { python3 -c "import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')); print(int(t.timestamp()*1000))" "$1"; }
 # logtime FILE PATTERN: the time of PATTERN's first line in FILE, in ms
 logtime() { ms "$(grep -m1 "$2" "$1" | cut -d' ' -f1)"; }
+# region_bytes: REGION_BYTES from --region-size's REGION (NKiB or NMiB); exit 2 on anything else
+region_bytes() {
+    case "$REGION" in
+        *KiB) REGION_BYTES=$(( ${REGION%KiB} * 1024 )) ;;
+        *MiB) REGION_BYTES=$(( ${REGION%MiB} * 1048576 )) ;;
+        *) echo "--region-size: $REGION (expected: NKiB or NMiB)" >&2; exit 2 ;;
+    esac
+}
 # two_nodes_in_sync: DIR emptied, a new key, alpha.img of SIZE_MIB MiB of random data and an empty
 # beta.img, both nodes created and started (alpha primary, beta secondary), until alpha's initial
 # sync is done

@@ -25,16 +25,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SIZE_MIB=1024
 REGION=1MiB
-REGION_BYTES=1048576
 PERCENT=1
 RUNS=3
 OPTIONS=(--size-mib=SIZE_MIB --region-size=REGION --percent=PERCENT --runs=RUNS)
 parse_options "$@"
-case "$REGION" in
-    *KiB) REGION_BYTES=$(( ${REGION%KiB} * 1024 )) ;;
-    *MiB) REGION_BYTES=$(( ${REGION%MiB} * 1048576 )) ;;
-    *) echo "--region-size: $REGION (expected: NKiB or NMiB)" >&2; exit 2 ;;
-esac
+region_bytes
 
 require_tools "apt-get install rsync qemu-utils" java rsync sha256sum timeout qemu-io python3
 build_jars "$ROOT/replicator/target/replicator.jar"

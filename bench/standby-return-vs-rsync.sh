@@ -38,10 +38,7 @@ PERCENT=1
 RUNS=3
 OPTIONS=(--size-mib=SIZE_MIB --region-size=REGION --percent=PERCENT --runs=RUNS)
 parse_options "$@"
-case "$REGION" in
-    *KiB|*MiB) ;;
-    *) echo "--region-size: $REGION (expected: NKiB or NMiB)" >&2; exit 2 ;;
-esac
+region_bytes
 
 require_tools "apt-get install rsync qemu-utils" java rsync sha256sum timeout qemu-io python3
 build_jars "$ROOT/replicator/target/replicator.jar"
